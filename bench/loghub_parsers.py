@@ -1,0 +1,147 @@
+"""How well the shipped parsers read the Loghub-2k system logs: `message` against the ground truth.
+
+Every raw line of each dataset's ``*_2k.log`` goes through the full per-event path
+(``Processor.document``) with the Kafka header ``logflow-type: <hint>``, exactly as a worker would
+handle a record from a topic the shipper labelled. The document's ``message`` is compared with the
+``Content`` column of ``*_2k.log_structured.csv`` (same row order), and the header fields the
+dataset has (time, level, logger, process, host) must be present.
+
+    python bench/loghub_parsers.py [--loghub ../shared/loghub] [--report-only] [--show 5]
+
+Exits 1 when a dataset is below 100% (unless ``--report-only``), 2 when the data is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from logflow.config import Settings
+from logflow.process import Processor
+from logflow.record import Record
+from logflow.timestamps import format_utc
+
+DEFAULT_LOGHUB = Path(__file__).resolve().parents[2] / "shared" / "loghub"
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """One Loghub dataset: the hint that routes it, the parser that must read it, its header fields."""
+
+    name: str
+    hint: str
+    parser: str
+    headers: tuple[str, ...]
+
+
+DATASETS = (
+    Dataset("HDFS", "hdfs", "java", ("@timestamp", "log.level", "log.logger", "process.pid")),
+    Dataset("Hadoop", "hadoop", "java", ("@timestamp", "log.level", "log.logger", "process.thread.name")),
+    Dataset("Spark", "spark", "java", ("@timestamp", "log.level", "log.logger")),
+    Dataset("Zookeeper", "zookeeper", "java",
+            ("@timestamp", "log.level", "log.logger", "process.thread.name", "log.origin.file.line")),
+    Dataset("OpenSSH", "openssh", "syslog", ("@timestamp", "host.hostname", "process.name", "process.pid")),
+    Dataset("Linux", "linux", "syslog", ("@timestamp", "host.hostname", "process.name")),
+    Dataset("Apache", "apache", "apache.error", ("@timestamp", "log.level")),
+    Dataset("Thunderbird", "thunderbird", "hpc.syslog",
+            ("@timestamp", "host.hostname", "log.syslog.hostname", "process.name")),
+)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one dataset's run found."""
+
+    dataset: Dataset
+    lines: int = 0
+    matched: int = 0
+    headers_ok: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return 100.0 * self.matched / self.lines if self.lines else 0.0
+
+    @property
+    def complete(self) -> bool:
+        return self.lines > 0 and self.matched == self.lines and self.headers_ok == self.lines
+
+
+def read_dataset(root: Path, name: str) -> list[tuple[bytes, str]]:
+    """(raw line as shipped, ground-truth Content) pairs, in file order."""
+    raw = (root / name / f"{name}_2k.log").read_bytes().split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
+    with (root / name / f"{name}_2k.log_structured.csv").open(encoding="utf-8", newline="") as handle:
+        contents = [row["Content"] for row in csv.DictReader(handle)]
+    if len(raw) != len(contents):
+        raise ValueError(f"{name}: {len(raw)} log lines but {len(contents)} ground-truth rows")
+    return list(zip(raw, contents, strict=True))
+
+
+def document(processor: Processor, line: bytes, hint: str, offset: int) -> dict[str, Any]:
+    """The document a worker would index for ``line`` arriving with ``logflow-type: hint``."""
+    now = datetime.now(UTC)
+    record = Record("loghub", 0, offset, line, headers=(("logflow-type", hint.encode()),))
+    return processor.document(record, now, format_utc(now))
+
+
+def run_dataset(processor: Processor, root: Path, dataset: Dataset, show: int) -> Outcome:
+    outcome = Outcome(dataset)
+    pairs = read_dataset(root, dataset.name)
+    started = time.perf_counter()
+    docs = [document(processor, line, dataset.hint, n) for n, (line, _) in enumerate(pairs)]
+    outcome.seconds = time.perf_counter() - started
+    for number, ((line, content), doc) in enumerate(zip(pairs, docs, strict=True), start=1):
+        outcome.lines += 1
+        ok = doc.get("message") == content and doc.get("logflow.parser") == dataset.parser
+        missing = [key for key in dataset.headers if key not in doc]
+        if "timestamp_failure" in doc.get("tags", ()) or "timestamp_missing" in doc.get("tags", ()):
+            missing.append("@timestamp (unparsed)")
+        outcome.matched += ok
+        outcome.headers_ok += not missing
+        if (not ok or missing) and len(outcome.problems) < show:
+            outcome.problems.append(
+                f"line {number} [{doc.get('logflow.parser')}]: {line.decode('utf-8', 'replace').rstrip()!r}\n"
+                f"      message  {doc.get('message')!r}\n      Content  {content!r}"
+                + (f"\n      missing  {missing}" if missing else "")
+            )
+    return outcome
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--loghub", type=Path, default=DEFAULT_LOGHUB, help="folder holding the eight datasets")
+    parser.add_argument("--report-only", action="store_true", help="exit 0 even below 100%%")
+    parser.add_argument("--show", type=int, default=5, help="mismatches to print per dataset")
+    args = parser.parse_args(argv)
+    if not args.loghub.is_dir():
+        print(f"Loghub data not found at {args.loghub}; pass --loghub PATH.", file=sys.stderr)
+        return 2
+    processor = Processor(Settings())
+    outcomes = [run_dataset(processor, args.loghub, dataset, args.show) for dataset in DATASETS]
+    print(f"{'dataset':<12} {'hint':<12} {'parser':<13} {'lines':>6} {'message':>9} {'headers':>9} {'lines/s':>9}")
+    for o in outcomes:
+        print(
+            f"{o.dataset.name:<12} {o.dataset.hint:<12} {o.dataset.parser:<13} {o.lines:>6} {o.rate:>8.2f}% "
+            f"{100.0 * o.headers_ok / max(o.lines, 1):>8.2f}% {o.lines / max(o.seconds, 1e-9):>9,.0f}"
+        )
+    for o in outcomes:
+        if o.problems:
+            print(f"\n{o.dataset.name}: first mismatches")
+            for problem in o.problems:
+                print(f"  {problem}")
+    if args.report_only:
+        return 0
+    return 0 if all(o.complete for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

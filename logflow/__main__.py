@@ -1,0 +1,3 @@
+from logflow.cli import main
+
+main()

@@ -1,0 +1,226 @@
+"""The `logflow` command line. Argument handling and output only; the work lives in the library.
+
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from logflow.config import Settings, load_settings, redacted, reference_markdown
+from logflow.errors import ConfigError, LogflowError
+from logflow.logs import configure_logging
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Streaming log pipeline and log analytics.")
+parsers_app = typer.Typer(no_args_is_help=True, help="Inspect and test parser definitions.")
+config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
+app.add_typer(parsers_app, name="parsers")
+app.add_typer(config_app, name="config")
+
+err = Console(stderr=True)
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    settings = load_settings(config, overrides=overrides or None)
+    configure_logging(settings.log.format, settings.log.level)
+    return settings
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes in the consumer group.")] = 1,
+) -> None:
+    """Run the worker: consume, parse, enrich, route, index; SIGTERM drains, commits and exits 0."""
+    from logflow.runner import run_workers
+
+    settings = _settings(config)
+    raise typer.Exit(run_workers(settings, config, workers))
+
+
+@app.command()
+def setup(config: ConfigOption = None) -> None:
+    """Install the index templates (ECS mappings) for `{prefix}-*`."""
+    from logflow.es import make_client
+    from logflow.templates import install_templates
+
+    settings = _settings(config)
+
+    async def go() -> list[str]:
+        client = make_client(settings.elasticsearch)
+        try:
+            return await install_templates(client, settings.pipeline.index_prefix)
+        finally:
+            await client.close()
+
+    for name in asyncio.run(go()):
+        typer.echo(f"installed {name}")
+
+
+@app.command()
+def ship(
+    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to ship, one record per line.")],
+    topic: Annotated[str, typer.Option(help="Kafka topic to produce to.")],
+    config: ConfigOption = None,
+    partitions: Annotated[int, typer.Option(min=1, help="Partitions if the topic must be created.")] = 3,
+    key: Annotated[str | None, typer.Option(help="Record key (keeps a file's lines in order on one partition).")] = None,
+) -> None:
+    """Produce lines (or JSON records) from files to Kafka, with progress."""
+    from rich.progress import Progress
+
+    from logflow.ship import ensure_topics, file_messages, produce
+
+    settings = _settings(config)
+    total = sum(1 for path in files for line in path.open("rb") if line.strip())
+
+    async def go() -> dict[int, int]:
+        await ensure_topics(settings.kafka, {topic: partitions})
+        with Progress(console=err, transient=True) as progress:
+            bar = progress.add_task(f"Shipping to {topic}", total=total)
+            return await produce(settings.kafka, topic, file_messages(files, key.encode() if key else None),
+                                 progress=lambda n: progress.advance(bar, n))
+
+    counts = asyncio.run(go())
+    err.print(f"Shipped {sum(counts.values()):,} records to {topic} ({dict(sorted(counts.items()))} per partition).")
+
+
+def _lines(files: list[Path]) -> Iterator[tuple[str, int, bytes]]:
+    if not files:
+        for number, line in enumerate(sys.stdin.buffer, start=1):
+            yield "stdin", number, line.rstrip(b"\r\n")
+        return
+    for path in files:
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield path.name, number, line.rstrip(b"\r\n")
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="Files (stdin by default).")] = None,
+    config: ConfigOption = None,
+    explain: Annotated[bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")] = False,
+) -> None:
+    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
+    from logflow.process import Processor
+    from logflow.record import Record
+
+    settings = _settings(config)
+    processor = Processor(settings)
+    out = sys.stdout.buffer
+    batch: list[Record] = []
+
+    def flush() -> None:
+        processed = processor.process(batch, keep_documents=True)
+        for doc in processed.documents:
+            if explain:
+                line = doc.get("event.original") or doc.get("message") or ""
+                doc["_explain"] = processor.parsers.explain(str(line).split("\n", 1)[0])
+            out.write(orjson.dumps(doc) + b"\n")
+        for rejection in processed.rejections:
+            err.print(f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
+                      f"{rejection.reason}", highlight=False)
+        batch.clear()
+
+    for name, number, raw in _lines(files or []):
+        if raw:
+            batch.append(Record(name, 0, number - 1, raw))
+        if len(batch) >= 1000:
+            flush()
+    if batch:
+        flush()
+    out.flush()
+
+
+@app.command()
+def mine(
+    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Input file (stdin by default).")] = None,
+) -> None:
+    """Mine templates: CSV `line,template_id,template`, one row per input line."""
+    from logflow.mining import mine_to_csv
+
+    if file is None:
+        mine_to_csv((line.rstrip("\r\n") for line in sys.stdin), sys.stdout)
+    else:
+        with file.open(encoding="utf-8", errors="replace") as handle:
+            mine_to_csv((line.rstrip("\r\n") for line in handle), sys.stdout)
+
+
+@app.command()
+def demo(
+    records: Annotated[int, typer.Option(min=100, help="Records to generate and ship.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Corpus seed (same seed, same corpus).")] = 7,
+    out: Annotated[Path, typer.Option(help="Where server logs and reports go.")] = Path("demo-output"),
+) -> None:
+    """Run the whole pipeline on an embedded Kafka + Elasticsearch stack and summarize."""
+    from logflow.demo.run import run_demo
+
+    configure_logging("console" if sys.stderr.isatty() else "json", "warning")
+    console = Console()
+    result = asyncio.run(run_demo(records, seed, out, console))
+    raise typer.Exit(0 if result.reconciled else 1)
+
+
+@parsers_app.command("check")
+def parsers_check(
+    name: Annotated[str | None, typer.Argument(help="Only this parser.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run every parser's sample lines through the real pipeline and compare the fields."""
+    from logflow.check import check_parsers
+    from logflow.process import Processor
+
+    settings = _settings(config)
+    processor = Processor(settings)
+    if name is not None and name not in processor.parsers.by_name:
+        raise ConfigError("NAME", f"no parser named {name!r}", f"use one of {sorted(processor.parsers.by_name)}")
+    outcomes = check_parsers(processor, name)
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        err.print(f"[red]FAIL[/] {outcome.parser}: {outcome.line[:100]!r}")
+        for problem in outcome.problems:
+            err.print(f"       {problem}", highlight=False)
+    typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@parsers_app.command("list")
+def parsers_list(config: ConfigOption = None) -> None:
+    """List parsers in the order they are tried."""
+    from logflow.parse import ParserSet
+
+    settings = _settings(config)
+    for parser in ParserSet.load(settings.pipeline.parsers_dir):
+        typer.echo(f"{parser.priority:>4}  {parser.name:<20} {parser.kind:<5} dataset={parser.dataset:<16} {parser.description}")
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None) -> None:
+    """The effective configuration (file + environment), secrets masked."""
+    typer.echo(orjson.dumps(redacted(load_settings(config)), option=orjson.OPT_INDENT_2).decode())
+
+
+@config_app.command("docs")
+def config_docs() -> None:
+    """Print docs/configuration.md, generated from the configuration model."""
+    typer.echo(reference_markdown(), nl=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]configuration error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except LogflowError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,379 @@
+"""Configuration: one frozen, typed model read from a TOML file and ``LOGFLOW_*`` variables.
+
+Precedence, lowest first: defaults, the TOML file (``--config`` or ``LOGFLOW_CONFIG``), environment
+variables. Every scalar or list setting ``section.key`` has the variable ``LOGFLOW_SECTION_KEY``
+(lists are comma-separated; booleans ``true``/``false``). Unknown keys are errors, secrets are
+``SecretStr`` and never printed. ``docs/configuration.md`` is generated from this module
+(``python -m logflow.config``); a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from logflow.errors import ConfigError
+
+ENV_PREFIX = "LOGFLOW_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaConfig(_Section):
+    """Where records come from, and where rejects go."""
+
+    bootstrap_servers: list[str] = Field(
+        default=["localhost:9092"],
+        description="Kafka brokers to bootstrap from.",
+        examples=[["kafka-1:9092", "kafka-2:9092"]],
+    )
+    topics: list[str] = Field(
+        default=["logs"], description="Topics to consume shipped logs from.", examples=[["logs", "audit"]]
+    )
+    group_id: str = Field(
+        default="logflow",
+        description="Consumer group: every worker with the same id shares the partitions.",
+        examples=["logflow-prod"],
+    )
+    dead_letter_topic: str = Field(
+        default="logflow-dead-letter",
+        description="Topic that receives records that cannot be indexed, with the reason in headers.",
+        examples=["logs-dlq"],
+    )
+    client_id: str = Field(default="logflow", description="Kafka client id (shows in broker logs).")
+    max_batch_records: int = Field(
+        default=5000, ge=1, le=100_000, description="Most records taken from Kafka per batch (getmany)."
+    )
+    fetch_timeout_ms: int = Field(
+        default=500, ge=1, le=60_000, description="How long one fetch waits for records before returning."
+    )
+    auto_offset_reset: Literal["earliest", "latest"] = Field(
+        default="earliest", description="Where a new consumer group starts reading."
+    )
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1000,
+        description=(
+            "Group session timeout: a worker that stops heartbeating this long loses its partitions. Some brokers "
+            "(Tansu) also hold a new group's first join for half of it."
+        ),
+    )
+    max_poll_interval_ms: int = Field(
+        default=300_000, ge=1000, description="Longest gap between fetches before the group evicts us."
+    )
+    create_topics: bool = Field(
+        default=False,
+        description="Create the dead-letter topic at start-up if it is missing (needs admin rights).",
+    )
+
+
+class ElasticsearchConfig(_Section):
+    """Where documents go."""
+
+    hosts: list[str] = Field(
+        default=["http://localhost:9200"],
+        description="Elasticsearch nodes.",
+        examples=[["https://es-1:9200"]],
+    )
+    username: str | None = Field(default=None, description="Basic-auth user.", examples=["logflow_writer"])
+    password: SecretStr | None = Field(default=None, description="Basic-auth password (secret).")
+    api_key: SecretStr | None = Field(default=None, description="API key, base64 `id:key` (secret).")
+    ca_certs: Path | None = Field(default=None, description="CA bundle to verify the cluster's TLS.")
+    verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
+    plain_media_types: bool = Field(
+        default=False,
+        description=(
+            "Send plain `application/json` media types instead of Elasticsearch 8/9's "
+            "`application/vnd.elasticsearch+json; compatible-with=N`. Needed for servers that only speak "
+            "plain JSON (OpenSearch, osmem); the demo and tests turn it on. Leave off for Elasticsearch."
+        ),
+    )
+    request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout for one request.")
+    bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")
+    bulk_max_bytes: int = Field(
+        default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body."
+    )
+    max_item_retries: int = Field(
+        default=6,
+        ge=0,
+        description=(
+            "Retries for one document answered 429/5xx inside a bulk response; after that it goes to "
+            "the dead-letter topic with the last reason."
+        ),
+    )
+    retry_backoff_s: float = Field(default=0.5, gt=0, description="First retry delay (doubles, capped).")
+    retry_backoff_max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
+
+
+class PipelineConfig(_Section):
+    """How records become documents."""
+
+    index_prefix: str = Field(
+        default="logs",
+        description="Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`.",
+        examples=["logs"],
+    )
+    parsers_dir: Path | None = Field(
+        default=None,
+        description="Folder of parser definitions and `patterns/`; default: the parsers shipped with logflow.",
+    )
+    keep_original: Literal["always", "failures", "never"] = Field(
+        default="failures",
+        description="When to keep the raw line in `event.original`.",
+    )
+    service_name: str | None = Field(
+        default=None, description="`service.name` for events that do not name one.", examples=["checkout"]
+    )
+    environment: str | None = Field(
+        default=None,
+        description="`service.environment` for events that do not name one.",
+        examples=["production"],
+    )
+    shutdown_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "On SIGTERM, how long the worker may take to finish and commit the batch in flight before it "
+            "exits without committing it (a second SIGTERM exits at once)."
+        ),
+    )
+    max_line_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Longer records are truncated to this many bytes and tagged `truncated`.",
+    )
+
+    @field_validator("index_prefix")
+    @classmethod
+    def _lowercase_prefix(cls, value: str) -> str:
+        if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
+            raise ValueError("must be a non-empty lowercase index name part without spaces or * \\ / ? \" < > | , # :")
+        return value
+
+
+class RouteRule(_Section):
+    """Send matching events (or a copy of them) to another daily index."""
+
+    name: str = Field(description="Rule name, for logs and metrics.", examples=["errors"])
+    index: str = Field(
+        description="Target index template; `{prefix}`, `{dataset}` and `{date}` (YYYY.MM.dd) are filled in.",
+        examples=["{prefix}-errors-{date}"],
+    )
+    levels: list[str] = Field(default=[], description="Match when `log.level` is one of these.")
+    datasets: list[str] = Field(default=[], description="Match when `event.dataset` is one of these.")
+    tags: list[str] = Field(default=[], description="Match when the event carries any of these tags.")
+    copy_event: bool = Field(
+        default=False,
+        alias="copy",
+        description="Index a copy there and keep the event in its own index, instead of moving it.",
+    )
+
+
+def _default_rules() -> list[RouteRule]:
+    return [RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error", "fatal"])]
+
+
+class RoutingConfig(_Section):
+    """Routing rules, first match wins for moves; every matching copy rule adds a copy."""
+
+    rules: list[RouteRule] = Field(
+        default_factory=_default_rules,
+        description="Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`.",
+    )
+
+
+class HealthConfig(_Section):
+    """The worker's own HTTP endpoints."""
+
+    host: str = Field(default="127.0.0.1", description="Address for /healthz, /readyz and /metrics.")
+    port: int = Field(default=9108, ge=0, le=65535, description="Port for the endpoints (0 turns them off).")
+
+
+class LogConfig(_Section):
+    """The worker's own logs."""
+
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="`auto`: pretty on a terminal, JSON otherwise."
+    )
+    level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Lowest level shown.")
+
+
+class Settings(_Section):
+    """All of logflow's configuration."""
+
+    kafka: KafkaConfig = KafkaConfig()
+    elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+    routing: RoutingConfig = RoutingConfig()
+    health: HealthConfig = HealthConfig()
+    log: LogConfig = LogConfig()
+
+
+SECTIONS: dict[str, type[_Section]] = {
+    name: info.annotation  # type: ignore[misc]
+    for name, info in Settings.model_fields.items()
+}
+
+
+def env_name(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    return any(get_origin(a) is list for a in get_args(annotation))
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """Map ``LOGFLOW_SECTION_KEY`` variables onto the nested settings dict."""
+    out: dict[str, dict[str, Any]] = {}
+    known: set[str] = {f"{ENV_PREFIX}CONFIG"}
+    for section, model in SECTIONS.items():
+        for key, info in model.model_fields.items():
+            name = env_name(section, key)
+            known.add(name)
+            if name not in environ or info.annotation is None:
+                continue
+            raw = environ[name]
+            value: Any = raw
+            if key == "rules":
+                import orjson
+
+                try:
+                    value = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    raise ConfigError(name, f"is not JSON: {exc}", "give a JSON list of rule objects") from None
+            elif _is_list(info.annotation):
+                value = [part.strip() for part in raw.split(",") if part.strip()]
+            out.setdefault(section, {})[key] = value
+    unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known)
+    if unknown:
+        raise ConfigError(
+            unknown[0],
+            "is not a logflow setting",
+            "see docs/configuration.md for the variable names, or unset it",
+        )
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _explain(exc: ValidationError, from_env: dict[str, dict[str, Any]]) -> ConfigError:
+    err = exc.errors()[0]
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc)
+    if len(loc) >= 2 and loc[0] in from_env and loc[1] in from_env[loc[0]]:
+        key += f" (from {env_name(loc[0], loc[1])})"
+    fix = ""
+    if err["type"] == "extra_forbidden":
+        fix = "remove it or check its spelling against docs/configuration.md"
+    elif len(loc) >= 2 and loc[0] in SECTIONS:
+        info = SECTIONS[loc[0]].model_fields.get(loc[1])
+        if info is not None:
+            fix = info.description or ""
+            if info.examples:
+                fix += f" Example: {info.examples[0]!r}."
+    return ConfigError(key, err["msg"], fix.strip())
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read defaults, then the TOML file, then the environment, then explicit overrides; validate once."""
+    environ = os.environ if environ is None else environ
+    if path is None and environ.get(f"{ENV_PREFIX}CONFIG"):
+        path = Path(environ[f"{ENV_PREFIX}CONFIG"])
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("--config", f"file {path} does not exist", "give the path of a TOML file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the syntax at that line") from None
+    from_env = env_overrides(environ)
+    data = _merge(data, from_env)
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, from_env) from None
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as a plain dict with every secret masked, for `logflow config show`."""
+    return settings.model_dump(mode="json", by_alias=True)  # SecretStr dumps as '**********'
+
+
+def _describe_type(annotation: Any) -> str:
+    text = str(annotation).replace("typing.", "").replace("pathlib.", "")
+    for cls in (str, int, float, bool):
+        text = text.replace(f"<class '{cls.__name__}'>", cls.__name__)
+    return text.replace("pydantic.types.", "")
+
+
+def reference_markdown() -> str:
+    """docs/configuration.md, generated from the model so it cannot drift."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated by `python -m logflow.config > docs/configuration.md`; do not edit by hand. -->",
+        "",
+        "logflow reads defaults, then a TOML file (`logflow run --config FILE` or `LOGFLOW_CONFIG`), then",
+        "environment variables. Every setting `section.key` has the variable `LOGFLOW_SECTION_KEY`;",
+        "lists are comma-separated, booleans `true`/`false`. Unknown keys and unknown `LOGFLOW_*`",
+        "variables are errors (exit code 2, naming the key and the fix). Secrets are never printed.",
+        "",
+    ]
+    for section, model in SECTIONS.items():
+        lines += [f"## `[{section}]`", "", (model.__doc__ or "").strip(), ""]
+        lines += ["| key | type | default | environment | description |", "| --- | --- | --- | --- | --- |"]
+        for key, info in model.model_fields.items():
+            default: Any = info.get_default(call_default_factory=True)
+            if isinstance(default, list) and default and isinstance(default[0], BaseModel):
+                default_text = "see below"
+            else:
+                default_text = f"`{default!r}`" if default is not None else "unset"
+            env = f"`{env_name(section, key)}`" if key != "rules" else f"`{env_name(section, key)}` (JSON)"
+            desc = (info.description or "").replace("|", "\\|")
+            lines.append(f"| `{key}` | `{_describe_type(info.annotation)}` | {default_text} | {env} | {desc} |")
+        lines.append("")
+    lines += ["### Routing rule fields", "", "| key | description |", "| --- | --- |"]
+    for key, info in RouteRule.model_fields.items():
+        lines.append(f"| `{info.alias or key}` | {(info.description or '').replace('|', '/')} |")
+    lines += [
+        "",
+        "Default rules:",
+        "",
+        "```toml",
+        '[[routing.rules]]',
+        'name = "errors"',
+        'index = "{prefix}-errors-{date}"',
+        'levels = ["error", "fatal"]',
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")

@@ -1,0 +1,224 @@
+"""The enrich stage: make every document speak ECS, whatever shape it arrived in.
+
+Normalizes ``log.level``; finds trace context in Kafka headers, fields and free text (W3C
+``traceparent``, B3, ``uber-trace-id``, ``X-Amzn-Trace-Id``, OpenTelemetry ids, request and
+correlation ids); fills service, environment and host; splits stack traces into ``error.*``; adds
+the ``error`` and ``security`` tags and the provenance fields. Configured once, called per event.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from logflow.config import PipelineConfig
+from logflow.record import Record
+
+LEVELS: dict[str, str] = {
+    **{k: "trace" for k in ("trace", "trc", "finest", "finer", "verbose", "v", "10")},
+    **{k: "debug" for k in ("debug", "dbg", "fine", "config", "d", "20", "7")},
+    **{k: "info" for k in ("info", "inf", "information", "informational", "notice", "i", "30", "6", "5")},
+    **{k: "warn" for k in ("warn", "wrn", "warning", "w", "40", "4")},
+    **{k: "error" for k in ("error", "err", "eror", "severe", "e", "50", "3")},
+    **{k: "fatal" for k in ("fatal", "ftl", "critical", "crit", "alert", "emerg", "emergency", "panic",
+                             "f", "a", "60", "2", "1", "0")},
+}
+ERROR_LEVELS = frozenset({"error", "fatal"})
+
+_HEX = re.compile(r"[0-9a-f]+\Z")
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_TEXT_IDS = re.compile(
+    r"\b(?P<key>traceparent|trace[_.-]?id|request[_.-]?id|req[_.-]?id|correlation[_.-]?id|x-request-id)"
+    r"[\"']?\s*[=:]\s*[\"']?(?P<value>[0-9A-Za-z][0-9A-Za-z._:-]{3,127})",
+    re.IGNORECASE,
+)
+_SECURITY = re.compile(
+    r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
+    r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt",
+    re.IGNORECASE,
+)
+_EXCEPTION_LINE = re.compile(r"^(?:Caused by: )?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*|[A-Z]\w+Error)(?::\s?(.*))?$")
+
+
+def _zero(hexid: str) -> bool:
+    return hexid.strip("0") == ""
+
+
+def parse_traceparent(value: str) -> tuple[str, str] | None:
+    """W3C trace context: version ff and all-zero ids are invalid by the spec."""
+    m = _TRACEPARENT.fullmatch(value.strip().lower()[:55]) if len(value) >= 55 else None
+    if m is None or m.group(1) == "ff" or _zero(m.group(2)) or _zero(m.group(3)):
+        return None
+    return m.group(2), m.group(3)
+
+
+def parse_b3(value: str) -> tuple[str, str | None] | None:
+    """B3 single header ``{trace}-{span}[-{sampled}[-{parent}]]``; a bare ``0``/``1`` carries no ids."""
+    parts = value.strip().lower().split("-")
+    if len(parts) < 2 or len(parts[0]) not in (16, 32) or not _HEX.match(parts[0]) or _zero(parts[0]):
+        return None
+    return parts[0], parts[1] if _HEX.match(parts[1]) else None
+
+
+def parse_uber(value: str) -> tuple[str, str | None] | None:
+    parts = value.strip().lower().split(":")
+    if len(parts) != 4 or not _HEX.match(parts[0]) or _zero(parts[0]):
+        return None
+    return parts[0].rjust(16, "0") if len(parts[0]) <= 16 else parts[0].rjust(32, "0"), parts[1] or None
+
+
+def parse_amzn(value: str) -> str | None:
+    for part in value.split(";"):
+        key, _, val = part.strip().partition("=")
+        if key.lower() == "root" and val:
+            return val
+    return None
+
+
+def _header_str(value: bytes) -> str | None:
+    try:
+        return value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+def trace_from_headers(headers: dict[str, bytes], doc: dict[str, Any]) -> None:
+    """Kafka headers carry the producer's context; they win over ids found in fields or text."""
+    value = headers.get("traceparent")
+    if value and (text := _header_str(value)) and (ids := parse_traceparent(text)):
+        doc["trace.id"], doc["span.id"] = ids
+    elif (value := headers.get("b3")) and (text := _header_str(value)) and (b3 := parse_b3(text)):
+        doc["trace.id"] = b3[0]
+        if b3[1]:
+            doc["span.id"] = b3[1]
+    elif (value := headers.get("x-b3-traceid")) and (text := _header_str(value)) and (b3 := parse_b3(text + "-x")):
+        doc["trace.id"] = b3[0]
+        span = headers.get("x-b3-spanid")
+        if span and (span_text := _header_str(span)):
+            doc["span.id"] = span_text.lower()
+    elif (value := headers.get("uber-trace-id")) and (text := _header_str(value)) and (uber := parse_uber(text)):
+        doc["trace.id"] = uber[0]
+        if uber[1]:
+            doc["span.id"] = uber[1]
+    elif (value := headers.get("x-amzn-trace-id")) and (text := _header_str(value)) and (root := parse_amzn(text)):
+        doc["trace.id"] = root
+    for name, key in (("service", "service.name"), ("service.name", "service.name"),
+                      ("environment", "service.environment"), ("host", "host.name")):
+        value = headers.get(name)
+        if value and key not in doc and (text := _header_str(value)):
+            doc[key] = text
+    for name in ("x-request-id", "request-id", "x-correlation-id", "correlation-id"):
+        value = headers.get(name)
+        if value and (text := _header_str(value)):
+            doc.setdefault("http.request.id", text.strip())
+            break
+
+
+def trace_from_fields(doc: dict[str, Any]) -> None:
+    """Ids the JSON parser left under their wire names (``logflow.traceparent`` etc.)."""
+    tp = doc.pop("logflow.traceparent", None)
+    if isinstance(tp, str) and "trace.id" not in doc and (ids := parse_traceparent(tp)):
+        doc["trace.id"], doc["span.id"] = ids
+    b3 = doc.pop("logflow.b3", None)
+    if isinstance(b3, str) and "trace.id" not in doc and (b3ids := parse_b3(b3)):
+        doc["trace.id"] = b3ids[0]
+        if b3ids[1]:
+            doc["span.id"] = b3ids[1]
+
+
+def trace_from_text(message: str, doc: dict[str, Any]) -> None:
+    """``trace_id=…``, ``request_id=…``, ``traceparent=…`` in free text."""
+    for m in _TEXT_IDS.finditer(message):
+        key = m.group("key").lower().replace("-", "_").replace(".", "_")
+        value = m.group("value")
+        if key == "traceparent":
+            ids = parse_traceparent(value)
+            if ids and "trace.id" not in doc:
+                doc["trace.id"], doc["span.id"] = ids
+        elif key in ("trace_id", "traceid"):
+            doc.setdefault("trace.id", value.lower() if _HEX.match(value.lower()) else value)
+        else:
+            doc.setdefault("http.request.id", value)
+
+
+def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
+    """(error.type, error.message) from a Python traceback (last line) or a Java trace (first line)."""
+    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
+    if not lines:
+        return None, None
+    candidates = [lines[-1], lines[0]] if lines[0].startswith("Traceback") else [lines[0], lines[-1]]
+    for line in candidates:
+        m = _EXCEPTION_LINE.match(line)
+        if m:
+            return m.group(1), (m.group(2) or "").strip() or None
+    return None, None
+
+
+class Enricher:
+    """Per-event enrichment with everything that can be decided once decided in ``__init__``."""
+
+    def __init__(self, pipeline: PipelineConfig) -> None:
+        self.default_service = pipeline.service_name
+        self.default_environment = pipeline.environment
+        self.keep_original = pipeline.keep_original
+
+    def __call__(
+        self,
+        doc: dict[str, Any],
+        record: Record,
+        headers: dict[str, bytes],
+        ingested: str,
+        original: str | None,
+    ) -> None:
+        level = doc.get("log.level")
+        if level is not None:
+            key = str(level).strip().lower()
+            doc["log.level"] = LEVELS.get(key, key)
+        if headers:
+            trace_from_headers(headers, doc)
+        if "logflow.traceparent" in doc or "logflow.b3" in doc:
+            trace_from_fields(doc)
+        message = doc.get("message")
+        if isinstance(message, str) and ("id" in message or "Id" in message or "ID" in message or "traceparent" in message):
+            trace_from_text(message, doc)
+        if "trace.id" not in doc and "http.request.id" in doc:
+            doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
+        stack = doc.get("error.stack_trace")
+        if isinstance(stack, str) and "error.type" not in doc:
+            etype, emessage = split_stack_trace(stack)
+            if etype:
+                doc["error.type"] = etype
+                if emessage and "error.message" not in doc:
+                    doc["error.message"] = emessage
+        if self.default_service and "service.name" not in doc:
+            doc["service.name"] = self.default_service
+        if self.default_environment and "service.environment" not in doc:
+            doc["service.environment"] = self.default_environment
+        tags: list[str] = doc.get("tags") or []
+        if not isinstance(tags, list):
+            tags = [str(tags)]
+        if doc.get("log.level") in ERROR_LEVELS or "error.type" in doc:
+            tags.append("error")
+        if doc.get("event.dataset") == "audit" or (isinstance(message, str) and _SECURITY.search(message)):
+            tags.append("security")
+        if "@timestamp" not in doc:
+            envelope_time = doc.pop("logflow.envelope_timestamp", None)
+            if "logflow.timestamp_unparsed" in doc:
+                tags.append("timestamp_failure")
+            if isinstance(envelope_time, str):
+                doc["@timestamp"] = envelope_time  # the shipper's read time: close, and honest
+            else:
+                doc["@timestamp"] = ingested
+                tags.append("timestamp_missing")
+        else:
+            doc.pop("logflow.envelope_timestamp", None)
+        if tags:
+            doc["tags"] = sorted(set(tags))
+        doc["event.ingested"] = ingested
+        doc["logflow.kafka.topic"] = record.topic
+        doc["logflow.kafka.partition"] = record.partition
+        doc["logflow.kafka.offset"] = record.offset
+        if original is not None and (
+            self.keep_original == "always" or (self.keep_original == "failures" and "parse_failure" in tags)
+        ):
+            doc["event.original"] = original

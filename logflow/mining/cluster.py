@@ -1,0 +1,190 @@
+"""Families and clusters: how a group of similar shapes decides which positions are variables.
+
+A *family* is what Drain calls a cluster: shapes of one bucket that were similar enough to align
+position by position. Where the family's shapes disagree, Drain turns the position into `<*>` at
+once. That over-generalises word alternatives that are really different events (`cupsd startup
+succeeded` / `cupsd shutdown succeeded`, `stored as bytes` / `stored as values`). Here a
+disagreeing position first becomes a *closed* variable position that remembers its distinct
+values; it *opens* (becomes `<*>` for good) when either
+
+- it has seen `min_variable_values` distinct values (user names, host names: many values), or
+- one value, read with its `<*>` as "any text", spells the other (`(<*>)` against `()` or
+  `(host)`, `rhost=<*>` against `rhost=`): the masked variable *is* the difference, so the slot
+  is data. `LOGIN(uid=<*>)` against `(uid=<*>)` differ outside the variable and stay apart.
+
+Every combination of values at the closed positions is one *cluster*, the unit reported as a
+`Template`; its text is the family's tokens with those values filled in. When a position opens,
+the clusters that differed only there merge; the merged-away cluster forwards to the survivor
+(`merged_into`), so references held in caches stay valid.
+"""
+
+from __future__ import annotations
+
+import re
+
+from logflow.mining.masking import WILDCARD
+from logflow.mining.template import Template, template_id
+
+BucketKey = tuple[int, tuple[str, ...]]
+
+
+class Cluster:
+    """One template: a family plus the values of its closed positions. Mutable, miner-owned."""
+
+    __slots__ = ("_gen", "_id", "_text", "count", "family", "last_seen", "merged_into", "values")
+
+    def __init__(self, family: Family, values: tuple[str, ...], count: int = 0, last_seen: int = 0) -> None:
+        """Create a cluster of `family` for the given closed-position values."""
+        self.family = family
+        self.values = values
+        self.count = count
+        self.last_seen = last_seen
+        self.merged_into: Cluster | None = None
+        self._gen = -1
+        self._text = ""
+        self._id = ""
+
+    def live(self) -> Cluster:
+        """This cluster, or the one it was merged into (following the chain)."""
+        cluster = self
+        while cluster.merged_into is not None:
+            cluster = cluster.merged_into
+        return cluster
+
+    @property
+    def text(self) -> str:
+        """The template text: family tokens, closed positions filled with this cluster's values."""
+        family = self.family
+        if self._gen != family.gen:
+            toks = list(family.tokens)
+            for pos, value in zip(family.closed, self.values, strict=True):
+                toks[pos] = value
+            self._text = " ".join(toks)
+            self._id = template_id(self._text)
+            self._gen = family.gen
+        return self._text
+
+    @property
+    def id(self) -> str:
+        """The stable id of the current text."""
+        _ = self.text
+        return self._id
+
+    def snapshot(self) -> Template:
+        """The current template as an immutable value."""
+        return Template(self.id, self.text, self.count)
+
+
+class Family:
+    """Aligned shapes of one bucket: generalised tokens, closed positions and their clusters."""
+
+    __slots__ = ("bucket", "closed", "clusters", "gen", "tokens", "values")
+
+    def __init__(self, tokens: list[str], bucket: BucketKey) -> None:
+        """Start a family from one shape."""
+        self.tokens = tokens
+        self.bucket = bucket
+        self.values: dict[int, set[str]] = {}
+        """Distinct values seen at each closed position."""
+        self.closed: tuple[int, ...] = ()
+        """Closed positions, ascending (the order of `Cluster.values`)."""
+        self.clusters: dict[tuple[str, ...], Cluster] = {}
+        self.gen = 0
+        """Bumped whenever `tokens` or `closed` change, so clusters recompute their text."""
+
+    def similarity(self, shape: tuple[str, ...]) -> float:
+        """Share of positions agreeing with the shape (a closed position agrees on a seen value)."""
+        same = 0
+        values = self.values
+        for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
+            if mine == theirs or (pos in values and theirs in values[pos]):
+                same += 1
+        return same / len(shape) if shape else 1.0
+
+    def covers(self, shape: tuple[str, ...]) -> bool:
+        """Whether the shape fits without learning: each token equal, under `<*>`, or a seen value."""
+        if len(shape) != len(self.tokens):
+            return False
+        for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
+            if mine == theirs:
+                continue
+            if pos in self.values:
+                if theirs not in self.values[pos]:
+                    return False
+            elif mine != WILDCARD:
+                return False
+        return True
+
+    def key_of(self, shape: tuple[str, ...]) -> tuple[str, ...]:
+        """The closed-position values of a shape: which cluster of the family it belongs to."""
+        return tuple(shape[pos] for pos in self.closed)
+
+    def absorb(self, shape: tuple[str, ...], min_values: int) -> None:
+        """Align a shape: open or close disagreeing positions, merging clusters when one opens."""
+        opened: list[int] = []
+        newly_closed: dict[int, str] = {}
+        changed = False
+        for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
+            seen = self.values.get(pos)
+            if seen is not None:
+                if theirs not in seen:
+                    seen.add(theirs)
+                    if len(seen) >= min_values or any(same_slot(theirs, v) for v in seen if v != theirs):
+                        opened.append(pos)
+            elif mine != theirs and mine != WILDCARD:
+                self.tokens[pos] = WILDCARD
+                changed = True
+                if min_values <= 2 or same_slot(mine, theirs):
+                    continue
+                self.values[pos] = {mine, theirs}
+                newly_closed[pos] = mine
+        if opened or newly_closed:
+            self._reshape(opened, newly_closed)
+        elif changed:
+            self.gen += 1
+
+    def cluster_for(self, shape: tuple[str, ...]) -> Cluster:
+        """The cluster for a shape already absorbed, created when its value combination is new."""
+        key = self.key_of(shape)
+        cluster = self.clusters.get(key)
+        if cluster is None:
+            cluster = self.clusters[key] = Cluster(self, key)
+        return cluster
+
+    def _reshape(self, opened: list[int], newly_closed: dict[int, str]) -> None:
+        """Recompute closed positions and re-key clusters; clusters whose keys coincide merge.
+
+        At a newly closed position every existing cluster holds the family's previous token.
+        """
+        old_closed = self.closed
+        for pos in opened:
+            del self.values[pos]
+        self.closed = tuple(sorted(self.values))
+        self.gen += 1
+        old_index = {pos: i for i, pos in enumerate(old_closed)}
+        merged: dict[tuple[str, ...], Cluster] = {}
+        for old_key, cluster in self.clusters.items():
+            key = tuple(
+                old_key[old_index[pos]] if pos in old_index else newly_closed[pos] for pos in self.closed
+            )
+            survivor = merged.get(key)
+            if survivor is None:
+                cluster.values = key
+                merged[key] = cluster
+            else:
+                survivor.count += cluster.count
+                survivor.last_seen = max(survivor.last_seen, cluster.last_seen)
+                cluster.merged_into = survivor
+        self.clusters = merged
+
+
+def _wildcard_regex(value: str) -> str:
+    """A regex reading each `<*>` of a token as any text (`re` caches the compiled pattern)."""
+    return ".*".join(re.escape(part) for part in value.split(WILDCARD))
+
+
+def same_slot(a: str, b: str) -> bool:
+    """Whether two different tokens are one variable slot: a masked one can spell the other."""
+    return (WILDCARD in a and re.fullmatch(_wildcard_regex(a), b, re.DOTALL) is not None) or (
+        WILDCARD in b and re.fullmatch(_wildcard_regex(b), a, re.DOTALL) is not None
+    )

@@ -1,0 +1,72 @@
+"""Miner configuration: one frozen value, validated once, shared by every miner it builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from logflow.mining.masking import PATTERNS
+
+
+@dataclass(frozen=True, slots=True)
+class MinerConfig:
+    """Knobs of the template miner. The defaults are one generic setting, not tuned per log source."""
+
+    similarity_threshold: float = 0.5
+    """A message joins the most similar cluster of its bucket when at least this share of its
+    token positions agree with the template (`<*>` against `<*>` counts as agreement)."""
+
+    min_variable_values: int = 4
+    """A word position where similar messages disagree becomes `<*>` once it has shown this many
+    distinct values (or any masked variable); until then each value is its own template, so
+    `startup`/`shutdown` stay two events while user names, seen with many values, become `<*>`.
+    2 gives Drain's behaviour (generalise at the first disagreement)."""
+
+    prefix_tokens: int = 1
+    """Leading tokens that pick a message's bucket, besides its token count (Drain's tree depth
+    minus two). The first token is usually the subject of the message (`cupsd`, `Failed`)."""
+
+    max_templates: int = 10_000
+    """Memory cap: when more clusters exist, the least recently used ones are evicted (down to
+    90% of the cap, so eviction is amortised). Each cluster costs roughly 1 KB."""
+
+    max_cache_entries: int = 100_000
+    """Cap of the message-key cache (key -> cluster). When full, the older half is dropped."""
+
+    mask_kinds: tuple[str, ...] = tuple(PATTERNS)
+    """Which built-in masks to apply (see `logflow.mining.masking.PATTERNS`)."""
+
+    extra_masks: tuple[str, ...] = ()
+    """Extra regular expressions; their matches become `<*>` before any built-in rule runs."""
+
+    def __post_init__(self) -> None:
+        """Reject values that cannot work, naming the field and the allowed range."""
+        if not 0.0 < self.similarity_threshold <= 1.0:
+            raise ValueError(f"similarity_threshold must be in (0, 1], got {self.similarity_threshold}")
+        if self.min_variable_values < 2:
+            raise ValueError(f"min_variable_values must be >= 2, got {self.min_variable_values}")
+        if self.prefix_tokens < 0:
+            raise ValueError(f"prefix_tokens must be >= 0, got {self.prefix_tokens}")
+        if self.max_templates < 1:
+            raise ValueError(f"max_templates must be >= 1, got {self.max_templates}")
+        if self.max_cache_entries < 1:
+            raise ValueError(f"max_cache_entries must be >= 1, got {self.max_cache_entries}")
+        unknown = [k for k in self.mask_kinds if k not in PATTERNS]
+        if unknown:
+            raise ValueError(f"mask_kinds has unknown kinds {unknown}; known kinds are {list(PATTERNS)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (tuples as lists) for the state file."""
+        return {
+            f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MinerConfig:
+        """Build a config from `to_dict` output; unknown keys are an error that names them."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown miner config keys {unknown}; known keys are {sorted(known)}")
+        values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
+        return cls(**values)

@@ -1,0 +1,134 @@
+"""Masking: turn a raw message into its *shape*, the message with every variable part as `<*>`.
+
+Why mask before any template search: most variables (numbers, addresses, ids, paths, timestamps)
+are recognisable on sight, and masking them turns thousands of distinct lines into a handful of
+shapes. Runs of whitespace are normalised and consecutive `<*>` (separated by spaces or by
+`,.:;/-` alone, as in `<*>,<*>`) collapse into one, so a
+variable that spans a varying number of tokens (a timestamp with or without a year, a quoted
+string with spaces, a list of block ids) still yields one shape with one token count.
+
+Masking runs in two steps, so the hot path stays one cheap regex per line:
+
+1. `Masker.key(message)`: user `extra_masks`, then every run of digits becomes `0`. Lines that
+   differ only in their numbers share a key, and the miner caches key -> cluster, so a repeated
+   key costs one substitution and one dict lookup.
+2. `Masker.shape(key)`: the full masking, run only when a key is new. It works on the key, so the
+   shape is a function of the key and the cache is exact. Rules, in order, all generic:
+
+   - URLs (`scheme://...`), e-mail addresses, quoted strings (`"..."`, `'...'`);
+   - every token holding a digit (`=` also ends a token, so `uid=0` keeps its key): numbers,
+     hex (`0x1f`), UUIDs, IPv4/IPv6 addresses, `host:port`, versions, `blk_123`, clock times;
+     in logs a digit is almost always data, not wording;
+   - day and month names next to a masked number (`Sun Jul <*>` is a timestamp);
+   - a byte-size unit after a masked number (`<*> KB`), since the unit varies with the value;
+   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`);
+   - the value of every `key=value` pair (the key stays: it is part of the template).
+
+Tokens without digits that still vary (user names, host names) are left to the miner's
+similarity search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
+from types import MappingProxyType
+
+#: The placeholder for a variable, in shapes and in template text.
+WILDCARD = "<*>"
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+)
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?"
+_W = re.escape(WILDCARD)
+
+#: The built-in mask kinds, by name, in the order they run inside `Masker.shape`.
+PATTERNS: Mapping[str, str] = MappingProxyType(
+    {
+        "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+",
+        "email": r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b",
+        "quoted": r"(?<![\w\\])\"[^\"\n]*\"|(?<![\w\\])'[^'\n]*'(?!\w)",
+        "number": (
+            r"(?<![^\s=,;(\[{<\"'])[^\s\d=()\[\]{}<>\"',;]*\d[^\s=()\[\]{}<>\"',;]*?"
+            r"(?=[.:]*(?:[\s=()\[\]{}<>\"',;]|$))"
+        ),
+        "timestamp": (
+            rf"(?:\b{_DAY},?\s+)?\b{_MONTH}\.?,?\s+{_W}"
+            rf"|{_W}\s+{_MONTH}\b\.?,?(?:\s+{_W})?"
+            rf"|\b{_DAY},?\s+{_W}"
+        ),
+        "size": rf"{_W}\s+(?:[KMGTPE]i?B|B)\b",
+        "path": r"(?<![\w/.\-:<>*])(?:~|\.{1,2})?/[\w.\-@%+~]+(?:/[\w.\-@%+~]*)*",
+        "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;)\]}}'\"=<>]+",
+    }
+)
+
+#: A substring a kind needs, so shapes skip regexes that cannot match with one fast `in` test.
+_GUARDS: Mapping[str, str | None] = MappingProxyType(
+    {
+        "url": "://",
+        "email": "@",
+        "quoted": None,
+        "number": None,
+        "timestamp": WILDCARD,
+        "size": "B",
+        "path": "/",
+        "key_value": "=",
+    }
+)
+
+_DIGITS = re.compile(r"[0-9]+")
+_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.:;/\-]+){_W})+")
+_SPACES = re.compile(r"\s+")
+
+Substitute = Callable[[str, str], str]
+
+
+class Masker:
+    """Computes message keys (hot path) and shapes (on a new key). Compiled once, then called."""
+
+    __slots__ = ("_digits", "_extra", "_rules")
+
+    def __init__(self, kinds: tuple[str, ...] | None = None, extra: tuple[str, ...] = ()) -> None:
+        """Compile the named kinds (default: all of `PATTERNS`, in their order) and `extra` regexes."""
+        wanted = set(PATTERNS if kinds is None else kinds)
+        unknown = sorted(wanted - set(PATTERNS))
+        if unknown:
+            raise ValueError(f"unknown mask kinds {unknown}; known kinds are {list(PATTERNS)}")
+        self._extra: tuple[Substitute, ...] = tuple(re.compile(p).sub for p in extra)
+        self._rules: tuple[tuple[str | None, Substitute], ...] = tuple(
+            (_GUARDS[k], re.compile(p).sub) for k, p in PATTERNS.items() if k in wanted
+        )
+        self._digits: Substitute = _DIGITS.sub
+
+    def key(self, message: str) -> str:
+        """Return the cache key of `message`: extra masks applied, digit runs turned into `0`."""
+        for sub in self._extra:
+            message = sub(WILDCARD, message)
+        return self._digits("0", message)
+
+    def key_function(self) -> Callable[[str], str]:
+        """`key` as the cheapest callable: a C-level partial when there are no extra masks."""
+        return partial(self._digits, "0") if not self._extra else self.key
+
+    def shape(self, key: str) -> str:
+        """Return the shape of a key: fully masked, whitespace-normalised, wildcard runs collapsed."""
+        for guard, sub in self._rules:
+            if guard is None or guard in key:
+                key = sub(WILDCARD, key)
+        key = _SPACES.sub(" ", key).strip()
+        if key.count(WILDCARD) > 1:
+            key = _WILDCARD_RUN.sub(WILDCARD, key)
+        return key
+
+    def mask(self, message: str) -> str:
+        """Return the shape of a raw message (`shape(key(message))`)."""
+        return self.shape(self.key(message))
+
+
+def tokens(shape: str) -> tuple[str, ...]:
+    """Split a shape into its tokens (shapes are already whitespace-normalised)."""
+    return tuple(shape.split(" ")) if shape else ()

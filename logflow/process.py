@@ -1,0 +1,122 @@
+"""The pure middle of the pipeline: a batch of records in, bulk actions and rejections out.
+
+decode -> parse -> enrich -> route -> serialize, with no I/O. Everything per batch is computed
+once per batch (ingest time); everything per configuration once per process (compiled parsers,
+routing tables). One bad record becomes a ``Rejection``; it never raises out of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from logflow.config import Settings
+from logflow.decode import decode, headers_dict
+from logflow.enrich import Enricher
+from logflow.errors import RecordError
+from logflow.parse import FALLBACK_DATASET, ParserSet
+from logflow.record import Action, Processed, Record, Rejection
+from logflow.route import Router
+from logflow.timestamps import TimeParser, format_utc
+
+
+class Processor:
+    """Configured once per worker; ``process`` is called per batch."""
+
+    def __init__(self, settings: Settings, parsers: ParserSet | None = None) -> None:
+        self.settings = settings
+        self.parsers = parsers or ParserSet.load(settings.pipeline.parsers_dir)
+        self.enrich = Enricher(settings.pipeline)
+        self.router = Router(settings.pipeline.index_prefix, settings.routing)
+        self.max_bytes = settings.pipeline.max_line_bytes
+        self.keep_original = settings.pipeline.keep_original
+        self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
+
+    def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
+        """One record to its finished document (raises RecordError for what cannot be indexed)."""
+        dec = decode(record, self.max_bytes)
+        if dec.obj is not None:
+            parser = self.parsers.json_parser_for(dec.obj, dec.hint)
+            if parser is None:
+                raise RecordError("no JSON parser is defined", "no_json_parser")
+            doc = parser.fields_from_json(dec.obj)
+            parser.finish(doc, now)
+            doc.setdefault("event.dataset", parser.dataset)
+            doc["logflow.parser"] = parser.name
+            original = None
+            if self.keep_original == "always":
+                original = (record.value or b"").decode("utf-8", "replace")
+            tags = list(parser.tags)
+        else:
+            text = dec.text or ""
+            head, newline, tail = text.partition("\n")
+            match = self.parsers.parse_text(head, dec.source, record.topic, dec.hint)
+            if match is not None:
+                doc = match.fields
+                parser = match.parser
+                if "message" not in doc:
+                    doc["message"] = head  # access logs: the line is the message Kibana shows
+                if newline and tail.strip():
+                    doc.setdefault("error.stack_trace", tail)
+                parser.finish(doc, now)
+                doc["event.dataset"] = parser.dataset
+                doc["logflow.parser"] = parser.name
+                tags = list(parser.tags)
+            else:
+                hinted = self.parsers.for_hint(dec.hint)
+                doc = {
+                    "message": text,
+                    "event.dataset": hinted.dataset if hinted else (dec.hint or FALLBACK_DATASET),
+                    "logflow.parser": "none",
+                }
+                tags = ["parse_failure"]
+            original = text
+        if dec.meta:
+            for key, value in dec.meta.items():
+                doc.setdefault(key, value)
+            envelope_time = doc.get("logflow.envelope_timestamp")
+            if envelope_time is not None:
+                stamp = self._envelope_time.parse(envelope_time, now)
+                if stamp is None:
+                    del doc["logflow.envelope_timestamp"]
+                else:
+                    doc["logflow.envelope_timestamp"] = stamp
+        if dec.tags:
+            tags.extend(dec.tags)
+        if tags:
+            existing = doc.get("tags")
+            doc["tags"] = [*existing, *tags] if isinstance(existing, list) else tags
+        self.enrich(doc, record, headers_dict(record) if record.headers else {}, ingested, original)
+        return doc
+
+    def process(self, records: Sequence[Record], keep_documents: bool = False) -> Processed:
+        now = datetime.now(UTC)
+        ingested = format_utc(now)
+        out = Processed()
+        actions = out.actions
+        rejections = out.rejections
+        route = self.router.route
+        dumps = orjson.dumps
+        for record in records:
+            try:
+                doc = self.document(record, now, ingested)
+                primary, copies = route(doc)
+                source = dumps(doc)
+            except RecordError as exc:
+                stage = "decode" if exc.error_type in ("empty", "invalid_utf8") else "parse"
+                rejections.append(Rejection(record, stage, exc.error_type, exc.reason))
+                continue
+            except Exception as exc:  # a bug or a value orjson cannot encode: dead-letter it, keep going
+                rejections.append(Rejection(record, "process", type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+                continue
+            doc_id = record.doc_id
+            actions.append(Action(record, primary, doc_id, source))
+            for index in copies:
+                actions.append(Action(record, index, doc_id, source, copy=True))
+            if keep_documents:
+                doc["_index"] = primary
+                out.documents.append(doc)
+        return out

@@ -1,0 +1,95 @@
+"""The route stage: which daily index (or indices) a document goes to.
+
+``{prefix}-{event.dataset}-{YYYY.MM.dd}`` by event time in UTC, so one data view ``{prefix}-*``
+sees everything. Rules (config ``[[routing.rules]]``) move an event to another index, or add a
+copy there. Index names are built from small caches: the same (dataset, day) pair recurs for
+thousands of events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from logflow.config import RouteRule, RoutingConfig
+
+_UNSAFE = re.compile(r"[^a-z0-9._+-]+")
+
+
+def safe_dataset(name: str) -> str:
+    """Index names are lowercase, without spaces, commas, slashes or leading punctuation."""
+    cleaned = _UNSAFE.sub("_", name.lower()).strip("._-+")
+    return cleaned or "generic"
+
+
+def index_date(timestamp: str) -> str:
+    """``2026-11-23T…Z`` -> ``2026.11.23`` (timestamps are normalized to UTC before routing)."""
+    return timestamp[:10].replace("-", ".")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    template: str
+    levels: frozenset[str]
+    datasets: frozenset[str]
+    tags: frozenset[str]
+    copy: bool
+
+    def matches(self, doc: dict[str, Any]) -> bool:
+        if self.levels and doc.get("log.level") not in self.levels:
+            return False
+        if self.datasets and doc.get("event.dataset") not in self.datasets:
+            return False
+        if self.tags:
+            tags = doc.get("tags")
+            if not tags or self.tags.isdisjoint(tags):
+                return False
+        return True
+
+
+class Router:
+    """Turns a finished document into its target index and any copy indices."""
+
+    def __init__(self, prefix: str, routing: RoutingConfig) -> None:
+        self.prefix = prefix
+        self.rules = [self._compile(rule) for rule in routing.rules]
+        self._names: dict[tuple[str, str, str], str] = {}
+        self._datasets: dict[str, str] = {}
+
+    @staticmethod
+    def _compile(rule: RouteRule) -> _Rule:
+        return _Rule(
+            rule.name, rule.index, frozenset(rule.levels), frozenset(rule.datasets), frozenset(rule.tags),
+            rule.copy_event,
+        )
+
+    def _name(self, template: str, dataset: str, day: str) -> str:
+        key = (template, dataset, day)
+        name = self._names.get(key)
+        if name is None:
+            if len(self._names) > 10_000:
+                self._names.clear()
+            name = template.format(prefix=self.prefix, dataset=dataset, date=day).lower()
+            self._names[key] = name
+        return name
+
+    def route(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
+        """(primary index, copy indices)."""
+        raw_dataset = doc.get("event.dataset") or "generic"
+        dataset = self._datasets.get(raw_dataset)
+        if dataset is None:
+            dataset = self._datasets[raw_dataset] = safe_dataset(str(raw_dataset))
+        day = index_date(doc["@timestamp"])
+        primary = None
+        copies: list[str] = []
+        for rule in self.rules:
+            if rule.matches(doc):
+                if rule.copy:
+                    copies.append(self._name(rule.template, dataset, day))
+                elif primary is None:
+                    primary = self._name(rule.template, dataset, day)
+        if primary is None:
+            primary = self._name("{prefix}-{dataset}-{date}", dataset, day)
+        return primary, copies

@@ -1,0 +1,102 @@
+"""The Kafka source: a consumer-group member that hands out batches of ``Record``s.
+
+Manual commits only (``enable_auto_commit=False``): the pipeline commits ``offset + 1`` per
+partition after the sink acknowledged. Rebalance callbacks are forwarded to the pipeline, which
+finishes the batch in flight before partitions move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+
+from logflow.config import KafkaConfig
+from logflow.record import Record
+
+TP = tuple[str, int]
+Callback = Callable[[set[TP]], Awaitable[None]]
+
+
+def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
+    """Client settings shared by consumers and producers (security lands here too)."""
+    return {"bootstrap_servers": ",".join(cfg.bootstrap_servers), "client_id": cfg.client_id}
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, on_revoked: Callback | None, on_assigned: Callback | None) -> None:
+        self.on_revoked = on_revoked
+        self.on_assigned = on_assigned
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if self.on_revoked is not None:
+            await self.on_revoked({(tp.topic, tp.partition) for tp in revoked})
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if self.on_assigned is not None:
+            await self.on_assigned({(tp.topic, tp.partition) for tp in assigned})
+
+
+class KafkaSource:
+    def __init__(
+        self,
+        cfg: KafkaConfig,
+        on_revoked: Callback | None = None,
+        on_assigned: Callback | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.consumer = AIOKafkaConsumer(
+            **security_kwargs(cfg),
+            group_id=cfg.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset=cfg.auto_offset_reset,
+            session_timeout_ms=cfg.session_timeout_ms,
+            max_poll_interval_ms=cfg.max_poll_interval_ms,
+            max_partition_fetch_bytes=8 * 1024 * 1024,
+            fetch_max_bytes=64 * 1024 * 1024,
+        )
+        self._listener = _Listener(on_revoked, on_assigned)
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        self.consumer.subscribe(self.cfg.topics, listener=self._listener)
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    def assignment(self) -> set[TP]:
+        return {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
+
+    async def fetch(self) -> list[Record]:
+        batches = await self.consumer.getmany(timeout_ms=self.cfg.fetch_timeout_ms, max_records=self.cfg.max_batch_records)
+        records: list[Record] = []
+        for tp, messages in batches.items():
+            topic, partition = tp.topic, tp.partition
+            records.extend(
+                Record(topic, partition, m.offset, m.value, m.key, tuple(m.headers) if m.headers else (), m.timestamp)
+                for m in messages
+            )
+        return records
+
+    async def commit(self, offsets: dict[TP, int]) -> None:
+        await self.consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+
+    async def committed(self, tp: TP) -> int | None:
+        value: int | None = await self.consumer.committed(TopicPartition(*tp))
+        return value
+
+    def lag(self) -> dict[TP, int]:
+        """highwater - position per partition (the broker's `end_offsets()` cannot be trusted on Tansu)."""
+        out: dict[TP, int] = {}
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is None:
+                continue
+            try:
+                position = self.consumer._subscription.subscription.assignment.state_value(tp).position
+            except AttributeError:
+                position = None
+            if position is not None:
+                out[(tp.topic, tp.partition)] = max(0, high - position)
+        return out

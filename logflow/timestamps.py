@@ -1,0 +1,203 @@
+"""Event times: many input formats in, one output out (UTC, millisecond ISO 8601 with ``Z``).
+
+A ``TimeParser`` is built once per parser definition (formats and default zone resolved up front)
+and memoizes recent inputs: log timestamps repeat for every line in the same second, so most lines
+cost one dict lookup. A time that does not parse returns None; the caller uses ingest time and tags
+the event, so Elasticsearch never rejects a document for its date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from logflow.errors import ConfigError
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_CACHE_LIMIT = 4096
+
+Converter = Callable[[str, datetime], datetime | None]
+
+
+def format_utc(moment: datetime) -> str:
+    """``2026-11-23T01:02:03.456Z``: the one shape every document's ``@timestamp`` has."""
+    moment = moment.astimezone(UTC)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+        f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
+
+
+def resolve_zone(name: str) -> tzinfo:
+    if name.upper() in ("UTC", "Z", "GMT"):
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("timezone", f"unknown time zone {name!r}", "use an IANA name like Europe/Berlin or UTC") from None
+
+
+def _iso8601(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    text = text.strip()
+    if text.endswith(("z", "Z")):
+        text = text[:-1] + "+00:00"
+    elif len(text) > 6 and text[-6] == " " and text[-5] in "+-":
+        text = text[:-6] + text[-5:]  # "… 01:02:03.456 +0100"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _httpdate(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    # 23/Nov/2026:01:02:03 +0000
+    try:
+        day, month, rest = text.split("/", 2)
+        year, hh, mm, tail = rest.split(":", 3)
+        ss, offset = tail.split(" ", 1) if " " in tail else (tail, "")
+        moment = datetime(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss), tzinfo=zone)
+    except (ValueError, KeyError):
+        return None
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset.lstrip("+-").replace(":", "")
+        try:
+            delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+        except ValueError:
+            return None
+        moment = moment.replace(tzinfo=None) - sign * delta
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _syslog(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    """``Nov 23 01:02:03`` has no year: take the one that puts the event closest before ``now``."""
+    parts = text.split()
+    if len(parts) < 3:
+        return None
+    try:
+        month = _MONTHS[parts[0].lower()]
+        day = int(parts[1])
+        clock = parts[2].split(":")
+        hh, mm = int(clock[0]), int(clock[1])
+        sec_text = clock[2] if len(clock) > 2 else "0"
+        sec, _, frac = sec_text.partition(".")
+        micro = int((frac + "000000")[:6]) if frac else 0
+        local_now = now.astimezone(zone)
+        year = local_now.year
+        # Across New Year: a December line read on 1 January belongs to last year; a line more than
+        # a day in the future means last year too (clocks skew by minutes, not months).
+        candidate = datetime(year, month, day, hh, mm, int(sec), micro, tzinfo=zone)
+        if candidate - local_now > timedelta(days=1):
+            candidate = candidate.replace(year=year - 1)
+    except (ValueError, KeyError, IndexError):
+        return None
+    return candidate
+
+
+def _epoch(scale: float) -> Converter:
+    def convert(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+        try:
+            value = float(text) / scale
+            return datetime.fromtimestamp(value, UTC)
+        except (ValueError, OverflowError, OSError):
+            return None
+
+    return convert  # type: ignore[return-value]
+
+
+def _epoch_auto(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+    """Seconds, ms, µs or ns by magnitude: 10 digits are seconds until the year 2286."""
+    digits = text.split(".", 1)[0].lstrip("-")
+    if not digits.isdigit():
+        return None
+    scale = {10: 1.0, 13: 1e3, 16: 1e6, 19: 1e9}.get(len(digits), 1.0 if len(digits) < 12 else 0.0)
+    if scale == 0.0:
+        return None
+    return _epoch(scale)(text, zone, now)  # type: ignore[call-arg]
+
+
+def _strptime(fmt: str) -> Converter:
+    def convert(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+        try:
+            moment = datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            return None
+        if "%Y" not in fmt and "%y" not in fmt:
+            moment = moment.replace(year=now.year)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+    return convert  # type: ignore[return-value]
+
+
+_NAMED: dict[str, Callable[..., datetime | None]] = {
+    "ISO8601": _iso8601,
+    "HTTPDATE": _httpdate,
+    "SYSLOG": _syslog,
+    "UNIX": _epoch(1.0),
+    "UNIX_MS": _epoch(1e3),
+    "UNIX_US": _epoch(1e6),
+    "UNIX_NS": _epoch(1e9),
+    "EPOCH": _epoch_auto,
+}
+
+
+class TimeParser:
+    """Tries the configured formats in order; remembers recent answers."""
+
+    def __init__(self, formats: Sequence[str] = ("ISO8601",), timezone: str = "UTC") -> None:
+        if not formats:
+            raise ConfigError("timestamp.formats", "is empty", 'name at least one format, e.g. ["ISO8601"]')
+        self.zone = resolve_zone(timezone)
+        self._converters: list[Callable[..., datetime | None]] = []
+        for fmt in formats:
+            if fmt in _NAMED:
+                self._converters.append(_NAMED[fmt])
+            elif "%" in fmt:
+                self._converters.append(_strptime(fmt))
+            else:
+                raise ConfigError(
+                    "timestamp.formats", f"unknown format {fmt!r}",
+                    f"use one of {', '.join(_NAMED)} or a strptime pattern with %",
+                )
+        self._cache: dict[str, str | None] = {}
+
+    def parse(self, text: str | int | float, now: datetime) -> str | None:
+        """The UTC ISO string for ``text``, or None when no format fits."""
+        if not isinstance(text, str):
+            if isinstance(text, bool):
+                return None
+            text = str(text)
+            converters: list[Callable[..., datetime | None]] = [_epoch_auto]
+        else:
+            converters = self._converters
+        cached = self._cache.get(text, "")
+        if cached != "":
+            return cached
+        result: str | None = None
+        for convert in converters:
+            moment = convert(text, self.zone, now)
+            if moment is not None and 1 <= moment.year <= 9999:
+                try:
+                    result = format_utc(moment)
+                except (OverflowError, ValueError):
+                    result = None
+                if result is not None:
+                    break
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[text] = result
+        return result

@@ -1,0 +1,131 @@
+"""Server fixtures: the real wire protocols, never mocks.
+
+By default each session starts Tansu (Kafka API) and osmem (Elasticsearch API) from their wheels on
+free loopback ports, waits until they answer, and stops them at the end. Point the same tests at
+real servers with:
+
+    LOGFLOW_TEST_KAFKA=host:9092            # a Kafka cluster (topics are created per test)
+    LOGFLOW_TEST_ES=http://host:9200        # an Elasticsearch cluster
+    LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES=1     # only for OpenSearch-like servers that 406 ES media types
+
+A server that cannot be started or reached is an error, never a skip. Each test gets its own
+topics, consumer group and index prefix (``unique``), so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from logflow.config import Settings, load_settings
+from logflow.es import make_client
+from logflow.servers import ServerProcess, start_osmem, start_tansu
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class Servers:
+    """Where the Kafka and Elasticsearch APIs are, and the processes when we started them."""
+
+    kafka: str
+    es: str
+    plain_media_types: bool
+    kafka_process: ServerProcess | None = None
+    es_process: ServerProcess | None = None
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    logs = tmp_path_factory.mktemp("server-logs")
+    started: list[ServerProcess] = []
+    kafka = os.environ.get("LOGFLOW_TEST_KAFKA")
+    es = os.environ.get("LOGFLOW_TEST_ES")
+    kafka_process = es_process = None
+    try:
+        if not kafka:
+            kafka_process = start_tansu(log_path=logs / "tansu.log")
+            started.append(kafka_process)
+            kafka = kafka_process.address
+        if not es:
+            es_process = start_osmem(log_path=logs / "osmem.log")
+            started.append(es_process)
+            es = f"http://{es_process.address}"
+            plain = True
+        else:
+            plain = os.environ.get("LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES", "") in ("1", "true", "yes")
+        yield Servers(kafka, es, plain, kafka_process, es_process)
+    finally:
+        for process in started:
+            process.stop()
+
+
+@pytest.fixture
+def unique(request: pytest.FixtureRequest) -> str:
+    """A short lowercase name unique to this test, for topics, groups and index prefixes."""
+    name = "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:24].strip("-")
+    return f"t-{name}-{uuid.uuid4().hex[:6]}"
+
+
+SettingsFactory = Callable[..., Settings]
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+@pytest.fixture
+def make_settings(servers: Servers, unique: str) -> SettingsFactory:
+    """Settings for this test's servers, topic, group, dead-letter topic and index prefix."""
+
+    def factory(**overrides: Any) -> Settings:
+        base: dict[str, Any] = {
+            "kafka": {
+                "bootstrap_servers": [servers.kafka],
+                "topics": [f"{unique}-logs"],
+                "group_id": f"{unique}-group",
+                "dead_letter_topic": f"{unique}-dlq",
+                "session_timeout_ms": 6000,
+                "fetch_timeout_ms": 200,
+            },
+            "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
+            "pipeline": {"index_prefix": unique},
+            "health": {"port": 0},
+        }
+        return load_settings(environ={}, overrides=_deep_merge(base, overrides))
+
+    return factory
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def es(settings: Settings) -> AsyncIterator[Any]:
+    """An async Elasticsearch client for this test; deletes the test's indices afterwards."""
+    client = make_client(settings.elasticsearch)
+    try:
+        yield client
+    finally:
+        try:
+            await client.indices.delete(index=f"{settings.pipeline.index_prefix}-*", ignore_unavailable=True)
+        finally:
+            await client.close()
+
+
+def run(coro: Any) -> Any:
+    """Run a coroutine from a synchronous test helper."""
+    return asyncio.run(coro)

@@ -1,0 +1,108 @@
+"""Tests for logflow.mining.masking: keys, shapes and each variable kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from logflow.mining.masking import PATTERNS, WILDCARD, Masker, tokens
+
+
+@pytest.fixture(scope="module")
+def masker() -> Masker:
+    """One masker with every built-in kind."""
+    return Masker()
+
+
+class TestMaskerVariableKinds:
+    """Each variable kind becomes `<*>` while the wording around it stays."""
+
+    @pytest.mark.parametrize(
+        ("message", "shape"),
+        [
+            ("took 250 ms", "took <*> ms"),
+            ("negative -17 and float 3.25", "negative <*> and float <*>"),
+            ("flags 0x1f3a set", "flags <*> set"),
+            ("request 123e4567-e89b-12d3-a456-426614174000 done", "request <*> done"),
+            ("peer 10.0.0.12 up", "peer <*> up"),
+            ("peer fe80::1ff:fe23:4567:890a up", "peer <*> up"),
+            ("connect db-primary:5432 failed", "connect <*> failed"),
+            ("connect 10.1.2.3:9092 failed", "connect <*> failed"),
+            ("open /var/log/app/server.log failed", "open <*> failed"),
+            ("GET https://example.com/api/items?id=7 ok", "GET <*> ok"),
+            ("mail to jane.doe@example.org queued", "mail to <*> queued"),
+            ("at 2024-05-01T12:30:45.123Z started", "at <*> started"),
+            ("at 2024-05-01 12:30:45,123 started", "at <*> started"),
+            ("login at Sun Jul 24 02:38:22 2005 ok", "login at <*> ok"),
+            ("login at Jul  1 07:57:30 ok", "login at <*> ok"),
+            ('user said "hello there, world" twice', "user said <*> twice"),
+            ("checking 'hlt' instruction", "checking <*> instruction"),
+            ("stored 5.2 KB in memory", "stored <*> in memory"),
+            ("retry=3 backoff=250ms", "retry=<*> backoff=<*>"),
+            ("host=db-1.example.com", "host=<*>"),
+        ],
+    )
+    def test_variable_kind_is_masked(self, masker: Masker, message: str, shape: str) -> None:
+        """A message with one variable of a given kind masks to the expected shape."""
+        assert masker.mask(message) == shape
+
+    def test_plain_word_values_of_key_value_pairs_are_left_to_the_miner(self, masker: Masker) -> None:
+        """A bare word value (an enum or a name) is kept for the miner's cardinality rule."""
+        assert masker.mask("state=RUNNING user=root") == "state=RUNNING user=root"
+
+    def test_brackets_around_a_masked_token_are_kept(self, masker: Masker) -> None:
+        """Punctuation around a variable stays, so the template keeps its shape."""
+        assert (
+            masker.mask("Running task 21.0 (TID 1301) on mice.c(573):")
+            == "Running task <*> (TID <*>) on mice.c(<*>):"
+        )
+
+    def test_apostrophes_inside_words_are_not_quotes(self, masker: Masker) -> None:
+        """`can't` and `Couldn't` do not open a quoted string."""
+        assert masker.mask("Couldn't connect, can't retry") == "Couldn't connect, can't retry"
+
+
+class TestMaskerShapes:
+    """Shapes normalise whitespace and collapse variable runs, so token counts agree."""
+
+    def test_runs_of_variables_collapse_into_one(self, masker: Masker) -> None:
+        """A list of ids of any length yields the same shape."""
+        one = masker.mask("delete blk_1 now")
+        three = masker.mask("delete blk_1 blk_22 blk_333 now")
+        assert one == three == "delete <*> now"
+
+    def test_whitespace_is_normalised(self, masker: Masker) -> None:
+        """Tabs, double spaces and edges do not create new shapes."""
+        assert masker.mask("  a\tb   c  ") == "a b c"
+
+    def test_lines_differing_only_in_numbers_share_a_key(self, masker: Masker) -> None:
+        """The cache key turns every digit run into `0`."""
+        assert masker.key("took 5 ms on 10.0.0.1") == masker.key("took 12345 ms on 192.168.10.200")
+
+    def test_shape_is_a_function_of_the_key(self, masker: Masker) -> None:
+        """Masking the key gives the same shape as masking the raw message."""
+        message = "at Sun Jul 24 02:38:22 2005 user=bob path=/tmp/x9 id 0x7f"
+        assert masker.shape(masker.key(message)) == masker.mask(message)
+
+    def test_tokens_split_a_shape_on_single_spaces(self) -> None:
+        """Tokens of an empty shape are empty; others split on the normalised spaces."""
+        assert tokens("") == ()
+        assert tokens(f"a {WILDCARD} b") == ("a", WILDCARD, "b")
+
+
+class TestMaskerConfiguration:
+    """Kinds can be chosen and extra regexes added."""
+
+    def test_extra_masks_run_before_the_built_in_rules(self) -> None:
+        """A user regex masks words the built-in rules keep."""
+        masker = Masker(extra=(r"\bsess-[a-z]+\b",))
+        assert masker.mask("opened sess-abcdef for bob") == "opened <*> for bob"
+
+    def test_a_subset_of_kinds_leaves_the_others_alone(self) -> None:
+        """Without the path kind, a digit-free path stays literal."""
+        masker = Masker(kinds=tuple(k for k in PATTERNS if k != "path"))
+        assert masker.mask("open /etc/hosts") == "open /etc/hosts"
+
+    def test_unknown_kind_is_rejected_with_the_known_ones(self) -> None:
+        """A typo in a kind name names the known kinds."""
+        with pytest.raises(ValueError, match="unknown mask kinds"):
+            Masker(kinds=("nubmer",))
