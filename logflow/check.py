@@ -36,7 +36,8 @@ def check_parsers(processor: Processor, name: str | None = None) -> list[SampleO
     outcomes: list[SampleOutcome] = []
     for parser in parsers:
         for number, sample in enumerate(parser.samples):
-            record = Record("samples", 0, number, sample.line.encode("utf-8"), headers=())
+            topic = sorted(parser.topics)[0] if parser.topics else "samples"
+            record = Record(topic, 0, number, sample.line.encode("utf-8"), headers=())
             outcome = SampleOutcome(parser.name, sample.line)
             try:
                 doc = processor.document(record, now, format_utc(now))

@@ -48,22 +48,99 @@ def run(
 
 
 @app.command()
-def setup(config: ConfigOption = None) -> None:
-    """Install the index templates (ECS mappings) for `{prefix}-*`."""
+def setup(
+    config: ConfigOption = None,
+    delete_after: Annotated[
+        str, typer.Option(help="ILM: delete daily indices this long after creation.")
+    ] = "30d",
+    ilm: Annotated[bool, typer.Option(help="Use ILM when the server has it (detected).")] = True,
+    kibana: Annotated[
+        str | None, typer.Option(help="Kibana URL: import data views, searches, dashboard.")
+    ] = None,
+    kibana_user: Annotated[
+        str | None, typer.Option(help="Kibana user (password from the environment).")
+    ] = None,
+    kibana_password_file: Annotated[
+        Path | None, typer.Option(help="File holding the Kibana password.")
+    ] = None,
+    kibana_api_key_file: Annotated[Path | None, typer.Option(help="File holding a Kibana API key.")] = None,
+    kibana_space: Annotated[str | None, typer.Option(help="Kibana space to import into.")] = None,
+) -> None:
+    """Install index templates (ECS mappings), an ILM policy where the server has ILM, and Kibana objects."""
     from logflow.es import make_client
-    from logflow.templates import install_templates
+    from logflow.kibana import import_saved_objects
+    from logflow.lifecycle import SetupResult, parse_days, setup_indices
 
-    settings = _settings(config)
+    given = {"username": kibana_user, "password_file": kibana_password_file,
+             "api_key_file": kibana_api_key_file, "space": kibana_space, "url": kibana}
+    settings = _settings(config, kibana={k: v for k, v in given.items() if v is not None})
+    days = parse_days(delete_after, "--delete-after")
+    prefix = settings.pipeline.index_prefix
 
-    async def go() -> list[str]:
+    async def go() -> SetupResult:
         client = make_client(settings.elasticsearch)
         try:
-            return await install_templates(client, settings.pipeline.index_prefix)
+            return await setup_indices(client, prefix, days, ilm)
         finally:
             await client.close()
 
-    for name in asyncio.run(go()):
+    result = asyncio.run(go())
+    for name in result.templates:
         typer.echo(f"installed {name}")
+    if result.policy is not None:
+        typer.echo(f"ILM: policy {result.policy} deletes each daily index {days} days after it was created")
+    else:
+        typer.echo(f"ILM: not used ({result.ilm.reason}); schedule `logflow retention --keep {days}d` "
+                   "to delete old daily indices")
+    if settings.kibana.url is not None:
+        imported = import_saved_objects(settings.kibana, settings.kibana.url, prefix, settings.elasticsearch)
+        typer.echo(f"Kibana: imported {imported.success_count} saved objects into {settings.kibana.url} "
+                   f"(data views {prefix}-* and {prefix}-analysis-*; dashboard \"logflow: overview\")")
+
+
+@app.command()
+def retention(
+    keep: Annotated[str, typer.Option(help="Keep this many days of daily indices, e.g. 30d.")],
+    config: ConfigOption = None,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be deleted.")] = False,
+) -> None:
+    """Delete daily indices `{prefix}-*-YYYY.MM.dd` older than --keep, by the date in their name."""
+    from logflow.es import make_client
+    from logflow.lifecycle import parse_days
+    from logflow.retention import RetentionPlan, apply_retention
+
+    days = parse_days(keep)
+    settings = _settings(config)
+    prefix = settings.pipeline.index_prefix
+
+    async def go() -> RetentionPlan:
+        client = make_client(settings.elasticsearch)
+        try:
+            return await apply_retention(client, prefix, days, dry_run)
+        finally:
+            await client.close()
+
+    plan = asyncio.run(go())
+    verb = "would delete" if dry_run else "deleted"
+    for name in plan.delete if dry_run else plan.deleted:
+        typer.echo(f"{verb} {name}")
+    typer.echo(f"{len(plan.delete)} {prefix}-* daily indices before {plan.cutoff.isoformat()} "
+               f"{'to delete (dry run)' if dry_run else 'deleted'}; {len(plan.keep)} kept; "
+               f"{len(plan.ignored)} other indices left alone")
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="File to write, one record per line.")],
+    records: Annotated[int, typer.Option(min=1, help="Records to generate.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Corpus seed (same seed, same records).")] = 7,
+    span: Annotated[str, typer.Option(help="Spread event times over this long, up to now: 15m, 6h, 1d.")] = "1d",
+) -> None:
+    """Write the demo corpus (web, checkout, orders, payments, inventory, auth) for `logflow ship`."""
+    from logflow.demo.generate import parse_span, write_corpus
+
+    written = write_corpus(out, records, seed, span=parse_span(span))
+    err.print(f"Wrote {written:,} records to {out}.")
 
 
 @app.command()
@@ -153,6 +230,41 @@ def mine(
     else:
         with file.open(encoding="utf-8", errors="replace") as handle:
             mine_to_csv((line.rstrip("\r\n") for line in handle), sys.stdout)
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path] | None, typer.Argument(help="Log files: raw lines or NDJSON documents.")] = None,
+    es: Annotated[str | None, typer.Option("--es", help="Elasticsearch URL (instead of files).")] = None,
+    index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logs-*'.")] = None,
+    since: Annotated[str | None, typer.Option(help="Window start: ISO date/time or a duration back (24h).")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end: ISO date/time or a duration back (default: the end).")] = None,
+    baseline: Annotated[str | None, typer.Option(help="Baseline length before the window, e.g. 7d.")] = None,
+    query: Annotated[str | None, typer.Option(help="Elasticsearch query_string filter.")] = None,
+    service: Annotated[str | None, typer.Option(help="Only this service.name.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
+    out: Annotated[Path | None, typer.Option(help="Write the report here (default: stdout).")] = None,
+    write_es: Annotated[bool, typer.Option("--write-es", help="Store findings in {prefix}-analysis-YYYY.MM.dd.")] = False,
+    input_format: Annotated[str, typer.Option("--input", help="auto, raw (through the parsers) or ndjson.")] = "auto",
+    mode: Annotated[str, typer.Option(help="Elasticsearch: auto, documents or aggregations.")] = "auto",
+    max_documents: Annotated[int, typer.Option(help="Above this many documents, use aggregations.")] = 200_000,
+    min_level: Annotated[str, typer.Option(help="Patterns from error (default) or warn events.")] = "error",
+    config: ConfigOption = None,
+) -> None:
+    """Find recurring error patterns and anomalies in files or an Elasticsearch window."""
+    from logflow.analyze.command import check_sources, run_command
+    from logflow.analyze.options import AnalysisOptions, choice
+
+    check_sources(files or [], es, index)
+    settings = _settings(config, **({"elasticsearch": {"hosts": [es]}} if es else {}))
+    options = AnalysisOptions(
+        since=since, until=until, baseline=baseline, query=query, service=service,
+        min_level=choice("--min-level", min_level, ("warn", "error")),
+        input_format=choice("--input", input_format, ("auto", "raw", "ndjson")),
+        mode=choice("--mode", mode, ("auto", "documents", "aggregations")), max_documents=max_documents,
+    )
+    fmt = choice("--format", output_format, ("table", "json", "html"))
+    run_command(files or [], index, settings, options, fmt, out, write_es, err)
 
 
 @app.command()

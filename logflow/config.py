@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from logflow.errors import ConfigError
 
@@ -26,7 +34,40 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class KafkaConfig(_Section):
+def _read_secret_file(key: str, path: Any) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+    except OSError as exc:
+        raise ValueError(f"{key}: cannot read {path} ({exc.strerror or exc})") from None
+
+
+class _SecretsFromFiles(_Section):
+    """A section whose secrets ``X`` can also be given as ``X_file`` (read once, at load time).
+
+    Mounted secrets (Kubernetes, Docker) are files; reading them here keeps the value out of the
+    environment and the command line. Giving both ``X`` and ``X_file`` is an error.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_from_files(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        out = dict(data)
+        for key in cls.model_fields:
+            if not key.endswith("_file") or key[: -len("_file")] not in cls.model_fields:
+                continue
+            target = key[: -len("_file")]
+            path = out.get(key)
+            if path is None:
+                continue
+            if out.get(target) is not None:
+                raise ValueError(f"give either {target} or {key}, not both")
+            out[target] = _read_secret_file(key, path)
+        return out
+
+
+class KafkaConfig(_SecretsFromFiles):
     """Where records come from, and where rejects go."""
 
     bootstrap_servers: list[str] = Field(
@@ -72,9 +113,51 @@ class KafkaConfig(_Section):
         default=False,
         description="Create the dead-letter topic at start-up if it is missing (needs admin rights).",
     )
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How to talk to the brokers: TLS (`SSL`), SASL, both (`SASL_SSL`), or neither.",
+        examples=["SASL_SSL"],
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None,
+        description="SASL mechanism; required with `SASL_PLAINTEXT` and `SASL_SSL`.",
+        examples=["SCRAM-SHA-512"],
+    )
+    sasl_username: str | None = Field(default=None, description="SASL user name.", examples=["logflow"])
+    sasl_password: SecretStr | None = Field(
+        default=None, description="SASL password (secret; prefer `sasl_password_file`)."
+    )
+    sasl_password_file: Path | None = Field(
+        default=None,
+        description="File holding the SASL password (read at start-up, trailing newline dropped).",
+        examples=["/run/secrets/kafka-password"],
+    )
+    ssl_cafile: Path | None = Field(
+        default=None,
+        description="CA bundle to verify the brokers' TLS certificates.",
+        examples=["/etc/logflow/ca.pem"],
+    )
+    ssl_certfile: Path | None = Field(default=None, description="Client certificate for mutual TLS.")
+    ssl_keyfile: Path | None = Field(default=None, description="Private key of the client certificate.")
+    ssl_password: SecretStr | None = Field(default=None, description="Password of `ssl_keyfile` (secret).")
+    ssl_password_file: Path | None = Field(
+        default=None, description="File holding the `ssl_keyfile` password."
+    )
+
+    @model_validator(mode="after")
+    def _sasl_complete(self) -> KafkaConfig:
+        if self.security_protocol.startswith("SASL_"):
+            needed = ("sasl_mechanism", "sasl_username", "sasl_password")
+            missing = [k for k in needed if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"security_protocol {self.security_protocol} needs {', '.join(missing)} "
+                    "(the password may come from sasl_password_file or LOGFLOW_KAFKA_SASL_PASSWORD)"
+                )
+        return self
 
 
-class ElasticsearchConfig(_Section):
+class ElasticsearchConfig(_SecretsFromFiles):
     """Where documents go."""
 
     hosts: list[str] = Field(
@@ -84,7 +167,15 @@ class ElasticsearchConfig(_Section):
     )
     username: str | None = Field(default=None, description="Basic-auth user.", examples=["logflow_writer"])
     password: SecretStr | None = Field(default=None, description="Basic-auth password (secret).")
+    password_file: Path | None = Field(
+        default=None,
+        description="File holding the basic-auth password (read at start-up, trailing newline dropped).",
+        examples=["/run/secrets/es-password"],
+    )
     api_key: SecretStr | None = Field(default=None, description="API key, base64 `id:key` (secret).")
+    api_key_file: Path | None = Field(
+        default=None, description="File holding the API key.", examples=["/run/secrets/es-api-key"]
+    )
     ca_certs: Path | None = Field(default=None, description="CA bundle to verify the cluster's TLS.")
     verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
     plain_media_types: bool = Field(
@@ -189,6 +280,55 @@ class RoutingConfig(_Section):
     )
 
 
+class RedactionConfig(_Section):
+    """Masking of secrets and personal data in log fields before they are indexed."""
+
+    enabled: bool = Field(
+        default=True, description="Redact before indexing; matching events are tagged `redacted`."
+    )
+    kinds: list[Literal["password", "bearer", "card", "email"]] = Field(
+        default=["password", "bearer", "card"],
+        description=(
+            "What to mask in text fields: `password` (values of password/secret/token/api_key in "
+            "key=value or key: value), `bearer` (`Bearer <token>`), `card` (13-19 digit card numbers that "
+            "pass the Luhn check), `email` (addresses; off by default, since they are often needed to debug)."
+        ),
+        examples=[["password", "bearer", "card", "email"]],
+    )
+    fields: list[str] = Field(
+        default=["message", "error.message", "error.stack_trace", "url.original", "event.original"],
+        description="Text fields searched for the kinds above (`event.original` is the raw line).",
+        examples=[["message", "url.original"]],
+    )
+    secret_fields: list[str] = Field(
+        default=["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "access_token",
+                 "refresh_token", "client_secret", "authorization"],
+        description=(
+            "Field names whose whole value is masked, matched against the last part of the name "
+            "(`labels.password`, `json.api_key`), case-insensitively."
+        ),
+    )
+    replacement: str = Field(default="[REDACTED]", description="What replaces a masked value.")
+
+
+class KibanaConfig(_SecretsFromFiles):
+    """Where `logflow setup --kibana` imports the saved objects (data views, searches, dashboard)."""
+
+    url: str | None = Field(default=None, description="Kibana base URL.", examples=["http://localhost:5601"])
+    space: str | None = Field(
+        default=None, description="Kibana space to import into (the default space if unset)."
+    )
+    username: str | None = Field(
+        default=None, description="Basic-auth user (default: `elasticsearch.username`).", examples=["elastic"]
+    )
+    password: SecretStr | None = Field(default=None, description="Basic-auth password (secret).")
+    password_file: Path | None = Field(default=None, description="File holding the basic-auth password.")
+    api_key: SecretStr | None = Field(default=None, description="API key, base64 `id:key` (secret).")
+    api_key_file: Path | None = Field(default=None, description="File holding the API key.")
+    ca_certs: Path | None = Field(default=None, description="CA bundle to verify Kibana's TLS.")
+    verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
+
+
 class HealthConfig(_Section):
     """The worker's own HTTP endpoints."""
 
@@ -212,6 +352,8 @@ class Settings(_Section):
     elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
     pipeline: PipelineConfig = PipelineConfig()
     routing: RoutingConfig = RoutingConfig()
+    redaction: RedactionConfig = RedactionConfig()
+    kibana: KibanaConfig = KibanaConfig()
     health: HealthConfig = HealthConfig()
     log: LogConfig = LogConfig()
 
@@ -328,7 +470,7 @@ def _describe_type(annotation: Any) -> str:
     text = str(annotation).replace("typing.", "").replace("pathlib.", "")
     for cls in (str, int, float, bool):
         text = text.replace(f"<class '{cls.__name__}'>", cls.__name__)
-    return text.replace("pydantic.types.", "")
+    return text.replace("pydantic.types.", "").replace("logflow.config.", "").replace("__main__.", "")
 
 
 def reference_markdown() -> str:

@@ -71,8 +71,12 @@ def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     fields = obj.get("fields")
     hint = None
     if isinstance(fields, dict):
-        for src, dst in (("service", "service.name"), ("service_name", "service.name"),
-                         ("env", "service.environment"), ("environment", "service.environment")):
+        for src, dst in (
+            ("service", "service.name"),
+            ("service_name", "service.name"),
+            ("env", "service.environment"),
+            ("environment", "service.environment"),
+        ):
             if isinstance(fields.get(src), str):
                 meta[dst] = fields[src]
         for key in ("log_type", "type", "dataset"):
@@ -93,8 +97,12 @@ def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
 def _fluentbit(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     k8s = obj.get("kubernetes")
     if isinstance(k8s, dict):
-        for src, dst in (("namespace_name", "kubernetes.namespace"), ("pod_name", "kubernetes.pod.name"),
-                         ("container_name", "kubernetes.container.name"), ("host", "host.name")):
+        for src, dst in (
+            ("namespace_name", "kubernetes.namespace"),
+            ("pod_name", "kubernetes.pod.name"),
+            ("container_name", "kubernetes.container.name"),
+            ("host", "host.name"),
+        ):
             if isinstance(k8s.get(src), str):
                 meta[dst] = k8s[src]
         labels = k8s.get("labels")
@@ -126,8 +134,13 @@ def _vector(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
 
 
 def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
-    for src, dst in (("hostname", "host.name"), ("host", "host.name"), ("programname", "process.name"),
-                     ("severity", "log.level"), ("facility", "log.syslog.facility.name")):
+    for src, dst in (
+        ("hostname", "host.name"),
+        ("host", "host.name"),
+        ("programname", "process.name"),
+        ("severity", "log.level"),
+        ("facility", "log.syslog.facility.name"),
+    ):
         if isinstance(obj.get(src), str | int):
             meta[dst] = obj[src]
     for key in ("timereported", "timestamp", "@timestamp"):
@@ -143,8 +156,10 @@ def _unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | Non
     message = obj.get("message")
     if isinstance(message, str):
         agent = obj.get("agent")
-        if (isinstance(agent, dict) and "type" in agent) or isinstance(_get(obj, "log", "file"), dict) or (
-            isinstance(obj.get("input"), dict) and "ecs" in obj
+        if (
+            (isinstance(agent, dict) and "type" in agent)
+            or isinstance(_get(obj, "log", "file"), dict)
+            or (isinstance(obj.get("input"), dict) and "ecs" in obj)
         ):
             return message, meta, _filebeat(obj, meta)
         if "source_type" in obj:

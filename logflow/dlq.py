@@ -43,7 +43,10 @@ class DeadLetterQueue:
     def __init__(self, cfg: KafkaConfig) -> None:
         self.topic = cfg.dead_letter_topic
         self.producer = AIOKafkaProducer(
-            **security_kwargs(cfg), acks="all", linger_ms=5, max_request_size=MAX_REQUEST_BYTES,
+            **security_kwargs(cfg),
+            acks="all",
+            linger_ms=5,
+            max_request_size=MAX_REQUEST_BYTES,
             enable_idempotence=False,
         )
 
@@ -72,5 +75,7 @@ class DeadLetterQueue:
             value = (record.value or b"")[:TRUNCATE_TO]
             headers = [(k, v) for k, v in headers if len(v) < 64 * 1024]
             headers.append(("logflow.error.truncated_from", str(len(record.value or b"")).encode()))
-            future = await self.producer.send(self.topic, value=value, key=(record.key or b"")[:1024] or None, headers=headers)
+            future = await self.producer.send(
+                self.topic, value=value, key=(record.key or b"")[:1024] or None, headers=headers
+            )
         return future

@@ -16,12 +16,52 @@ from logflow.record import Record
 
 LEVELS: dict[str, str] = {
     **{k: "trace" for k in ("trace", "trc", "finest", "finer", "verbose", "v", "10")},
-    **{k: "debug" for k in ("debug", "dbg", "fine", "config", "d", "20", "7")},
-    **{k: "info" for k in ("info", "inf", "information", "informational", "notice", "i", "30", "6", "5")},
+    **{
+        k: "debug"
+        for k in ("debug", "dbg", "fine", "config", "d", "20", "7", "debug1", "debug2", "debug3", "debug4", "debug5")
+    },
+    **{
+        k: "info"
+        for k in (
+            "info",
+            "inf",
+            "information",
+            "informational",
+            "notice",
+            "i",
+            "30",
+            "6",
+            "5",
+            "log",
+            "statement",
+            "detail",
+            "hint",
+            "context",
+            "query",
+            "location",
+        )
+    },
     **{k: "warn" for k in ("warn", "wrn", "warning", "w", "40", "4")},
     **{k: "error" for k in ("error", "err", "eror", "severe", "e", "50", "3")},
-    **{k: "fatal" for k in ("fatal", "ftl", "critical", "crit", "alert", "emerg", "emergency", "panic",
-                             "f", "a", "60", "2", "1", "0")},
+    **{
+        k: "fatal"
+        for k in (
+            "fatal",
+            "ftl",
+            "critical",
+            "crit",
+            "alert",
+            "emerg",
+            "emergency",
+            "panic",
+            "f",
+            "a",
+            "60",
+            "2",
+            "1",
+            "0",
+        )
+    },
 }
 ERROR_LEVELS = frozenset({"error", "fatal"})
 
@@ -37,7 +77,12 @@ _SECURITY = re.compile(
     r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt",
     re.IGNORECASE,
 )
-_EXCEPTION_LINE = re.compile(r"^(?:Caused by: )?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*|[A-Z]\w+Error)(?::\s?(.*))?$")
+_EXCEPTION_LINE = re.compile(
+    r"^(?:Caused by: )?"
+    r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*"
+    r"|[A-Z]\w+Error)"
+    r"(?::\s?(.*))?$"
+)
 
 
 def _zero(hexid: str) -> bool:
@@ -102,8 +147,12 @@ def trace_from_headers(headers: dict[str, bytes], doc: dict[str, Any]) -> None:
             doc["span.id"] = uber[1]
     elif (value := headers.get("x-amzn-trace-id")) and (text := _header_str(value)) and (root := parse_amzn(text)):
         doc["trace.id"] = root
-    for name, key in (("service", "service.name"), ("service.name", "service.name"),
-                      ("environment", "service.environment"), ("host", "host.name")):
+    for name, key in (
+        ("service", "service.name"),
+        ("service.name", "service.name"),
+        ("environment", "service.environment"),
+        ("host", "host.name"),
+    ):
         value = headers.get(name)
         if value and key not in doc and (text := _header_str(value)):
             doc[key] = text
@@ -179,7 +228,9 @@ class Enricher:
         if "logflow.traceparent" in doc or "logflow.b3" in doc:
             trace_from_fields(doc)
         message = doc.get("message")
-        if isinstance(message, str) and ("id" in message or "Id" in message or "ID" in message or "traceparent" in message):
+        if isinstance(message, str) and (
+            "id" in message or "Id" in message or "ID" in message or "traceparent" in message
+        ):
             trace_from_text(message, doc)
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id

@@ -85,7 +85,9 @@ class PatternLibrary:
                 continue
             m = _PATTERN_LINE.match(line)
             if m is None:
-                raise ParserDefinitionError(str(path), number, "expected `NAME regex`", "put a name, a space, a pattern")
+                raise ParserDefinitionError(
+                    str(path), number, "expected `NAME regex`", "put a name, a space, a pattern"
+                )
             self.add(m["name"], m["pattern"], Origin(str(path), number))
 
     @classmethod
@@ -143,7 +145,7 @@ class Grok:
         if m is None:
             return None
         values = m.group(*self._groups) if self._multi else (m.group(self._groups[0]),) if self._groups else ()
-        out = {name: value for name, value in zip(self._names, values) if value is not None}
+        out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
         for name, convert in self._converted:
             value = out.get(name)
             if value is not None:
@@ -238,13 +240,17 @@ def _expand(
         name, field, kind = m["name"], m["field"], m["type"]
         if name in stack:
             raise ParserDefinitionError(
-                origin.path, origin.line, f"pattern {name} refers to itself through {' -> '.join(stack)}",
+                origin.path,
+                origin.line,
+                f"pattern {name} refers to itself through {' -> '.join(stack)}",
                 "break the cycle",
             )
         found = library.lookup(name)
         if found is None:
             raise ParserDefinitionError(
-                origin.path, origin.line, f"unknown pattern %{{{name}}}",
+                origin.path,
+                origin.line,
+                f"unknown pattern %{{{name}}}",
                 "define it in a parsers/patterns/*.grok file or in the parser's `[parser.patterns]`",
             )
         body = _expand(found[0], library, captures, found[1], (*stack, name))
@@ -267,7 +273,9 @@ def _compile(expression: str, origin: Origin, engine: str) -> tuple[Any, str]:
             return re.compile(expression), "re"
         except re.error as exc:
             if engine == "re":
-                raise ParserDefinitionError(origin.path, origin.line, f"does not compile: {exc}", "fix the regex") from None
+                raise ParserDefinitionError(
+                    origin.path, origin.line, f"does not compile: {exc}", "fix the regex"
+                ) from None
     try:
         return regex.compile(expression, regex.VERSION0), "regex"
     except regex.error as exc:

@@ -133,17 +133,67 @@ def _as_list(value: Any, key: str, path: str) -> list[Any]:
 
 
 _KNOWN_KEYS = {
-    "name", "dataset", "kind", "priority", "description", "hints", "topics", "patterns", "definitions",
-    "timestamp", "fields", "tags", "rename", "durations", "sample", "when", "extra_prefix",
+    "name",
+    "dataset",
+    "kind",
+    "priority",
+    "description",
+    "hints",
+    "topics",
+    "patterns",
+    "definitions",
+    "timestamp",
+    "fields",
+    "tags",
+    "rename",
+    "durations",
+    "sample",
+    "when",
+    "extra_prefix",
 }
 
 # Keys whose dotted or nested form is already ECS: kept as they are, flattened to dotted keys.
-ECS_ROOTS = frozenset({
-    "@timestamp", "message", "tags", "labels", "log", "service", "trace", "span", "transaction", "error",
-    "http", "url", "event", "host", "process", "user", "source", "destination", "client", "server",
-    "user_agent", "agent", "ecs", "cloud", "container", "kubernetes", "network", "file", "observer",
-    "organization", "related", "data_stream", "orchestrator", "dns", "tls", "geo", "logflow",
-})
+ECS_ROOTS = frozenset(
+    {
+        "@timestamp",
+        "message",
+        "tags",
+        "labels",
+        "log",
+        "service",
+        "trace",
+        "span",
+        "transaction",
+        "error",
+        "http",
+        "url",
+        "event",
+        "host",
+        "process",
+        "user",
+        "source",
+        "destination",
+        "client",
+        "server",
+        "user_agent",
+        "agent",
+        "ecs",
+        "cloud",
+        "container",
+        "kubernetes",
+        "network",
+        "file",
+        "observer",
+        "organization",
+        "related",
+        "data_stream",
+        "orchestrator",
+        "dns",
+        "tls",
+        "geo",
+        "logflow",
+    }
+)
 _MAX_FLATTEN_DEPTH = 8
 
 
@@ -187,10 +237,7 @@ def load_parser(path: Path, library: PatternLibrary) -> Parser:
     time_parser = None
     if ts:
         time_parser = TimeParser(ts.get("formats", ["ISO8601"]), ts.get("timezone", "UTC"))
-    samples = tuple(
-        Sample(s["line"], s.get("expect", {}), tuple(s.get("absent", [])))
-        for s in data.get("sample", [])
-    )
+    samples = tuple(Sample(s["line"], s.get("expect", {}), tuple(s.get("absent", []))) for s in data.get("sample", []))
     return Parser(
         name=name,
         dataset=data.get("dataset", name),

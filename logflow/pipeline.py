@@ -91,8 +91,12 @@ class Worker:
             await self.dlq.stop()
             if self._own_client:
                 await self.client.close()
-        log.info("Worker stopped.", received=self.stats.received, indexed=self.stats.indexed,
-                 dead_lettered=self.stats.dead_lettered)
+        log.info(
+            "Worker stopped.",
+            received=self.stats.received,
+            indexed=self.stats.indexed,
+            dead_lettered=self.stats.dead_lettered,
+        )
 
     async def handle(self, records: list[Record]) -> None:
         async with self._batch_lock:
@@ -100,9 +104,7 @@ class Worker:
             records = [r for r in records if (r.topic, r.partition) in owned]
             if not records:
                 return
-            structlog.contextvars.bind_contextvars(
-                batch_first=records[0].coordinates, batch_size=len(records)
-            )
+            structlog.contextvars.bind_contextvars(batch_first=records[0].coordinates, batch_size=len(records))
             try:
                 await self._deliver(records)
             finally:
@@ -119,10 +121,15 @@ class Worker:
             log.warning("Batch abandoned before Elasticsearch acknowledged it; its offsets stay uncommitted.")
             raise
         for failure in result.failures:
-            rejections.append(Rejection(
-                failure.action.record, "index", failure.error_type, f"HTTP {failure.status}: {failure.reason}",
-                failure.action.index,
-            ))
+            rejections.append(
+                Rejection(
+                    failure.action.record,
+                    "index",
+                    failure.error_type,
+                    f"HTTP {failure.status}: {failure.reason}",
+                    failure.action.index,
+                )
+            )
         copies = sum(1 for a in processed.actions if a.copy)
         copy_failures = sum(1 for f in result.failures if f.action.copy)
         stats.copies += copies - copy_failures
@@ -133,8 +140,12 @@ class Worker:
             stats.dead_lettered += len({r.record.doc_id for r in rejections})
             for r in rejections:
                 stats.dead_letter_reasons[r.error_type] = stats.dead_letter_reasons.get(r.error_type, 0) + 1
-            log.info("Records sent to the dead-letter topic.", count=len(rejections),
-                     first=rejections[0].record.coordinates, reason=rejections[0].reason[:200])
+            log.info(
+                "Records sent to the dead-letter topic.",
+                count=len(rejections),
+                first=rejections[0].record.coordinates,
+                reason=rejections[0].reason[:200],
+            )
         offsets: dict[TP, int] = {}
         for record in records:
             key = (record.topic, record.partition)
@@ -145,6 +156,7 @@ class Worker:
             stats.committed.update(offsets)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             # The group moved on; the documents are in (idempotent ids), the new owner re-reads them.
-            log.warning("Offset commit failed after a rebalance; records will be redelivered and overwrite.",
-                        error=str(exc))
+            log.warning(
+                "Offset commit failed after a rebalance; records will be redelivered and overwrite.", error=str(exc)
+            )
         stats.batches += 1

@@ -1,6 +1,6 @@
 """The pure middle of the pipeline: a batch of records in, bulk actions and rejections out.
 
-decode -> parse -> enrich -> route -> serialize, with no I/O. Everything per batch is computed
+decode -> parse -> enrich -> mine -> route -> serialize, with no I/O. Everything per batch is computed
 once per batch (ingest time); everything per configuration once per process (compiled parsers,
 routing tables). One bad record becomes a ``Rejection``; it never raises out of the batch.
 """
@@ -17,8 +17,10 @@ from logflow.config import Settings
 from logflow.decode import decode, headers_dict
 from logflow.enrich import Enricher
 from logflow.errors import RecordError
+from logflow.mining import TemplateMiner
 from logflow.parse import FALLBACK_DATASET, ParserSet
 from logflow.record import Action, Processed, Record, Rejection
+from logflow.redact import Redactor
 from logflow.route import Router
 from logflow.timestamps import TimeParser, format_utc
 
@@ -30,10 +32,12 @@ class Processor:
         self.settings = settings
         self.parsers = parsers or ParserSet.load(settings.pipeline.parsers_dir)
         self.enrich = Enricher(settings.pipeline)
+        self.redact = Redactor.from_config(settings.redaction, settings.pipeline.keep_original)
         self.router = Router(settings.pipeline.index_prefix, settings.routing)
         self.max_bytes = settings.pipeline.max_line_bytes
         self.keep_original = settings.pipeline.keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
+        self.miner = TemplateMiner()
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
         """One record to its finished document (raises RecordError for what cannot be indexed)."""
@@ -89,6 +93,8 @@ class Processor:
         if tags:
             existing = doc.get("tags")
             doc["tags"] = [*existing, *tags] if isinstance(existing, list) else tags
+        if self.redact is not None:  # before enrich, so the raw line it keeps is masked too
+            original = self.redact(doc, original)
         self.enrich(doc, record, headers_dict(record) if record.headers else {}, ingested, original)
         return doc
 
@@ -96,21 +102,31 @@ class Processor:
         now = datetime.now(UTC)
         ingested = format_utc(now)
         out = Processed()
-        actions = out.actions
         rejections = out.rejections
-        route = self.router.route
-        dumps = orjson.dumps
+        docs: list[dict[str, Any]] = []
+        kept: list[Record] = []
         for record in records:
             try:
-                doc = self.document(record, now, ingested)
-                primary, copies = route(doc)
-                source = dumps(doc)
+                docs.append(self.document(record, now, ingested))
+                kept.append(record)
             except RecordError as exc:
                 stage = "decode" if exc.error_type in ("empty", "invalid_utf8") else "parse"
                 rejections.append(Rejection(record, stage, exc.error_type, exc.reason))
-                continue
-            except Exception as exc:  # a bug or a value orjson cannot encode: dead-letter it, keep going
+            except Exception as exc:  # a bug must not stop the worker: dead-letter the record, keep going
                 rejections.append(Rejection(record, "process", type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+        # Mining is per batch: the miner's caches make a batch far cheaper than its lines one by one.
+        templates = self.miner.add_batch([str(doc.get("message", "")).split("\n", 1)[0] for doc in docs])
+        actions = out.actions
+        route = self.router.route
+        dumps = orjson.dumps
+        for record, doc, template in zip(kept, docs, templates, strict=True):
+            doc["logflow.template.id"] = template.id
+            doc["logflow.template.text"] = template.text
+            try:
+                primary, copies = route(doc)
+                source = dumps(doc)
+            except Exception as exc:  # e.g. an integer orjson cannot encode
+                rejections.append(Rejection(record, "serialize", type(exc).__name__, f"{type(exc).__name__}: {exc}"))
                 continue
             doc_id = record.doc_id
             actions.append(Action(record, primary, doc_id, source))

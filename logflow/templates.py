@@ -107,19 +107,26 @@ def component_template() -> dict[str, Any]:
     }
 
 
-def index_template(prefix: str) -> dict[str, Any]:
+def index_template(prefix: str, lifecycle_policy: str | None = None) -> dict[str, Any]:
+    """The index template; with ``lifecycle_policy`` every new daily index is managed by that ILM policy."""
+    index_settings: dict[str, Any] = {"refresh_interval": "5s"}
+    if lifecycle_policy is not None:
+        index_settings["lifecycle"] = {"name": lifecycle_policy}
     return {
         "index_patterns": [f"{prefix}-*"],
         "composed_of": [f"{prefix}-logflow-ecs"],
         "priority": TEMPLATE_PRIORITY,
-        "template": {"settings": {"index": {"refresh_interval": "5s"}}},
+        "template": {"settings": {"index": index_settings}},
         "_meta": {"managed_by": "logflow"},
     }
 
 
-async def install_templates(client: AsyncElasticsearch, prefix: str) -> list[str]:
+async def install_templates(
+    client: AsyncElasticsearch, prefix: str, lifecycle_policy: str | None = None
+) -> list[str]:
     """Create or update the templates; returns the names written (idempotent)."""
     component = f"{prefix}-logflow-ecs"
     await client.cluster.put_component_template(name=component, body=component_template())
-    await client.indices.put_index_template(name=f"{prefix}-logflow", body=index_template(prefix))
+    template = index_template(prefix, lifecycle_policy)
+    await client.indices.put_index_template(name=f"{prefix}-logflow", body=template)
     return [component, f"{prefix}-logflow"]

@@ -18,9 +18,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         (
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ),
         start=1,
     )
@@ -28,7 +37,7 @@ _MONTHS = {
 }
 _CACHE_LIMIT = 4096
 
-Converter = Callable[[str, datetime], datetime | None]
+Converter = Callable[[str, tzinfo, datetime], datetime | None]
 
 
 def format_utc(moment: datetime) -> str:
@@ -46,15 +55,20 @@ def resolve_zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("timezone", f"unknown time zone {name!r}", "use an IANA name like Europe/Berlin or UTC") from None
+        raise ConfigError(
+            "timezone", f"unknown time zone {name!r}", "use an IANA name like Europe/Berlin or UTC"
+        ) from None
 
 
 def _iso8601(text: str, zone: tzinfo, now: datetime) -> datetime | None:
     text = text.strip()
     if text.endswith(("z", "Z")):
         text = text[:-1] + "+00:00"
-    elif len(text) > 6 and text[-6] == " " and text[-5] in "+-":
-        text = text[:-6] + text[-5:]  # "… 01:02:03.456 +0100"
+    else:
+        head, _, zone_text = text.rpartition(" ")
+        if head and zone_text[:1] in "+-" and zone_text[1:].replace(":", "").isdigit():
+            digits = zone_text[1:].replace(":", "")
+            text = f"{head}{zone_text[0]}{digits[:2]}:{digits[2:4] or '00'}"  # "… 01:02:03.456 +01" / " +0100"
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -116,7 +130,7 @@ def _epoch(scale: float) -> Converter:
         except (ValueError, OverflowError, OSError):
             return None
 
-    return convert  # type: ignore[return-value]
+    return convert
 
 
 def _epoch_auto(text: str, zone: tzinfo, now: datetime) -> datetime | None:
@@ -127,23 +141,44 @@ def _epoch_auto(text: str, zone: tzinfo, now: datetime) -> datetime | None:
     scale = {10: 1.0, 13: 1e3, 16: 1e6, 19: 1e9}.get(len(digits), 1.0 if len(digits) < 12 else 0.0)
     if scale == 0.0:
         return None
-    return _epoch(scale)(text, zone, now)  # type: ignore[call-arg]
+    return _epoch(scale)(text, zone, now)
+
+
+def _infer_year(candidate: datetime, now: datetime, zone: tzinfo) -> datetime:
+    """A time without a year is the most recent one not more than a day in the future."""
+    local_now = now.astimezone(zone)
+    if candidate - local_now > timedelta(days=1):
+        return candidate.replace(year=candidate.year - 1)
+    return candidate
 
 
 def _strptime(fmt: str) -> Converter:
+    has_year = "%Y" in fmt or "%y" in fmt
+
     def convert(text: str, zone: tzinfo, now: datetime) -> datetime | None:
+        text = text.strip()
         try:
-            moment = datetime.strptime(text.strip(), fmt)
+            # Without a year, parse with this year in front (so 29 Feb parses in leap years), then infer it.
+            moment = datetime.strptime(text, fmt) if has_year else datetime.strptime(f"{now.year} {text}", f"%Y {fmt}")
         except ValueError:
-            return None
-        if "%Y" not in fmt and "%y" not in fmt:
-            moment = moment.replace(year=now.year)
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+            if has_year:
+                return None
+            try:
+                moment = datetime.strptime(f"2000 {text}", f"%Y {fmt}")  # 29 Feb outside a leap year
+            except ValueError:
+                return None
+            try:
+                moment = moment.replace(year=now.year)
+            except ValueError:
+                moment = moment.replace(year=now.year - (now.year % 4))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment if has_year else _infer_year(moment, now, zone)
 
-    return convert  # type: ignore[return-value]
+    return convert
 
 
-_NAMED: dict[str, Callable[..., datetime | None]] = {
+_NAMED: dict[str, Converter] = {
     "ISO8601": _iso8601,
     "HTTPDATE": _httpdate,
     "SYSLOG": _syslog,
@@ -162,7 +197,7 @@ class TimeParser:
         if not formats:
             raise ConfigError("timestamp.formats", "is empty", 'name at least one format, e.g. ["ISO8601"]')
         self.zone = resolve_zone(timezone)
-        self._converters: list[Callable[..., datetime | None]] = []
+        self._converters: list[Converter] = []
         for fmt in formats:
             if fmt in _NAMED:
                 self._converters.append(_NAMED[fmt])
@@ -170,7 +205,8 @@ class TimeParser:
                 self._converters.append(_strptime(fmt))
             else:
                 raise ConfigError(
-                    "timestamp.formats", f"unknown format {fmt!r}",
+                    "timestamp.formats",
+                    f"unknown format {fmt!r}",
                     f"use one of {', '.join(_NAMED)} or a strptime pattern with %",
                 )
         self._cache: dict[str, str | None] = {}
@@ -181,7 +217,7 @@ class TimeParser:
             if isinstance(text, bool):
                 return None
             text = str(text)
-            converters: list[Callable[..., datetime | None]] = [_epoch_auto]
+            converters: list[Converter] = [_epoch_auto]
         else:
             converters = self._converters
         cached = self._cache.get(text, "")

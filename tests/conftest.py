@@ -85,25 +85,30 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def settings_for(servers: Servers, name: str, **overrides: Any) -> Settings:
+    """Settings for ``servers`` with topic, group, dead-letter topic and index prefix named after ``name``."""
+    base: dict[str, Any] = {
+        "kafka": {
+            "bootstrap_servers": [servers.kafka],
+            "topics": [f"{name}-logs"],
+            "group_id": f"{name}-group",
+            "dead_letter_topic": f"{name}-dlq",
+            "session_timeout_ms": 6000,
+            "fetch_timeout_ms": 200,
+        },
+        "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
+        "pipeline": {"index_prefix": name},
+        "health": {"port": 0},
+    }
+    return load_settings(environ={}, overrides=_deep_merge(base, overrides))
+
+
 @pytest.fixture
 def make_settings(servers: Servers, unique: str) -> SettingsFactory:
     """Settings for this test's servers, topic, group, dead-letter topic and index prefix."""
 
     def factory(**overrides: Any) -> Settings:
-        base: dict[str, Any] = {
-            "kafka": {
-                "bootstrap_servers": [servers.kafka],
-                "topics": [f"{unique}-logs"],
-                "group_id": f"{unique}-group",
-                "dead_letter_topic": f"{unique}-dlq",
-                "session_timeout_ms": 6000,
-                "fetch_timeout_ms": 200,
-            },
-            "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
-            "pipeline": {"index_prefix": unique},
-            "health": {"port": 0},
-        }
-        return load_settings(environ={}, overrides=_deep_merge(base, overrides))
+        return settings_for(servers, unique, **overrides)
 
     return factory
 

@@ -12,7 +12,7 @@ Same seed, same arguments: the same bytes, record for record.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,6 +54,7 @@ class ShipRecord:
     level: str  # expected normalized log.level
     timestamp: datetime
     trace_id: str | None = None
+    incident: str = ""  # the injected incident's name; "" for the steady corpus
 
     @property
     def day(self) -> str:
@@ -90,11 +91,14 @@ def _http_time(moment: datetime) -> str:
 class CorpusGenerator:
     """Yields ``ShipRecord``s; ``count`` is exact, times are spread over ``days`` UTC days from ``start``."""
 
-    def __init__(self, seed: int = 7, start: datetime = DEFAULT_START, days: int = 2, poison: int = 0) -> None:
+    def __init__(self, seed: int = 7, start: datetime = DEFAULT_START, days: int = 2, poison: int = 0,
+                 incidents: Sequence[Incident] = ()) -> None:
         self.rng = random.Random(seed)
         self.start = start
         self.days = days
         self.poison = poison
+        self.seed = seed
+        self.incidents = tuple(incidents)
 
     def _trace(self) -> str:
         return f"{self.rng.getrandbits(128):032x}"
@@ -110,6 +114,8 @@ class CorpusGenerator:
         stream = self._requests(max(int(count / 2.5), 1))
         while len(out) < count - self.poison:
             out.append(next(stream))
+        if self.incidents:
+            out = inject(out, self.incidents, self.start, random.Random(f"{self.seed}-incidents"))
         out.extend(self._poison(self.poison, out[-1].timestamp if out else self.start))
         return out
 
@@ -259,3 +265,143 @@ class CorpusGenerator:
     def _poison(self, count: int, moment: datetime) -> list[ShipRecord]:
         kinds = (b"\xff\xfe\x00binary junk \x80\x81", b"", b"   \n")
         return [ShipRecord(kinds[i % len(kinds)], b"junk", (), "junk", "", "", moment) for i in range(count)]
+
+
+# --- Injected incidents -------------------------------------------------------------------------
+# Additive: without ``incidents`` the corpus is byte-for-byte what it always was for a seed. Incident
+# records come from their own random generator, are added on top of ``count`` and are merged into
+# the stream by time; each carries ``ShipRecord.incident`` so tests know the truth.
+
+
+@dataclass(frozen=True, slots=True)
+class NewError:
+    """A new error type starting at ``at`` (offset from the corpus start): ``count`` records over ``duration``."""
+
+    at: timedelta
+    count: int = 40
+    duration: timedelta = timedelta(hours=4)
+    service: str = "orders"
+    message: str = "ledger write rejected: disk quota exceeded on volume vol-{n}"
+    name: str = "new-error"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpike:
+    """A burst of an existing error (payments declined by the processor) at ``at``."""
+
+    at: timedelta
+    count: int = 120
+    duration: timedelta = timedelta(minutes=30)
+    name: str = "error-spike"
+
+
+@dataclass(frozen=True, slots=True)
+class RareMessages:
+    """A handful of one-off messages, one every ``every`` from ``at``."""
+
+    at: timedelta
+    messages: tuple[str, ...] = (
+        "checksum mismatch in journal segment 7f3a, refusing to replay",
+        "certificate for internal CA expires in 2 days",
+        "GC overhead limit exceeded after full collection",
+    )
+    every: timedelta = timedelta(minutes=47)
+    service: str = "checkout"
+    name: str = "rare-messages"
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """One request whose failure cascades along its trace: web 503, then errors (with retries) in
+    checkout, payments, orders and inventory, which normally never fails inside a trace."""
+
+    at: timedelta
+    name: str = "cascade"
+
+
+Incident = NewError | ErrorSpike | RareMessages | Cascade
+
+
+def _text_line(moment: datetime, service: str, level: str, text: str, trace: str | None) -> bytes:
+    logger = {"orders": "com.shop.orders.OrderService"}.get(service, f"{service}.api")
+    suffix = f" trace_id={trace}" if trace else ""
+    return f"{_app_time(moment)} {level} {logger}: {text}{suffix}".encode()
+
+
+def _incident_records(incident: Incident, start: datetime, rng: random.Random) -> list[ShipRecord]:
+    """The records one incident adds (times relative to the corpus start)."""
+    def trace() -> str:
+        return f"{rng.getrandbits(128):032x}"
+
+    at = start + incident.at
+    out: list[ShipRecord] = []
+    if isinstance(incident, NewError):
+        step = incident.duration / max(incident.count, 1)
+        for i in range(incident.count):
+            moment = at + step * (i + rng.random())
+            t = trace()
+            line = _text_line(moment, incident.service, "ERROR", incident.message.format(n=rng.randint(1, 9)), t)
+            out.append(ShipRecord(line, incident.service.encode(), _svc(incident.service), incident.service, "app",
+                                  "error", moment, t, incident.name))
+    elif isinstance(incident, ErrorSpike):
+        step = incident.duration / max(incident.count, 1)
+        for i in range(incident.count):
+            moment = at + step * (i + rng.random())
+            t = trace()
+            event = {"timestamp": _iso(moment), "level": "error", "event": "payment declined by processor",
+                     "logger": "payments.processor", "service": "payments", "env": "production", "trace_id": t,
+                     "amount": round(rng.uniform(5, 500), 2), "processor": "acme-pay",
+                     "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout"))}
+            headers = (("traceparent", f"00-{t}-{rng.getrandbits(64):016x}-01".encode()),)
+            out.append(ShipRecord(orjson.dumps(event), b"payments", headers, "payments", "app", "error", moment, t,
+                                  incident.name))
+    elif isinstance(incident, RareMessages):
+        for i, text in enumerate(incident.messages):
+            moment = at + incident.every * i
+            line = _text_line(moment, incident.service, "ERROR", text, None)
+            out.append(ShipRecord(line, incident.service.encode(), _svc(incident.service), incident.service, "app",
+                                  "error", moment, None, incident.name))
+    else:
+        out.extend(_cascade(incident, at, trace(), rng))
+    return out
+
+
+def _cascade(incident: Cascade, at: datetime, t: str, rng: random.Random) -> list[ShipRecord]:
+    ms = timedelta(milliseconds=1)
+    ip = f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+    web = (f'{ip} - - [{_http_time(at)}] "POST /api/checkout HTTP/1.1" 503 182 "https://shop.example.com/" '
+           f'"curl/8.5.0" "-" 30.001 {t}')
+    out = [ShipRecord(web.encode(), b"web", _svc("web"), "web", "nginx.access", "", at, t, incident.name)]
+    for attempt in range(2):
+        moment = at + ms * (5 + attempt * 400)
+        out.append(ShipRecord(_text_line(moment, "checkout", "ERROR", "checkout failed", t), b"checkout",
+                              _svc("checkout"), "checkout", "app", "error", moment, t, incident.name))
+    moment = at + ms * 12
+    event = {"timestamp": _iso(moment), "level": "error", "event": "payment declined by processor",
+             "logger": "payments.processor", "service": "payments", "env": "production", "trace_id": t,
+             "amount": 99.0, "processor": "acme-pay", "decline_code": "timeout"}
+    out.append(ShipRecord(orjson.dumps(event), b"payments", (("traceparent", f"00-{t}-{'1' * 16}-01".encode()),),
+                          "payments", "app", "error", moment, t, incident.name))
+    moment = at + ms * 20
+    out.append(ShipRecord(_text_line(moment, "orders", "ERROR", "order update failed", t), b"orders",
+                          _svc("orders"), "orders", "app", "error", moment, t, incident.name))
+    for attempt in range(2):
+        moment = at + ms * (30 + attempt * 250)
+        inner = orjson.dumps({"@timestamp": _iso(moment), "log.level": "ERROR", "trace.id": t,
+                              "message": f"stock reservation failed sku=SKU-{rng.randint(100, 999)}",
+                              "ecs.version": "1.6.0", "service.name": "inventory", "log": {"logger": "inventory.stock"}})
+        envelope = {"log": inner.decode() + "\n", "stream": "stdout", "time": _iso(moment),
+                    "kubernetes": {"namespace_name": "shop", "pod_name": "inventory-7d9f0", "container_name": "inventory",
+                                   "host": "node-2", "labels": {"app": "inventory"}}}
+        out.append(ShipRecord(orjson.dumps(envelope), b"inventory", (), "inventory", "app", "error", moment, t,
+                              incident.name))
+    return out
+
+
+def inject(steady: list[ShipRecord], incidents: Sequence[Incident], start: datetime,
+           rng: random.Random) -> list[ShipRecord]:
+    """The steady records with every incident's records merged in by time (stable: steady first on ties)."""
+    extra = [r for incident in incidents for r in _incident_records(incident, start, rng)]
+    keyed = [(r.timestamp, 0, i, r) for i, r in enumerate(steady)] + [(r.timestamp, 1, i, r) for i, r in enumerate(extra)]
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [k[3] for k in keyed]

@@ -24,7 +24,7 @@ from logflow.es import make_client
 from logflow.pipeline import Worker
 from logflow.servers import ServerProcess, start_osmem, start_tansu
 from logflow.ship import ensure_topics, produce
-from logflow.source import security_kwargs
+from logflow.source import TP, security_kwargs
 from logflow.templates import install_templates
 
 TOPIC = "logs"
@@ -74,13 +74,13 @@ async def count_topic(settings: Settings, topic: str, expected: int, timeout: fl
 
 
 async def run_worker_until_caught_up(
-    settings: Settings, produced: dict[int, int], progress: Progress | None = None, timeout: float = 600.0
+    settings: Settings, target: dict[TP, int], progress: Progress | None = None, timeout: float = 600.0
 ) -> Worker:
+    """Run one worker until every partition's committed offset reaches ``target`` (records produced)."""
     worker = Worker(settings)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
-    total = sum(produced.values())
-    target = {(TOPIC, p): n for p, n in produced.items()}
+    total = sum(target.values())
     bar = progress.add_task("Indexing", total=total) if progress is not None else None
     deadline = time.monotonic() + timeout
     try:
@@ -106,7 +106,8 @@ async def _summary(settings: Settings, prefix: str) -> dict[str, Any]:
     try:
         await client.indices.refresh(index=f"{prefix}-*")
         cat = await client.cat.indices(index=f"{prefix}-*", format="json")
-        indexed = {row["index"]: int(row["docs.count"]) for row in cat.body}
+        rows: list[dict[str, Any]] = cat.body  # type: ignore[assignment]  # format=json gives rows
+        indexed = {row["index"]: int(row["docs.count"]) for row in rows}
         aggs = await client.search(index=f"{prefix}-*", size=0, aggs={
             "errors_by_service": {"filter": {"terms": {"log.level": ["error", "fatal"]}},
                                   "aggs": {"s": {"terms": {"field": "service.name", "size": 10}}}},
@@ -176,7 +177,8 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console) -> 
         with Progress(TextColumn("      {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=console, transient=True) as progress:
             started = time.perf_counter()
-            worker = await run_worker_until_caught_up(settings, produced, progress)
+            target = {(TOPIC, partition): count for partition, count in produced.items()}
+            worker = await run_worker_until_caught_up(settings, target, progress)
             indexing = time.perf_counter() - started
 
         console.print("[bold]5/5[/] Reconciling and summarizing...")

@@ -1,0 +1,162 @@
+"""Events as columns: one small integer or float per event and field, never one object per event.
+
+A million events cost ~30 MB here (timestamp, template, service, host, level, error flag, where it
+came from), so files and Elasticsearch windows stream through without holding messages. Messages are
+fetched again only for the handful of examples a report shows (see ``resolve``). Trace ids are kept
+for error events only, because only error cascades need them.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+#: Normalized ``log.level`` -> rank. 0 is "no level" (access logs, audit events).
+LEVEL_RANK: dict[str, int] = {
+    "trace": 1, "debug": 1, "info": 2, "notice": 2, "warn": 3, "warning": 3,
+    "error": 4, "err": 4, "fatal": 5, "critical": 5, "alert": 5, "emergency": 5,
+}
+LEVEL_NAMES = ("none", "debug", "info", "warn", "error", "fatal")
+ERROR_RANK = 4
+
+
+def field_value(doc: Mapping[str, Any], dotted: str) -> Any:
+    """A field from a flat (``{"a.b": 1}``) or nested (``{"a": {"b": 1}}``) document."""
+    value = doc.get(dotted)
+    if value is not None or "." not in dotted:
+        return value
+    node: Any = doc
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """``@timestamp`` (ISO 8601 string or epoch milliseconds) -> epoch seconds."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value).timestamp()
+        except ValueError:
+            return None
+    if isinstance(value, int | float):
+        return float(value) / 1000.0
+    return None
+
+
+def is_error(doc: Mapping[str, Any], rank: int) -> bool:
+    """An error event: level error/fatal, the ``error`` tag (exceptions), or an HTTP 5xx answer."""
+    if rank >= ERROR_RANK:
+        return True
+    tags = field_value(doc, "tags")
+    if isinstance(tags, list) and "error" in tags:
+        return True
+    status = field_value(doc, "http.response.status_code")
+    return isinstance(status, int) and status >= 500
+
+
+class Vocabulary:
+    """Strings <-> small integers, in order of first appearance."""
+
+    __slots__ = ("index", "names")
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        found = self.index.get(name)
+        if found is None:
+            found = self.index[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+
+@dataclass
+class EventTable:
+    """Columns of equal length; row ``i`` is one event."""
+
+    ts: npt.NDArray[np.float64]
+    template: npt.NDArray[np.int32]
+    service: npt.NDArray[np.int32]
+    host: npt.NDArray[np.int32]
+    level: npt.NDArray[np.int8]
+    error: npt.NDArray[np.bool_]
+    templates: list[tuple[str, str]]
+    """Template (id, text) per template code."""
+    services: list[str]
+    hosts: list[str]
+    error_traces: dict[str, list[int]]
+    """trace.id -> rows of its error events."""
+    lines: npt.NDArray[np.int64] | None = None
+    """File input: 1-based line number over the concatenated inputs, per row."""
+    ids: list[str] | None = None
+    """Elasticsearch input: ``_id`` per row."""
+    indices: list[str] | None = None
+    """Elasticsearch input: ``_index`` per row (as a code into ``index_names``)."""
+    files: list[tuple[str, int]] = field(default_factory=list)
+    """File input: (path, line offset) per input file, in order."""
+
+    def __len__(self) -> int:
+        return int(self.ts.shape[0])
+
+
+class EventColumns:
+    """Appends events one by one into compact arrays; ``table()`` freezes them into numpy."""
+
+    def __init__(self) -> None:
+        self.ts = array("d")
+        self.service = array("i")
+        self.host = array("i")
+        self.level = array("b")
+        self.error = array("b")
+        self.refs = array("q")
+        self.ids: list[str] = []
+        self.services = Vocabulary()
+        self.hosts = Vocabulary()
+        self.error_traces: dict[str, list[int]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def add(self, doc: Mapping[str, Any], fallback_ts: float) -> str:
+        """Record one document's columns; returns the text to mine (first line of ``message``)."""
+        ts = parse_timestamp(field_value(doc, "@timestamp"))
+        level_name = field_value(doc, "log.level")
+        rank = LEVEL_RANK.get(level_name, 0) if isinstance(level_name, str) else 0
+        err = is_error(doc, rank)
+        row = len(self.ts)
+        self.ts.append(fallback_ts if ts is None else ts)
+        self.service.append(self.services.code(str(field_value(doc, "service.name") or "-")))
+        self.host.append(self.hosts.code(str(field_value(doc, "host.name") or "-")))
+        self.level.append(rank)
+        self.error.append(err)
+        if err:
+            trace = field_value(doc, "trace.id")
+            if isinstance(trace, str) and trace:
+                self.error_traces.setdefault(trace, []).append(row)
+        message = field_value(doc, "message")
+        text = message if isinstance(message, str) else ("" if message is None else str(message))
+        return text.split("\n", 1)[0]
+
+    def table(self, templates: list[tuple[str, str]], codes: npt.NDArray[np.int32]) -> EventTable:
+        """Freeze the columns; ``codes`` is the template code per row (from the miner)."""
+        return EventTable(
+            ts=np.frombuffer(self.ts, dtype=np.float64).copy(),
+            template=codes,
+            service=np.frombuffer(self.service, dtype=np.int32).copy(),
+            host=np.frombuffer(self.host, dtype=np.int32).copy(),
+            level=np.frombuffer(self.level, dtype=np.int8).copy(),
+            error=np.frombuffer(self.error, dtype=np.int8).astype(bool),
+            templates=templates,
+            services=self.services.names,
+            hosts=self.hosts.names,
+            error_traces=self.error_traces,
+        )

@@ -1,0 +1,174 @@
+"""The redact stage: mask secrets and personal data in a document before it is indexed.
+
+Pure and configured once (``[redaction]``): patterns are compiled in ``__init__``; per event,
+each configured text field gets cheap C-speed prechecks (a substring, a translated digit run)
+and only a field that passes one is searched with a regular expression. A document where
+anything was masked is tagged ``redacted``.
+
+Kinds (``redaction.kinds``):
+
+- ``password``: the value in ``password=…``, ``"api_key": "…"``, ``X-Api-Key: …`` (key names
+  ending in password/passwd/passphrase/pwd/secret/token/api key/access key), and the password in
+  URL credentials (``scheme://user:PASSWORD@host``);
+- ``bearer``: the token after ``Bearer``;
+- ``card``: 13-19 digit card numbers (optionally grouped by spaces or dashes) that pass the Luhn
+  check;
+- ``email``: e-mail addresses (off by default).
+
+Separately, fields whose name ends in one of ``redaction.secret_fields`` (``labels.password``)
+have their whole value masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from logflow.config import RedactionConfig
+
+TAG = "redacted"
+_NONE: frozenset[str] = frozenset()
+ORIGINAL = "event.original"
+
+_DIGIT_RUN = b"0" * 13
+# bytes.translate table: digits, spaces and dashes -> "0", everything else -> "x".
+_DIGIT_TABLE = bytes(48 if (48 <= i <= 57 or i in (32, 45)) else 120 for i in range(256))
+
+
+def _digits(text: str) -> bytes:
+    """``text`` with digits, spaces and dashes as ``0`` and the rest as ``x`` (C speed, no regex)."""
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # lone surrogates
+        raw = text.encode("utf-8", "replace")
+    return raw.translate(_DIGIT_TABLE)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+class Redactor:
+    """Masks configured kinds in configured fields; ``__call__`` per document."""
+
+    def __init__(self, cfg: RedactionConfig, keep_original: str = "failures") -> None:
+        self.replacement = cfg.replacement
+        kinds = set(cfg.kinds)
+        self.fields = tuple(f for f in dict.fromkeys(cfg.fields) if f != ORIGINAL)
+        self.original = ORIGINAL in cfg.fields
+        self.keep_original = keep_original
+        self.secret_names = frozenset(name.lower() for name in cfg.secret_fields)
+        self._checked: set[str] = set()
+        self._secret_keys: set[str] = set()
+        not_done = rf"(?!{re.escape(cfg.replacement)})" if cfg.replacement else ""
+        self._password = re.compile(
+            r"(?P<key>\b[\w.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key))"
+            r"(?P<sep>[\"']?[ \t]*[=:][ \t]*[\"']?)" + not_done
+            + r"(?P<value>(?<=\")[^\"]+|(?<=')[^']+|[^\s\"'&,;)\]}]+)",
+            re.IGNORECASE,
+        ) if "password" in kinds else None
+        self._url_credentials = re.compile(
+            r"(?P<head>://[^/\s:@]+:)" + not_done + r"[^/\s@]+@"
+        ) if "password" in kinds else None
+        self._bearer = re.compile(
+            r"\b(?P<word>bearer)\s+" + not_done + r"[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE
+        ) if "bearer" in kinds else None
+        card = r"(?<![\w-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-])"
+        self._card = re.compile(card) if "card" in kinds else None
+        self._email = re.compile(
+            r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+        ) if "email" in kinds else None
+        self._card_sub: Callable[[re.Match[str]], str] = self._mask_card
+
+    @classmethod
+    def from_config(cls, cfg: RedactionConfig, keep_original: str = "failures") -> Redactor | None:
+        """None when redaction is off or has nothing to do, so the pipeline skips the call entirely."""
+        if not cfg.enabled or not ((cfg.kinds and cfg.fields) or cfg.secret_fields):
+            return None
+        return cls(cfg, keep_original)
+
+    def _mask_card(self, match: re.Match[str]) -> str:
+        text = match.group(0)
+        digits = text.replace(" ", "").replace("-", "")
+        if 13 <= len(digits) <= 19 and luhn_ok(digits):
+            return self.replacement
+        return text
+
+    def text(self, value: str) -> str:
+        """``value`` with every configured kind masked (the same object when nothing matched)."""
+        lower = value.lower()
+        out = value
+        if self._password is not None:
+            if "pass" in lower or "pwd" in lower or "secret" in lower or "token" in lower or "key" in lower:
+                out = self._password.sub(lambda m: m.group("key") + m.group("sep") + self.replacement, out)
+            if "://" in out and "@" in out:
+                assert self._url_credentials is not None
+                out = self._url_credentials.sub(lambda m: f"{m.group('head')}{self.replacement}@", out)
+        if self._bearer is not None and "bearer" in lower:
+            out = self._bearer.sub(lambda m: m.group("word") + " " + self.replacement, out)
+        if self._card is not None and len(out) >= 13 and _DIGIT_RUN in _digits(out):
+            out = self._card.sub(self._card_sub, out)
+        if self._email is not None and "@" in out:
+            out = self._email.sub(self.replacement, out)
+        return value if out == value else out
+
+    def _secret_fields(self, doc: dict[str, Any]) -> set[str] | frozenset[str]:
+        checked = self._checked
+        if not checked.issuperset(doc):  # a key never seen before: classify it once
+            if len(checked) > 50_000:  # unbounded key sets (labels.*) must not grow memory forever
+                checked.clear()
+                self._secret_keys.clear()
+            for key in doc:
+                if key not in checked:
+                    checked.add(key)
+                    if key.rpartition(".")[2].lower() in self.secret_names:
+                        self._secret_keys.add(key)
+        return self._secret_keys.intersection(doc) if self._secret_keys else _NONE
+
+    def __call__(self, doc: dict[str, Any], original: str | None = None) -> str | None:
+        """Mask ``doc`` in place; returns ``original`` (the raw line) masked too when it will be kept."""
+        changed = False
+        for name in self.fields:
+            value = doc.get(name)
+            if type(value) is str:
+                masked = self.text(value)
+                if masked is not value:
+                    doc[name] = masked
+                    changed = True
+        if self.secret_names:
+            for key in self._secret_fields(doc):
+                if doc[key] is not None and doc[key] != self.replacement:
+                    doc[key] = self.replacement
+                    changed = True
+        if original is not None and self.original and self._keeps_original(doc):
+            masked = self.text(original)
+            if masked is not original:
+                original = masked
+                changed = True
+        if changed:
+            tags = doc.get("tags")
+            if isinstance(tags, list):
+                if TAG not in tags:
+                    tags.append(TAG)
+            else:
+                doc["tags"] = [TAG] if tags is None else [str(tags), TAG]
+        return original
+
+    def _keeps_original(self, doc: dict[str, Any]) -> bool:
+        """Mirrors the enrich stage's rule: the raw line is indexed always, or for parse failures."""
+        if self.keep_original == "always":
+            return True
+        if self.keep_original == "failures":
+            tags = doc.get("tags")
+            return isinstance(tags, list) and "parse_failure" in tags
+        return False

@@ -1,0 +1,82 @@
+"""Event times: every accepted format comes out as UTC ISO 8601 with milliseconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from logflow.errors import ConfigError
+from logflow.timestamps import TimeParser, format_utc
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+class TestTimeParser:
+    @pytest.mark.parametrize(
+        ("fmt", "text", "expected"),
+        [
+            ("ISO8601", "2026-11-23T01:02:03.456Z", "2026-11-23T01:02:03.456Z"),
+            ("ISO8601", "2026-11-23 01:02:03,456", "2026-11-23T01:02:03.456Z"),
+            ("ISO8601", "2026-11-23T02:02:03+01:00", "2026-11-23T01:02:03.000Z"),
+            ("ISO8601", "2026-11-23 02:02:03.5 +0100", "2026-11-23T01:02:03.500Z"),
+            ("ISO8601", "2026-11-23T01:02:03.123456789Z", "2026-11-23T01:02:03.123Z"),
+            ("HTTPDATE", "23/Nov/2026:02:02:03 +0100", "2026-11-23T01:02:03.000Z"),
+            ("UNIX", "1795395723", "2026-11-23T01:02:03.000Z"),
+            ("UNIX_MS", "1795395723456", "2026-11-23T01:02:03.456Z"),
+            ("UNIX_US", "1795395723456789", "2026-11-23T01:02:03.456Z"),
+            ("UNIX_NS", "1795395723456789000", "2026-11-23T01:02:03.456Z"),
+            ("EPOCH", "1795395723456", "2026-11-23T01:02:03.456Z"),
+            ("%d.%m.%Y %H:%M", "23.11.2026 01:02", "2026-11-23T01:02:00.000Z"),
+        ],
+    )
+    def test_each_format_is_read_and_normalized_to_utc(self, fmt: str, text: str, expected: str) -> None:
+        """Each named or strptime format gives the same UTC millisecond string."""
+        assert TimeParser([fmt]).parse(text, NOW) == expected
+
+    def test_times_without_a_zone_use_the_parser_zone(self) -> None:
+        """A naive time is read in the configured zone, then converted to UTC."""
+        assert TimeParser(["ISO8601"], "Europe/Berlin").parse("2026-11-23 02:02:03", NOW) == "2026-11-23T01:02:03.000Z"
+
+    def test_syslog_times_get_this_year_when_they_are_in_the_past(self) -> None:
+        """Nov 23 read in November 2026 is 2026."""
+        assert TimeParser(["SYSLOG"]).parse("Nov 23 01:02:03", NOW) == "2026-11-23T01:02:03.000Z"
+
+    def test_syslog_times_read_just_after_new_year_belong_to_the_old_year(self) -> None:
+        """A Dec 31 line read on 1 January is from the year that just ended."""
+        new_year = datetime(2027, 1, 1, 0, 5, tzinfo=UTC)
+        assert TimeParser(["SYSLOG"]).parse("Dec 31 23:59:59", new_year) == "2026-12-31T23:59:59.000Z"
+        assert TimeParser(["SYSLOG"]).parse("Jan  1 00:01:00", new_year) == "2027-01-01T00:01:00.000Z"
+
+    def test_yearless_strptime_formats_accept_29_february(self) -> None:
+        """A leap day without a year parses in a leap year instead of failing."""
+        leap = datetime(2028, 3, 1, tzinfo=UTC)
+        assert TimeParser(["%m-%d %H:%M:%S.%f"]).parse("02-29 01:02:03.456", leap) == "2028-02-29T01:02:03.456Z"
+
+    def test_formats_are_tried_in_order(self) -> None:
+        """The first format that reads the text wins."""
+        parser = TimeParser(["HTTPDATE", "ISO8601"])
+        assert parser.parse("2026-11-23T01:02:03Z", NOW) == "2026-11-23T01:02:03.000Z"
+
+    @pytest.mark.parametrize("text", ["garbage", "2026-13-45T99:99:99", "", "99999999999999999999999"])
+    def test_text_that_is_not_a_time_gives_none(self, text: str) -> None:
+        """An unreadable time is None (the caller uses ingest time and tags the event), never an exception."""
+        assert TimeParser(["ISO8601", "HTTPDATE", "SYSLOG", "EPOCH"]).parse(text, NOW) is None
+
+    def test_numbers_are_read_as_epochs_by_magnitude(self) -> None:
+        """JSON numbers: 10 digits are seconds, 13 milliseconds."""
+        parser = TimeParser(["ISO8601"])
+        assert parser.parse(1795395723, NOW) == "2026-11-23T01:02:03.000Z"
+        assert parser.parse(1795395723456, NOW) == "2026-11-23T01:02:03.456Z"
+
+    def test_unknown_format_names_and_zones_are_configuration_errors(self) -> None:
+        """Mistakes in a parser definition fail at start-up with the fix."""
+        with pytest.raises(ConfigError, match="unknown format"):
+            TimeParser(["NOT_A_FORMAT"])
+        with pytest.raises(ConfigError, match="unknown time zone"):
+            TimeParser(["ISO8601"], "Mars/Olympus")
+
+
+def test_format_utc_always_has_milliseconds_and_z() -> None:
+    """Every @timestamp has the same shape, which routing relies on."""
+    assert format_utc(datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)) == "2026-01-02T03:04:05.006Z"
