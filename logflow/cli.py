@@ -198,10 +198,11 @@ def parse(
 
     def flush() -> None:
         processed = processor.process(batch, keep_documents=True)
+        raw = {record.offset: record.value or b"" for record in batch} if explain else {}
         for doc in processed.documents:
             if explain:
-                line = doc.get("event.original") or doc.get("message") or ""
-                doc["_explain"] = processor.parsers.explain(str(line).split("\n", 1)[0])
+                line = raw[doc["logflow.kafka.offset"]].decode("utf-8", "replace").split("\n", 1)[0]
+                doc["_explain"] = processor.parsers.explain(line)
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
             err.print(f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "

@@ -95,6 +95,19 @@ class KafkaConfig(_SecretsFromFiles):
     fetch_timeout_ms: int = Field(
         default=500, ge=1, le=60_000, description="How long one fetch waits for records before returning."
     )
+    max_partition_fetch_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=64 * 1024,
+        description=(
+            "Most bytes prefetched per partition in one fetch. With `fetch_max_bytes` and `max_batch_records` "
+            "it bounds the worker's memory; it must exceed the largest record you accept."
+        ),
+    )
+    fetch_max_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=64 * 1024,
+        description="Most bytes one fetch response may carry (the consumer's prefetch bound across partitions).",
+    )
     auto_offset_reset: Literal["earliest", "latest"] = Field(
         default="earliest", description="Where a new consumer group starts reading."
     )
@@ -199,8 +212,32 @@ class ElasticsearchConfig(_SecretsFromFiles):
             "the dead-letter topic with the last reason."
         ),
     )
+    item_status_policy: list[str] = Field(
+        default=["429=retry", "5xx=retry", "4xx=dlq"],
+        description=(
+            "What to do with a document Elasticsearch answers with an error status inside a bulk response: "
+            "`STATUS=retry|dlq|drop`, where STATUS is a code (`413`) or a class (`4xx`, `5xx`); exact codes win "
+            "over classes. `retry` retries that document only (at most `max_item_retries` times, then `dlq`); "
+            "`dlq` writes it to the dead-letter topic; `drop` counts it done and only bumps "
+            "`logflow_records_dropped_total`. 2xx, and 409 on a `create`, are always done."
+        ),
+        examples=[["429=retry", "5xx=retry", "4xx=dlq", "404=drop"]],
+    )
     retry_backoff_s: float = Field(default=0.5, gt=0, description="First retry delay (doubles, capped).")
     retry_backoff_max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
+
+    @field_validator("item_status_policy")
+    @classmethod
+    def _valid_policy(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            status, _, action = entry.partition("=")
+            status = status.strip().lower()
+            valid_status = (status.isdigit() and len(status) == 3) or status in ("4xx", "5xx")
+            if not valid_status or action.strip() not in ("retry", "dlq", "drop"):
+                raise ValueError(f"{entry!r} is not STATUS=retry|dlq|drop (STATUS: a code like 413, or 4xx / 5xx)")
+            if status.startswith("2"):
+                raise ValueError(f"{entry!r}: 2xx answers are always done")
+        return value
 
 
 class PipelineConfig(_Section):
@@ -233,6 +270,14 @@ class PipelineConfig(_Section):
         description=(
             "On SIGTERM, how long the worker may take to finish and commit the batch in flight before it "
             "exits without committing it (a second SIGTERM exits at once)."
+        ),
+    )
+    revoke_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "When partitions are revoked (rebalance) while a batch waits for Elasticsearch, how long to wait for it "
+            "before abandoning the rest: what was acknowledged is committed, the rest is re-read by the new owner."
         ),
     )
     max_line_bytes: int = Field(

@@ -204,7 +204,8 @@ def decode(record: Record, max_bytes: int) -> Decoded:
         raise DecodeError("blank record: only whitespace", "empty")
     headers = headers_dict(record)
     hint = _hint_from_headers(headers) if headers else None
-    source = (record.topic, record.partition, "")
+    # Producers key records by their source (service, host, file), so the key separates interleaved sources.
+    source = (record.topic, record.partition, record.key.decode("utf-8", "replace") if record.key else "")
     if text[0] == "{" and "truncated" not in tags:
         obj = _loads_object(text)
         if obj is not None:

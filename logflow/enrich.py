@@ -74,9 +74,18 @@ _TEXT_IDS = re.compile(
 )
 _SECURITY = re.compile(
     r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
-    r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt",
-    re.IGNORECASE,
+    r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt"
 )
+_SECURITY_WORDS = ("fail", "invalid", "unauthori", "forbidden", "denied", "brute", "break-in")
+
+
+def is_security_message(message: str) -> bool:
+    """Failed logins, unauthorized access...; a substring check first, as most lines have none of the words."""
+    low = message.lower()
+    for word in _SECURITY_WORDS:
+        if word in low:
+            return _SECURITY.search(low) is not None
+    return False
 _EXCEPTION_LINE = re.compile(
     r"^(?:Caused by: )?"
     r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*"
@@ -250,7 +259,7 @@ class Enricher:
             tags = [str(tags)]
         if doc.get("log.level") in ERROR_LEVELS or "error.type" in doc:
             tags.append("error")
-        if doc.get("event.dataset") == "audit" or (isinstance(message, str) and _SECURITY.search(message)):
+        if doc.get("event.dataset") == "audit" or (isinstance(message, str) and is_security_message(message)):
             tags.append("security")
         if "@timestamp" not in doc:
             envelope_time = doc.pop("logflow.envelope_timestamp", None)

@@ -2,17 +2,24 @@
 
     fetch batch -> process (pure) -> bulk index -> dead-letter rejects -> commit offsets
 
-Offsets are committed only after Elasticsearch acknowledged, or the dead-letter topic received,
-every record before them. The loop holds ``_batch_lock`` from processing to commit (never around
-``getmany``); the rebalance listener takes the same lock, so partitions move only between batches.
-Records fetched before a rebalance for partitions we no longer own are dropped, not indexed: their
-new owner will read them from the committed offset.
+Delivery rule (per record, per partition): a record is *finished* when Elasticsearch acknowledged
+every document made from it, or the dead-letter topic acknowledged it, or the retry policy dropped
+it. Each partition's commit is the lowest offset not yet finished (``OffsetTracker``), so a commit
+never covers a record that is still in doubt, even when a batch ends half-way.
+
+The loop holds ``_batch_lock`` from processing to commit (never around ``getmany``); the rebalance
+listener takes the same lock, so partitions move only between batches. When a revoke arrives while
+a batch waits for Elasticsearch, the listener gives it ``pipeline.revoke_timeout_s``; then the batch
+is abandoned: what was finished is committed, the rest is left to the new owner. While the sink
+retries (Elasticsearch down, throttling) every assigned partition is paused, so the consumer drops
+its prefetched records and fetches nothing; memory stays bounded by the batch in hand.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -21,14 +28,16 @@ from elasticsearch import AsyncElasticsearch
 
 from logflow.config import Settings
 from logflow.dlq import DeadLetterQueue
-from logflow.errors import DeliveryError
 from logflow.es import make_client
+from logflow.health import Health, HealthServer, Metrics
 from logflow.process import Processor
-from logflow.record import Record, Rejection
-from logflow.sink import ElasticsearchSink
+from logflow.record import Action, Record, Rejection
+from logflow.sink import RETRY_STATUSES, BatchAbandoned, ElasticsearchSink
 from logflow.source import TP, KafkaSource
 
 log = structlog.get_logger("logflow.worker")
+
+_Key = tuple[str, int, int]
 
 
 @dataclass
@@ -39,11 +48,52 @@ class WorkerStats:
     indexed: int = 0
     copies: int = 0
     dead_lettered: int = 0
+    dropped: int = 0
     batches: int = 0
+    abandoned: int = 0
     retried_items: int = 0
     committed: dict[TP, int] = field(default_factory=dict)
     dead_letter_reasons: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
+
+
+class OffsetTracker:
+    """Per-record accounting for one batch: what is still outstanding, and each partition's commit point."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self.order: dict[TP, list[int]] = {}
+        self.outstanding: dict[_Key, int] = {}
+        for record in records:
+            self.order.setdefault((record.topic, record.partition), []).append(record.offset)
+
+    def hold(self, record: Record) -> None:
+        """One more thing (a document, a dead-letter write) must finish before ``record`` is."""
+        key = (record.topic, record.partition, record.offset)
+        self.outstanding[key] = self.outstanding.get(key, 0) + 1
+
+    def acknowledged(self, actions: list[Action]) -> None:
+        outstanding = self.outstanding
+        for action in actions:
+            r = action.record
+            key = (r.topic, r.partition, r.offset)
+            outstanding[key] -= 1
+
+    def settle(self, record: Record) -> None:
+        """``record`` is finished whatever else was outstanding (its dead-letter write was acknowledged)."""
+        self.outstanding[(record.topic, record.partition, record.offset)] = 0
+
+    def commit_points(self) -> dict[TP, int]:
+        """Per partition: the lowest offset not yet finished (or one past the last record)."""
+        points: dict[TP, int] = {}
+        outstanding = self.outstanding
+        for (topic, partition), offsets in self.order.items():
+            point = offsets[-1] + 1
+            for offset in offsets:
+                if outstanding.get((topic, partition, offset), 0) > 0:
+                    point = offset
+                    break
+            points[(topic, partition)] = point
+        return points
 
 
 class Worker:
@@ -58,24 +108,68 @@ class Worker:
         self.client = client or make_client(settings.elasticsearch)
         self._own_client = client is None
         self.abort = asyncio.Event()
-        self.sink = ElasticsearchSink(self.client, settings.elasticsearch, self.abort)
+        self.metrics = Metrics()
+        self.health = Health()
+        self.sink = ElasticsearchSink(
+            self.client, settings.elasticsearch, self.abort, on_state=self._es_state, on_pressure=self._pressure
+        )
         self.dlq = DeadLetterQueue(settings.kafka)
         self.source = KafkaSource(settings.kafka, on_revoked=self._on_revoked, on_assigned=self._on_assigned)
         self.stats = WorkerStats()
         self.assigned = asyncio.Event()
         self._batch_lock = asyncio.Lock()
+        self._paused: set[TP] = set()
+
+    def _es_state(self, ok: bool) -> None:
+        if ok:
+            self.health.last_es_ok = time.monotonic()
+            self.health.stuck_since = None
+        elif self.health.stuck_since is None:
+            self.health.stuck_since = time.monotonic()
+
+    def _pressure(self, on: bool) -> None:
+        """The sink is waiting to retry (on) or got through again (off): pause or resume every partition."""
+        if on:
+            self._paused = self.source.pause()
+            log.warning("Elasticsearch pushes back; partitions paused.", partitions=len(self._paused))
+        elif self._paused:
+            self.source.resume(self._paused)
+            log.info("Elasticsearch accepts again; partitions resumed.", partitions=len(self._paused))
+            self._paused = set()
+        self.metrics.paused.set(len(self._paused))
 
     async def _on_revoked(self, revoked: set[TP]) -> None:
-        async with self._batch_lock:  # wait for the batch in flight to be indexed and committed
-            log.info("Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked))
+        timer = None
+        if self._batch_lock.locked():  # a batch is in flight: give it revoke_timeout_s, then abandon it
+            patience = self.settings.pipeline.revoke_timeout_s
+            timer = asyncio.get_running_loop().call_later(patience, self.sink.abandon.set)
+        try:
+            async with self._batch_lock:  # the batch in flight is committed (or abandoned) before partitions move
+                log.info("Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked))
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self.sink.abandon.clear()
 
     async def _on_assigned(self, assigned: set[TP]) -> None:
         log.info("Partitions assigned.", partitions=sorted(f"{t}/{p}" for t, p in assigned))
+        self.health.assigned = len(assigned)
         if assigned:
             self.assigned.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set, then finish the batch in flight, commit and leave the group."""
+        health_server = None
+        if self.settings.health.port:
+            health_server = HealthServer(
+                self.settings.health.host, self.settings.health.port, self.metrics, self.health
+            )
+            await health_server.start()
+        try:
+            await self.client.info()  # fail fast on a wrong URL or credentials, and mark Elasticsearch reachable
+            self._es_state(True)
+        except Exception as exc:  # the worker still starts: the sink retries until Elasticsearch answers
+            log.warning("Elasticsearch did not answer at start-up; will retry.", error=str(exc)[:300])
         await self.dlq.start()
         try:
             await self.source.start()
@@ -91,6 +185,8 @@ class Worker:
             await self.dlq.stop()
             if self._own_client:
                 await self.client.close()
+            if health_server is not None:
+                await health_server.stop()
         log.info(
             "Worker stopped.",
             received=self.stats.received,
@@ -105,58 +201,110 @@ class Worker:
             if not records:
                 return
             structlog.contextvars.bind_contextvars(batch_first=records[0].coordinates, batch_size=len(records))
+            tracker = OffsetTracker(records)
             try:
-                await self._deliver(records)
+                await self._deliver(records, tracker)
+            except BatchAbandoned as exc:
+                await self._abandon(tracker, str(exc))
+                if self.abort.is_set():
+                    raise
             finally:
+                if self._paused:
+                    self._pressure(False)
+                self.metrics.inflight_records.set(0)
+                self.metrics.inflight_bytes.set(0)
                 structlog.contextvars.unbind_contextvars("batch_first", "batch_size")
 
-    async def _deliver(self, records: list[Record]) -> None:
-        stats = self.stats
-        stats.received += len(records)
-        processed = self.processor.process(records)
-        rejections = processed.rejections
+    async def _abandon(self, tracker: OffsetTracker, why: str) -> None:
+        """Commit what is finished, and rewind owned partitions to it so nothing fetched is skipped."""
+        reason = "shutdown" if self.abort.is_set() else "revoked"
+        self.stats.abandoned += 1
+        self.metrics.abandoned.labels(reason).inc()
+        points = tracker.commit_points()
+        log.warning("Batch abandoned; committing only what was finished.", reason=why, commit=_fmt(points))
         try:
-            result = await self.sink.index(processed.actions)
-        except DeliveryError:
-            log.warning("Batch abandoned before Elasticsearch acknowledged it; its offsets stay uncommitted.")
-            raise
-        for failure in result.failures:
-            rejections.append(
-                Rejection(
-                    failure.action.record,
-                    "index",
-                    failure.error_type,
-                    f"HTTP {failure.status}: {failure.reason}",
-                    failure.action.index,
-                )
-            )
+            await asyncio.wait_for(self._commit(points), timeout=5.0)
+        except TimeoutError:
+            log.warning("Commit of the finished part timed out; those records will be redelivered and overwrite.")
+        if reason == "revoked":
+            self.source.seek(points)
+
+    async def _deliver(self, records: list[Record], tracker: OffsetTracker) -> None:
+        stats, metrics = self.stats, self.metrics
+        stats.received += len(records)
+        metrics.received.inc(len(records))
+        metrics.inflight_records.set(len(records))
+        metrics.inflight_bytes.set(sum(len(r.value or b"") for r in records))
+        processed = self.processor.process(records)
+        for dataset, count in processed.parse_failures.items():
+            metrics.parse_failures.labels(dataset).inc(count)
+        rejections = processed.rejections
+        for action in processed.actions:
+            tracker.hold(action.record)
+        for rejection in rejections:
+            tracker.hold(rejection.record)
+        try:
+            result = await self.sink.index(processed.actions, on_done=tracker.acknowledged)
+        finally:
+            for seconds in self.sink.bulk_seconds:
+                metrics.bulk_seconds.observe(seconds)
+            self.sink.bulk_seconds.clear()
+        for status, count in result.statuses.items():
+            if status in RETRY_STATUSES:
+                metrics.retries.labels(str(status)).inc(count)
+        seen = {r.record.doc_id for r in rejections}
+        for failure in result.failures:  # one dead letter per record, even if its copy failed too
+            record = failure.action.record
+            if record.doc_id in seen:
+                continue
+            seen.add(record.doc_id)
+            reason = f"HTTP {failure.status}: {failure.reason}"
+            rejections.append(Rejection(record, "index", failure.error_type, reason, failure.action.index))
+        for dropped in result.dropped:
+            stats.dropped += 1
+            metrics.dropped.labels(f"http_{dropped.status}").inc()
         copies = sum(1 for a in processed.actions if a.copy)
         copy_failures = sum(1 for f in result.failures if f.action.copy)
         stats.copies += copies - copy_failures
-        stats.indexed += result.indexed - (copies - copy_failures)
+        indexed = result.indexed - (copies - copy_failures)
+        stats.indexed += indexed
+        metrics.indexed.inc(indexed)
         stats.retried_items += result.retried
         if rejections:
             await self.dlq.send_all(rejections)
-            stats.dead_lettered += len({r.record.doc_id for r in rejections})
+            for r in rejections:
+                tracker.settle(r.record)
+            stats.dead_lettered += len(rejections)
             for r in rejections:
                 stats.dead_letter_reasons[r.error_type] = stats.dead_letter_reasons.get(r.error_type, 0) + 1
+                metrics.dead_lettered.labels(r.stage, r.error_type).inc()
             log.info(
                 "Records sent to the dead-letter topic.",
                 count=len(rejections),
                 first=rejections[0].record.coordinates,
                 reason=rejections[0].reason[:200],
             )
-        offsets: dict[TP, int] = {}
-        for record in records:
-            key = (record.topic, record.partition)
-            if record.offset + 1 > offsets.get(key, -1):
-                offsets[key] = record.offset + 1
+        await self._commit(tracker.commit_points())
+        for (topic, partition), lag in self.source.lag(stats.committed).items():
+            metrics.lag.labels(topic, str(partition)).set(lag)
+        stats.batches += 1
+
+    async def _commit(self, points: dict[TP, int]) -> None:
+        offsets = {tp: o for tp, o in points.items() if o > self.stats.committed.get(tp, -1)}
+        if not offsets:
+            return
         try:
             await self.source.commit(offsets)
-            stats.committed.update(offsets)
+            self.stats.committed.update(offsets)
+            for (topic, partition), offset in offsets.items():
+                self.metrics.committed.labels(topic, str(partition)).set(offset)
         except (CommitFailedError, IllegalStateError, KafkaError) as exc:
             # The group moved on; the documents are in (idempotent ids), the new owner re-reads them.
+            self.metrics.errors.labels("sending", "commit_failed").inc()
             log.warning(
                 "Offset commit failed after a rebalance; records will be redelivered and overwrite.", error=str(exc)
             )
-        stats.batches += 1
+
+
+def _fmt(points: dict[TP, int]) -> dict[str, int]:
+    return {f"{t}/{p}": o for (t, p), o in sorted(points.items())}

@@ -119,7 +119,11 @@ class Processor:
         actions = out.actions
         route = self.router.route
         dumps = orjson.dumps
+        failures = out.parse_failures
         for record, doc, template in zip(kept, docs, templates, strict=True):
+            if doc.get("logflow.parser") == "none":
+                dataset = str(doc.get("event.dataset"))
+                failures[dataset] = failures.get(dataset, 0) + 1
             doc["logflow.template.id"] = template.id
             doc["logflow.template.text"] = template.text
             try:

@@ -62,3 +62,4 @@ class Processed:
     actions: list[Action] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)  # kept only when asked (parse CLI)
+    parse_failures: dict[str, int] = field(default_factory=dict)  # by dataset, for metrics

@@ -60,6 +60,9 @@ async def serve(settings: Settings) -> int:
 
 def _child(config: Path | None, index: int) -> None:
     settings = load_settings(config)
+    if settings.health.port:  # one port per worker process: base, base+1, ...
+        health = settings.health.model_copy(update={"port": settings.health.port + index})
+        settings = settings.model_copy(update={"health": health})
     configure_logging(settings.log.format, settings.log.level)
     structlog.contextvars.bind_contextvars(worker=index)
     sys.exit(asyncio.run(serve(settings)))

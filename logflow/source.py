@@ -39,7 +39,8 @@ def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
             )
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
             raise ConfigError(
-                "kafka.ssl_cafile / ssl_certfile / ssl_keyfile", f"cannot load the TLS files: {exc}",
+                "kafka.ssl_cafile / ssl_certfile / ssl_keyfile",
+                f"cannot load the TLS files: {exc}",
                 "give readable PEM files (and ssl_password for an encrypted key)",
             ) from None
     if cfg.security_protocol.startswith("SASL_"):
@@ -78,8 +79,8 @@ class KafkaSource:
             auto_offset_reset=cfg.auto_offset_reset,
             session_timeout_ms=cfg.session_timeout_ms,
             max_poll_interval_ms=cfg.max_poll_interval_ms,
-            max_partition_fetch_bytes=8 * 1024 * 1024,
-            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=cfg.max_partition_fetch_bytes,
+            fetch_max_bytes=cfg.fetch_max_bytes,
         )
         self._listener = _Listener(on_revoked, on_assigned)
 
@@ -94,7 +95,9 @@ class KafkaSource:
         return {(tp.topic, tp.partition) for tp in self.consumer.assignment()}
 
     async def fetch(self) -> list[Record]:
-        batches = await self.consumer.getmany(timeout_ms=self.cfg.fetch_timeout_ms, max_records=self.cfg.max_batch_records)
+        batches = await self.consumer.getmany(
+            timeout_ms=self.cfg.fetch_timeout_ms, max_records=self.cfg.max_batch_records
+        )
         records: list[Record] = []
         for tp, messages in batches.items():
             topic, partition = tp.topic, tp.partition
@@ -104,6 +107,32 @@ class KafkaSource:
             )
         return records
 
+    def pause(self, partitions: set[TP] | None = None) -> set[TP]:
+        """Stop fetching (and drop prefetched records of) ``partitions`` (default: all assigned)."""
+        tps = self._tps(partitions)
+        self.consumer.pause(*tps)
+        return {(tp.topic, tp.partition) for tp in tps}
+
+    def resume(self, partitions: set[TP] | None = None) -> None:
+        self.consumer.resume(*self._tps(partitions))
+
+    def paused(self) -> set[TP]:
+        return {(tp.topic, tp.partition) for tp in self.consumer.paused()}
+
+    def seek(self, offsets: dict[TP, int]) -> None:
+        """Move the fetch position back, for records fetched but abandoned (assigned partitions only)."""
+        owned = self.consumer.assignment()
+        for (topic, partition), offset in offsets.items():
+            tp = TopicPartition(topic, partition)
+            if tp in owned:
+                self.consumer.seek(tp, offset)
+
+    def _tps(self, partitions: set[TP] | None) -> list[TopicPartition]:
+        owned = self.consumer.assignment()
+        if partitions is None:
+            return list(owned)
+        return [tp for tp in (TopicPartition(t, p) for t, p in partitions) if tp in owned]
+
     async def commit(self, offsets: dict[TP, int]) -> None:
         await self.consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
 
@@ -111,17 +140,25 @@ class KafkaSource:
         value: int | None = await self.consumer.committed(TopicPartition(*tp))
         return value
 
-    def lag(self) -> dict[TP, int]:
-        """highwater - position per partition (the broker's `end_offsets()` cannot be trusted on Tansu)."""
+    def lag(self, committed: dict[TP, int]) -> dict[TP, int]:
+        """Records not yet committed: highwater - committed per partition.
+
+        The high watermark comes from fetch responses, which is right on every broker; the
+        ListOffsets answer behind ``end_offsets()`` is not (Tansu answers it wrongly after batched
+        produces), so it is never used.
+        """
         out: dict[TP, int] = {}
+        assignment = self.consumer._subscription.subscription
+        if assignment is None or assignment.assignment is None:
+            return out
         for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
+            state = assignment.assignment.state_value(tp)
+            high = state.highwater
             if high is None:
                 continue
-            try:
-                position = self.consumer._subscription.subscription.assignment.state_value(tp).position
-            except AttributeError:
-                position = None
-            if position is not None:
-                out[(tp.topic, tp.partition)] = max(0, high - position)
+            done = committed.get((tp.topic, tp.partition))
+            if done is None:
+                done = state.position if state.has_valid_position else None
+            if done is not None:
+                out[(tp.topic, tp.partition)] = max(0, high - done)
         return out

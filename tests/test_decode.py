@@ -20,7 +20,7 @@ class TestDecode:
     def test_a_raw_line_is_text_without_its_line_ending(self) -> None:
         """A plain line comes out as text; CR/LF are dropped."""
         dec = decode(rec(b"hello world\r\n"), MAX)
-        assert (dec.text, dec.obj, dec.source) == ("hello world", None, ("logs", 2, ""))
+        assert (dec.text, dec.obj, dec.source) == ("hello world", None, ("logs", 2, ""))  # no key, no origin
 
     def test_a_json_application_log_is_an_object(self) -> None:
         """A JSON object that is not an envelope is an application log."""

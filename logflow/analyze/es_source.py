@@ -62,8 +62,14 @@ async def count(client: AsyncElasticsearch, index: str, query: dict[str, Any]) -
 
 
 async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str, Any],
-                         progress: Callable[[int], None] | None = None) -> EventTable:
-    """Scroll every document of the query into columns (templates: stamped, else mined)."""
+                         progress: Callable[[int], None] | None = None, use_stamped: bool = False) -> EventTable:
+    """Scroll every document of the query into columns.
+
+    Messages are re-mined in batch mode by default, even when the worker stamped a template: a
+    streaming miner gives a template's first events the id it had before it generalised (see
+    docs/mining.md), which would look like a pattern that stops while its successor starts. Batch
+    mining gives every event its final template. ``use_stamped`` keeps the worker's ids instead.
+    """
     columns = EventColumns()
     stamped: list[tuple[str, str] | None] = []
     unstamped: list[str] = []
@@ -83,7 +89,7 @@ async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str
                 source = hit.get("_source") or {}
                 message = columns.add(source, now)
                 tid, text = field_value(source, "logflow.template.id"), field_value(source, "logflow.template.text")
-                if isinstance(tid, str) and isinstance(text, str):
+                if use_stamped and isinstance(tid, str) and isinstance(text, str):
                     stamped.append((tid, text))
                 else:
                     stamped.append(None)
@@ -99,7 +105,7 @@ async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str
             scroll_id = answer.body.get("_scroll_id", scroll_id)
     finally:
         if scroll_id is not None:
-            await client.clear_scroll(scroll_id=scroll_id, ignore=(404,))
+            await client.options(ignore_status=404).clear_scroll(scroll_id=scroll_id)
     return mine_documents(columns, stamped, unstamped, ids, indices)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ class DemoResult:
     seconds_shipping: float
     seconds_indexing: float
     summary: dict[str, Any] = field(default_factory=dict)
+    report_path: Path | None = None  # the analysis report (HTML), when the analysis ran
 
     @property
     def reconciled(self) -> bool:
@@ -187,10 +189,31 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console) -> 
         summary["dead_letter_reasons"] = worker.stats.dead_letter_reasons
         result = DemoResult(len(corpus), summary["indexed"], dead, shipping, indexing, summary)
         _print(console, result, worker)
+        result.report_path = await _analysis(settings, corpus, out_dir, console)
         return result
     finally:
         for server in reversed(servers):
             server.stop()
+
+
+async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, console: Console) -> Path:
+    """The closing step: ``logflow analyze`` over the demo's indices (first third of the corpus as baseline)."""
+    from logflow.analyze import AnalysisOptions, analyze_es, render_html, summary_lines
+
+    stamps = [r.timestamp for r in corpus if not r.poison]
+    first, last = min(stamps), max(stamps)
+    since = first + (last - first) / 3
+    options = AnalysisOptions(since=since.isoformat(), until=(last + timedelta(seconds=1)).isoformat(),
+                              baseline=f"{max(int((since - first).total_seconds() // 60), 1)}m")
+    started = time.perf_counter()
+    report = await analyze_es(settings, options, f"{settings.pipeline.index_prefix}-*")
+    path = out_dir / "analysis.html"
+    path.write_text(render_html(report), encoding="utf-8")
+    console.print(f"[bold]Analysis[/] ({time.perf_counter() - started:.1f} s, {report.source['kind']}):")
+    for line in summary_lines(report):
+        console.print(f"      {line}", highlight=False)
+    console.print(f"      HTML report: {path}")
+    return path
 
 
 def _print(console: Console, result: DemoResult, worker: Worker) -> None:

@@ -80,7 +80,7 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
     }
 )
 
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"[^\s=:,;()\[\]{}\"'<>]*[0-9][^\s=:,;()\[\]{}\"'<>]*")
 _WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.:;/\-]+){_W})+")
 _SPACES = re.compile(r"\s+")
 

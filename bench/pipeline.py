@@ -1,0 +1,91 @@
+"""Per-event path speed: decode + parse + enrich + mine + route + serialize to `_bulk` bytes.
+
+One process, a deterministic mixed corpus (nginx access logs raw and in Filebeat envelopes, app
+text logs with Python and Java stack traces, structlog JSON, ECS JSON in Fluent Bit envelopes,
+audit JSON, syslog), no network. Prints lines/s per stage group and peak RSS.
+
+    python bench/pipeline.py                 # 1,000,000 lines
+    python bench/pipeline.py --lines 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import resource
+import time
+
+from logflow.config import load_settings
+from logflow.demo.corpus import MONTHS, CorpusGenerator
+from logflow.process import Processor
+from logflow.record import Record
+from logflow.sink import bulk_body
+
+BATCH = 5000
+
+
+def syslog_lines(count: int, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    programs = ("sshd", "cron", "kernel", "systemd", "sudo")
+    out = []
+    for i in range(count):
+        prog = rng.choice(programs)
+        msg = rng.choice((
+            f"Accepted publickey for deploy from 10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)} port {rng.randint(1024, 65535)} ssh2",
+            f"Failed password for invalid user admin from 203.0.113.{rng.randint(1, 254)} port {rng.randint(1024, 65535)} ssh2",
+            f"({rng.choice(('root', 'www-data'))}) CMD (run-parts /etc/cron.hourly)",
+            f"Started Session {rng.randint(1, 9999)} of user deploy.",
+        ))
+        out.append(f"{MONTHS[10]} {1 + i % 28:2d} 0{i % 10}:{i % 60:02d}:{(i * 7) % 60:02d} host-{i % 7} {prog}[{rng.randint(100, 99999)}]: {msg}".encode())
+    return out
+
+
+def corpus(lines: int) -> list[Record]:
+    """Deterministic: the demo generator (85%) plus syslog (15%), interleaved in fixed order."""
+    main = CorpusGenerator(seed=42).records(int(lines * 0.85))
+    sys_lines = syslog_lines(lines - len(main), seed=42)
+    records: list[Record] = []
+    s = 0
+    for i, r in enumerate(main):
+        records.append(Record("bench", i % 3, len(records), r.value, r.key, r.headers))
+        if i % 6 == 5 and s < len(sys_lines):
+            records.append(Record("bench", 3, len(records), sys_lines[s]))
+            s += 1
+    records.extend(Record("bench", 3, len(records) + k, v) for k, v in enumerate(sys_lines[s:]))
+    return records[:lines]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    args = ap.parse_args()
+    started = time.perf_counter()
+    records = corpus(args.lines)
+    built = time.perf_counter() - started
+    processor = Processor(load_settings(environ={}))
+    processor.process(records[:BATCH])  # warm caches the way a running worker has them
+    rss_before = peak_rss_mb()
+    total_bytes = 0
+    started = time.perf_counter()
+    documents = 0
+    for i in range(0, len(records), BATCH):
+        out = processor.process(records[i : i + BATCH])
+        body = bulk_body(out.actions)
+        total_bytes += len(body)
+        documents += len(out.actions)
+    elapsed = time.perf_counter() - started
+    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 process")
+    print(f"corpus: {len(records):,} records built in {built:.1f} s ({rss_before:,.0f} MB peak RSS with corpus in memory)")
+    print(f"per-event path (decode+parse+enrich+mine+route+serialize to _bulk bytes): "
+          f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {documents:,} documents, "
+          f"{total_bytes / len(records):,.0f} bulk bytes/line)")
+    print(f"peak RSS: {peak_rss_mb():,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The command line's contracts (design.md), exercised as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from logflow.config import Settings
+from logflow.es import make_client
+from tests.support import read_topic, wait
+
+
+def logflow(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    return subprocess.run(
+        [sys.executable, "-m", "logflow", *args],
+        input=stdin,
+        capture_output=True,
+        env={**base, **(env or {})},
+        check=False,
+        timeout=300,
+    )
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    return {
+        "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
+        "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
+        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
+        "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+    }
+
+
+class TestParseCommand:
+    def test_parse_prints_one_document_per_line_with_its_index(self) -> None:
+        """`logflow parse` reads stdin and prints each event as it would be indexed, plus `_index`."""
+        lines = (
+            b'10.0.0.1 - - [23/Nov/2026:10:00:00 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8"\n'
+            b"2026-11-23 10:00:01,000 ERROR api.db: connection refused\n"
+            b'{"level": "info", "msg": "hello", "time": "2026-11-22T23:59:59Z"}\n'
+        )
+        proc = logflow("parse", stdin=lines)
+        assert proc.returncode == 0, proc.stderr.decode()
+        docs = [orjson.loads(line) for line in proc.stdout.splitlines()]
+        assert [d["_index"] for d in docs] == [
+            "logs-nginx.access-2026.11.23",
+            "logs-errors-2026.11.23",
+            "logs-app-2026.11.22",
+        ]
+        assert docs[0]["http.response.status_code"] == 200
+        assert docs[1]["log.level"] == "error"
+        assert docs[2]["message"] == "hello"
+
+    def test_parse_explain_says_which_parser_matched_and_how_far_others_got(self) -> None:
+        """--explain adds, per parser and pattern, matched or the number of characters matched."""
+        proc = logflow("parse", "--explain", stdin=b"2026-11-23 10:00:01,000 ERROR api.db: boom\n")
+        doc = orjson.loads(proc.stdout)
+        explained = {(e["parser"], e["pattern"]): e for e in doc["_explain"]}
+        assert explained[("app", 0)]["matched"] is True
+        assert explained[("nginx.access", 0)]["matched"] is False
+        assert "matched_chars" in explained[("nginx.access", 0)]
+
+    def test_rejected_lines_are_reported_on_stderr_and_do_not_stop_the_rest(self) -> None:
+        """Invalid UTF-8 is reported with its line number; later lines still print."""
+        proc = logflow("parse", stdin=b"\xff\xfe bad\nok line\n")
+        assert proc.returncode == 0
+        assert b"stdin:1: rejected (invalid_utf8)" in proc.stderr
+        assert len(proc.stdout.splitlines()) == 1
+
+
+class TestMineCommand:
+    def test_mine_prints_the_csv_contract_with_one_row_per_line(self, tmp_path: Path) -> None:
+        """`logflow mine FILE` prints `line,template_id,template`, 1-based, one row per input line."""
+        path = tmp_path / "m.txt"
+        path.write_text("connected to 10.0.0.1 in 5 ms\nconnected to 10.0.0.2 in 7 ms\ndisk full on /dev/sda1\n")
+        proc = logflow("mine", str(path))
+        rows = list(csv.DictReader(io.StringIO(proc.stdout.decode())))
+        assert [r["line"] for r in rows] == ["1", "2", "3"]
+        assert rows[0]["template_id"] == rows[1]["template_id"] != rows[2]["template_id"]
+        assert "<*>" in rows[0]["template"]
+
+
+class TestParsersCheck:
+    def test_every_shipped_parser_passes_its_own_samples(self) -> None:
+        """`logflow parsers check` exits 0 and reports `N passed, 0 failed`."""
+        proc = logflow("parsers", "check")
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert proc.stdout.strip().endswith(b", 0 failed")
+
+    def test_an_unknown_parser_name_is_a_usage_error(self) -> None:
+        """Exit code 2 and the list of names."""
+        proc = logflow("parsers", "check", "no-such-parser")
+        assert proc.returncode == 2
+        assert b"no parser named" in proc.stderr
+
+
+class TestSetupAndShip:
+    def test_setup_installs_the_templates_that_type_the_fields(self, settings: Settings) -> None:
+        """After `logflow setup`, a new daily index maps ECS fields with the right types."""
+        proc = logflow("setup", env=env_for(settings))
+        assert proc.returncode == 0, proc.stderr.decode()
+        index = f"{settings.pipeline.index_prefix}-app-2026.11.23"
+
+        async def mapping() -> dict[str, Any]:
+            client = make_client(settings.elasticsearch)
+            try:
+                doc = {"@timestamp": "2026-11-23T00:00:00Z", "message": "m", "source.ip": "10.0.0.1"}
+                await client.index(index=index, id="1", document=doc)
+                body: dict[str, Any] = (await client.indices.get_mapping(index=index)).body
+                return body[index]["mappings"]["properties"]  # type: ignore[no-any-return]
+            finally:
+                await client.indices.delete(index=index, ignore_unavailable=True)
+                await client.close()
+
+        props = wait(mapping())
+        assert props["@timestamp"]["type"] == "date"
+        assert props["source"]["properties"]["ip"]["type"] == "ip"
+        assert props["log"]["properties"]["level"]["type"] == "keyword"
+        assert props["message"]["type"] == "text"
+        assert props["http"]["properties"]["response"]["properties"]["status_code"]["type"] == "long"
+
+    def test_ship_produces_every_line_of_a_file(self, settings: Settings, tmp_path: Path) -> None:
+        """`logflow ship FILE --topic T` produces one record per non-empty line."""
+        path = tmp_path / "a.log"
+        path.write_text("one\n\ntwo\nthree\n")
+        topic = settings.kafka.topics[0]
+        proc = logflow("ship", str(path), "--topic", topic, env=env_for(settings))
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert b"Shipped 3 records" in proc.stderr
+        records = wait(read_topic(settings, topic, expected=3))
+        assert sorted(r.value for r in records) == [b"one", b"three", b"two"]
+
+
+class TestDemo:
+    def test_the_demo_reconciles_every_record_it_shipped(self, tmp_path: Path) -> None:
+        """`logflow demo` on its embedded stack: indexed + dead-lettered equals shipped, exit code 0."""
+        proc = logflow("demo", "--records", "1500", "--out", str(tmp_path / "demo"))
+        out = proc.stdout.decode()
+        assert proc.returncode == 0, out[-3000:] + proc.stderr.decode()[-3000:]
+        assert "indexed + dead-lettered = 1,500: match" in out
+        assert "logs-nginx.access-2026.11.22" in out
