@@ -27,7 +27,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
@@ -40,15 +40,20 @@ from logflow.process import Processor  # noqa: E402
 from logflow.record import Record  # noqa: E402
 
 BASE_RECORDS = 20_000
-INCIDENTS = (NewError(timedelta(hours=30)), ErrorSpike(timedelta(hours=36)), RareMessages(timedelta(hours=20)),
-             Cascade(timedelta(hours=40)))
+INCIDENTS = (
+    NewError(timedelta(hours=30)),
+    ErrorSpike(timedelta(hours=36)),
+    RareMessages(timedelta(hours=20)),
+    Cascade(timedelta(hours=40)),
+)
 
 
 def base_documents() -> list[dict[str, Any]]:
     records = CorpusGenerator(seed=7, incidents=INCIDENTS).records(BASE_RECORDS)
     processor = Processor(load_settings(environ={}))
-    out = processor.process([Record("logs", 0, i, r.value, r.key, r.headers) for i, r in enumerate(records)],
-                            keep_documents=True)
+    out = processor.process(
+        [Record("logs", 0, i, r.value, r.key, r.headers) for i, r in enumerate(records)], keep_documents=True
+    )
     return out.documents
 
 
@@ -85,24 +90,27 @@ def build_file(path: Path, count: int) -> None:
             handle.write(orjson.dumps(doc) + b"\n")
 
 
-def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one `logflow analyze` process (its own rusage, via wait4)."""
+def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of one `logflow analyze` process (its own rusage, via wait4)."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "logflow", "analyze", *args], env=env,
-                             stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "logflow", "analyze", *args], env=env, stdout=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"logflow analyze {' '.join(args)} exited {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 async def index_docs(es_url: str, count: int, prefix: str) -> None:
     from logflow.es import make_client
     from logflow.templates import install_templates
 
-    settings = load_settings(environ={}, overrides={"elasticsearch": {"hosts": [es_url], "plain_media_types": True}})
+    settings = load_settings(
+        environ={}, overrides={"elasticsearch": {"hosts": [es_url], "plain_media_types": True}}
+    )
     client = make_client(settings.elasticsearch)
     try:
         await install_templates(client, prefix)
@@ -112,17 +120,19 @@ async def index_docs(es_url: str, count: int, prefix: str) -> None:
             batch.append(orjson.dumps({"index": {"_index": f"{prefix}-bench-{day}", "_id": f"d{n}"}}))
             batch.append(orjson.dumps({k: v for k, v in doc.items() if k != "_index"}))
             if len(batch) >= 4000:
-                await client.bulk(operations=b"\n".join(batch) + b"\n")
+                await client.bulk(operations=cast(Any, b"\n".join(batch) + b"\n"))
                 batch.clear()
         if batch:
-            await client.bulk(operations=b"\n".join(batch) + b"\n")
+            await client.bulk(operations=cast(Any, b"\n".join(batch) + b"\n"))
         await client.indices.refresh(index=f"{prefix}-*")
     finally:
         await client.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--es-docs", type=int, default=20_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/logflow-bench"))
@@ -133,10 +143,14 @@ def main() -> None:
     path = args.workdir / f"analyze-{args.events}.ndjson"
     started = time.perf_counter()
     build_file(path, args.events)
-    print(f"input: {path} ({path.stat().st_size / 2**20:,.0f} MiB, built in {time.perf_counter() - started:.1f} s)")
-    seconds, rss = measure([str(path), "--format", "json", "--out", str(args.workdir / "file-report.json")])
-    print(f"file, {args.events:,} events: {seconds:.1f} s, peak RSS {rss:,.0f} MiB "
-          f"({args.events / seconds:,.0f} events/s)")
+    print(
+        f"input: {path} ({path.stat().st_size / 2**20:,.0f} MiB, built in {time.perf_counter() - started:.1f} s)"
+    )
+    seconds, cpu, rss = measure([str(path), "--format", "json", "--out", str(args.workdir / "file-report.json")])
+    print(
+        f"file, {args.events:,} events: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:,.0f} MiB "
+        f"({args.events / seconds:,.0f} events/s)"
+    )
 
     if args.skip_es:
         return
@@ -149,11 +163,28 @@ def main() -> None:
         asyncio.run(index_docs(url, args.es_docs, "bench"))
         print(f"indexed {args.es_docs:,} documents into osmem in {time.perf_counter() - started:.1f} s")
         env = {**os.environ, "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": "true"}
-        common = ["--es", url, "--index", "bench-*", "--since", "2026-11-22T16:00:00Z", "--until",
-                  "2026-11-24T00:00:00Z", "--baseline", "16h", "--format", "json"]
+        common = [
+            "--es",
+            url,
+            "--index",
+            "bench-*",
+            "--since",
+            "2026-11-22T16:00:00Z",
+            "--until",
+            "2026-11-24T00:00:00Z",
+            "--baseline",
+            "16h",
+            "--format",
+            "json",
+        ]
         for mode in ("documents", "aggregations"):
-            seconds, rss = measure([*common, "--mode", mode, "--out", str(args.workdir / f"es-{mode}.json")], env)
-            print(f"elasticsearch ({mode}), {args.es_docs:,} documents: {seconds:.1f} s, peak RSS {rss:,.0f} MiB")
+            seconds, cpu, rss = measure(
+                [*common, "--mode", mode, "--out", str(args.workdir / f"es-{mode}.json")], env
+            )
+            print(
+                f"elasticsearch ({mode}), {args.es_docs:,} documents: {seconds:.1f} s wall, {cpu:.1f} s CPU, "
+                f"peak RSS {rss:,.0f} MiB"
+            )
     finally:
         server.stop()
 

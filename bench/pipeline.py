@@ -31,13 +31,17 @@ def syslog_lines(count: int, seed: int) -> list[bytes]:
     out = []
     for i in range(count):
         prog = rng.choice(programs)
-        msg = rng.choice((
-            f"Accepted publickey for deploy from 10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)} port {rng.randint(1024, 65535)} ssh2",
-            f"Failed password for invalid user admin from 203.0.113.{rng.randint(1, 254)} port {rng.randint(1024, 65535)} ssh2",
-            f"({rng.choice(('root', 'www-data'))}) CMD (run-parts /etc/cron.hourly)",
-            f"Started Session {rng.randint(1, 9999)} of user deploy.",
-        ))
-        out.append(f"{MONTHS[10]} {1 + i % 28:2d} 0{i % 10}:{i % 60:02d}:{(i * 7) % 60:02d} host-{i % 7} {prog}[{rng.randint(100, 99999)}]: {msg}".encode())
+        ip, port = f"{rng.randint(0, 255)}.{rng.randint(1, 254)}", rng.randint(1024, 65535)
+        msg = rng.choice(
+            (
+                f"Accepted publickey for deploy from 10.0.{ip} port {port} ssh2",
+                f"Failed password for invalid user admin from 203.0.{ip} port {port} ssh2",
+                f"({rng.choice(('root', 'www-data'))}) CMD (run-parts /etc/cron.hourly)",
+                f"Started Session {rng.randint(1, 9999)} of user deploy.",
+            )
+        )
+        stamp = f"{MONTHS[10]} {1 + i % 28:2d} 0{i % 10}:{i % 60:02d}:{(i * 7) % 60:02d}"
+        out.append(f"{stamp} host-{i % 7} {prog}[{rng.randint(100, 99999)}]: {msg}".encode())
     return out
 
 
@@ -80,10 +84,14 @@ def main() -> None:
         documents += len(out.actions)
     elapsed = time.perf_counter() - started
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 process")
-    print(f"corpus: {len(records):,} records built in {built:.1f} s ({rss_before:,.0f} MB peak RSS with corpus in memory)")
-    print(f"per-event path (decode+parse+enrich+mine+route+serialize to _bulk bytes): "
-          f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {documents:,} documents, "
-          f"{total_bytes / len(records):,.0f} bulk bytes/line)")
+    print(
+        f"corpus: {len(records):,} records built in {built:.1f} s ({rss_before:,.0f} MB peak RSS with corpus in memory)"
+    )
+    print(
+        f"per-event path (decode+parse+enrich+mine+route+serialize to _bulk bytes): "
+        f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {documents:,} documents, "
+        f"{total_bytes / len(records):,.0f} bulk bytes/line)"
+    )
     print(f"peak RSS: {peak_rss_mb():,.0f} MB")
 
 

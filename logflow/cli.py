@@ -239,13 +239,13 @@ def analyze(
     es: Annotated[str | None, typer.Option("--es", help="Elasticsearch URL (instead of files).")] = None,
     index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logs-*'.")] = None,
     since: Annotated[str | None, typer.Option(help="Window start: ISO date/time or a duration back (24h).")] = None,
-    until: Annotated[str | None, typer.Option(help="Window end: ISO date/time or a duration back (default: the end).")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end: ISO date/time or a duration back.")] = None,
     baseline: Annotated[str | None, typer.Option(help="Baseline length before the window, e.g. 7d.")] = None,
     query: Annotated[str | None, typer.Option(help="Elasticsearch query_string filter.")] = None,
     service: Annotated[str | None, typer.Option(help="Only this service.name.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
     out: Annotated[Path | None, typer.Option(help="Write the report here (default: stdout).")] = None,
-    write_es: Annotated[bool, typer.Option("--write-es", help="Store findings in {prefix}-analysis-YYYY.MM.dd.")] = False,
+    write_es: Annotated[bool, typer.Option("--write-es", help="Store findings in Elasticsearch.")] = False,
     input_format: Annotated[str, typer.Option("--input", help="auto, raw (through the parsers) or ndjson.")] = "auto",
     mode: Annotated[str, typer.Option(help="Elasticsearch: auto, documents or aggregations.")] = "auto",
     max_documents: Annotated[int, typer.Option(help="Above this many documents, use aggregations.")] = 200_000,
@@ -273,13 +273,16 @@ def demo(
     records: Annotated[int, typer.Option(min=100, help="Records to generate and ship.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Corpus seed (same seed, same corpus).")] = 7,
     out: Annotated[Path, typer.Option(help="Where server logs and reports go.")] = Path("demo-output"),
+    incidents: Annotated[
+        bool, typer.Option(help="Inject incidents (new error, spike, rare messages, a cascade) for the analysis to find.")
+    ] = True,
 ) -> None:
     """Run the whole pipeline on an embedded Kafka + Elasticsearch stack and summarize."""
     from logflow.demo.run import run_demo
 
     configure_logging("console" if sys.stderr.isatty() else "json", "warning")
     console = Console()
-    result = asyncio.run(run_demo(records, seed, out, console))
+    result = asyncio.run(run_demo(records, seed, out, console, incidents=incidents))
     raise typer.Exit(0 if result.reconciled else 1)
 
 

@@ -15,12 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Servers
+import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
 from logflow.kibana import ASSET, load_objects, to_ndjson
 from logflow.templates import FIELDS
+from tests.conftest import Servers
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
 
 LOG_FIELDS = set(FIELDS) | {
     "logflow.template.text.keyword",
@@ -106,9 +116,7 @@ class TestFile:
         assert views["logflow-analysis"]["title"] == "logs-analysis-*"
         assert all(v["timeFieldName"] == "@timestamp" for v in views.values())
 
-    def test_event_duration_is_shown_as_a_duration_from_nanoseconds(
-        self, objects: list[dict[str, Any]]
-    ) -> None:
+    def test_event_duration_is_shown_as_a_duration_from_nanoseconds(self, objects: list[dict[str, Any]]) -> None:
         """The logs data view formats event.duration (ECS nanoseconds) as seconds."""
         view = next(o for o in objects if o["id"] == "logflow-logs")
         formats = json.loads(view["attributes"]["fieldFormatMap"])
@@ -153,9 +161,7 @@ class TestSavedSearches:
 
 
 class TestVisualizationsAndDashboard:
-    def test_visualizations_aggregate_existing_fields_of_their_data_view(
-        self, objects: list[dict[str, Any]]
-    ) -> None:
+    def test_visualizations_aggregate_existing_fields_of_their_data_view(self, objects: list[dict[str, Any]]) -> None:
         """Every aggregation field and filter query names a field of the visualization's data view."""
         for obj in by_type(objects, "visualization"):
             fields = FIELDS_BY_VIEW[view_of(obj)]
@@ -217,9 +223,7 @@ class Seen:
     """What the stub Kibana received."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
-    answer: dict[str, Any] = field(
-        default_factory=lambda: {"success": True, "successCount": 18, "successResults": []}
-    )
+    answer: dict[str, Any] = field(default_factory=lambda: {"success": True, "successCount": 18, "successResults": []})
     status: int = 200
 
 
@@ -269,9 +273,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, servers: Servers, unique: str) -> s
         if name.startswith("LOGFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
-    monkeypatch.setenv(
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", "true" if servers.plain_media_types else "false"
-    )
+    monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", "true" if servers.plain_media_types else "false")
     monkeypatch.setenv("LOGFLOW_PIPELINE_INDEX_PREFIX", unique)
     return unique
 
@@ -307,10 +309,7 @@ class TestImport:
         assert request["path"] == "/api/saved_objects/_import?overwrite=true"
         assert request["headers"]["kbn-xsrf"] == "true"
         assert request["headers"]["content-type"].startswith("multipart/form-data; boundary=")
-        assert (
-            request["headers"]["authorization"]
-            == "Basic " + base64.b64encode(b"elastic:s3cret-kibana").decode()
-        )
+        assert request["headers"]["authorization"] == "Basic " + base64.b64encode(b"elastic:s3cret-kibana").decode()
         name, filename, content = file_part(request)
         assert (name, filename) == ("file", "logflow.ndjson")
         assert content == to_ndjson(load_objects(cli_env))
@@ -333,25 +332,19 @@ class TestImport:
         assert request["path"] == "/s/ops/api/saved_objects/_import?overwrite=true"
         assert request["headers"]["authorization"] == "ApiKey aWQ6a2V5"
 
-    def test_a_partial_import_fails_setup_and_names_the_objects(
-        self, kibana: tuple[str, Seen], cli_env: str
-    ) -> None:
+    def test_a_partial_import_fails_setup_and_names_the_objects(self, kibana: tuple[str, Seen], cli_env: str) -> None:
         """When Kibana answers success false, setup fails with the refused objects in the message."""
         url, seen = kibana
         seen.answer = {
             "success": False,
             "successCount": 17,
-            "errors": [
-                {"type": "dashboard", "id": "logflow-overview", "error": {"type": "missing_references"}}
-            ],
+            "errors": [{"type": "dashboard", "id": "logflow-overview", "error": {"type": "missing_references"}}],
         }
         result = CliRunner().invoke(app, ["setup", "--kibana", url])
         assert result.exit_code != 0
         assert "dashboard/logflow-overview: missing_references" in str(result.exception)
 
-    def test_kibana_rejecting_credentials_fails_with_a_hint(
-        self, kibana: tuple[str, Seen], cli_env: str
-    ) -> None:
+    def test_kibana_rejecting_credentials_fails_with_a_hint(self, kibana: tuple[str, Seen], cli_env: str) -> None:
         """HTTP 401 from Kibana becomes an error that says to check the credentials."""
         url, seen = kibana
         seen.status, seen.answer = 401, {"statusCode": 401, "error": "Unauthorized"}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import Servers, SettingsFactory
+import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
@@ -18,6 +18,15 @@ from logflow.errors import ConfigError
 from logflow.es import make_client
 from logflow.lifecycle import ilm_status, parse_days, policy_body, policy_name, setup_indices
 from logflow.templates import index_template
+from tests.conftest import Servers, SettingsFactory
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 class TestPolicy:
@@ -61,9 +70,7 @@ class TestWithoutIlm:
         assert result.policy is None
         assert result.templates == [f"{prefix}-logflow-ecs", f"{prefix}-logflow"]
         template = await es.indices.get_index_template(name=f"{prefix}-logflow")
-        index_settings = template.body["index_templates"][0]["index_template"]["template"]["settings"][
-            "index"
-        ]
+        index_settings = template.body["index_templates"][0]["index_template"]["template"]["settings"]["index"]
         assert "lifecycle" not in index_settings
 
     def test_setup_command_says_ilm_is_absent_and_suggests_retention(
@@ -98,9 +105,7 @@ class _IlmServer:
                 body = json.loads(self.rfile.read(length)) if length else None
                 outer.requests.append((self.command, self.path.split("?")[0], body))
                 reply = (
-                    {"operation_mode": "RUNNING"}
-                    if self.path.startswith("/_ilm/status")
-                    else {"acknowledged": True}
+                    {"operation_mode": "RUNNING"} if self.path.startswith("/_ilm/status") else {"acknowledged": True}
                 )
                 data = json.dumps(reply).encode()
                 self.send_response(200)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Servers
+import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
 from logflow.config import Settings
 from logflow.retention import apply_retention, index_day, plan_retention
+from tests.conftest import Servers
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
+
 
 TODAY = date(2026, 11, 23)
 
@@ -79,9 +90,7 @@ async def _names(es: Any, pattern: str) -> set[str]:
 
 @pytest.mark.integration
 class TestOnTheServer:
-    async def test_retention_deletes_only_daily_indices_older_than_keep(
-        self, es: Any, settings: Settings
-    ) -> None:
+    async def test_retention_deletes_only_daily_indices_older_than_keep(self, es: Any, settings: Settings) -> None:
         """Old daily indices are deleted; recent ones, odd names and other prefixes stay."""
         prefix = settings.pipeline.index_prefix
         old = [f"{prefix}-app-{day(45)}", f"{prefix}-nginx.access-{day(31)}"]

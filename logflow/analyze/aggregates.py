@@ -96,13 +96,13 @@ class TemplateStats:
     last_seen: float | None = None
 
     def window_count(self, windows: Windows) -> int:
-        return int(self.counts[windows.first_current:].sum())
+        return int(self.counts[windows.first_current :].sum())
 
     def baseline_count(self, windows: Windows) -> int:
         return int(self.counts[: windows.first_current].sum())
 
     def window_errors(self, windows: Windows) -> int:
-        return int(self.errors[windows.first_current:].sum())
+        return int(self.errors[windows.first_current :].sum())
 
 
 @dataclass
@@ -140,7 +140,9 @@ class Aggregates:
     """``files``, ``elasticsearch`` (documents pulled) or ``elasticsearch-aggregations``."""
 
 
-def _sparse_counts(rows: npt.NDArray[np.int32], cols: npt.NDArray[np.int32], shape: tuple[int, int]) -> sparse.csr_matrix:
+def _sparse_counts(
+    rows: npt.NDArray[np.int32], cols: npt.NDArray[np.int32], shape: tuple[int, int]
+) -> sparse.csr_matrix:
     return sparse.csr_matrix((np.ones(rows.shape[0], dtype=np.float64), (rows, cols)), shape=shape)
 
 
@@ -179,18 +181,33 @@ def from_table(table: EventTable, windows: Windows) -> Aggregates:
     for code, (tid, text) in enumerate(table.templates):
         if not counts[code].any():
             continue
-        templates.append(TemplateStats(
-            tid, text, counts[code], errors[code],
-            services=_row_dict(by_service, code, table.services),
-            hosts=_row_dict(by_host, code, table.hosts),
-            levels=_row_dict(by_level, code, list(LEVEL_NAMES)),
-            first_seen=float(first[code]) if np.isfinite(first[code]) else None,
-            last_seen=float(last[code]) if np.isfinite(last[code]) else None,
-        ))
-    services = [ServiceStats(name, svc_counts[i], svc_errors[i]) for i, name in enumerate(table.services)
-                if svc_counts[i].any()]
-    return Aggregates(windows, templates, services, _traces(table, windows), int(in_range.sum()),
-                      int(current.sum()), "files" if table.lines is not None else "elasticsearch")
+        templates.append(
+            TemplateStats(
+                tid,
+                text,
+                counts[code],
+                errors[code],
+                services=_row_dict(by_service, code, table.services),
+                hosts=_row_dict(by_host, code, table.hosts),
+                levels=_row_dict(by_level, code, list(LEVEL_NAMES)),
+                first_seen=float(first[code]) if np.isfinite(first[code]) else None,
+                last_seen=float(last[code]) if np.isfinite(last[code]) else None,
+            )
+        )
+    services = [
+        ServiceStats(name, svc_counts[i], svc_errors[i])
+        for i, name in enumerate(table.services)
+        if svc_counts[i].any()
+    ]
+    return Aggregates(
+        windows,
+        templates,
+        services,
+        _traces(table, windows),
+        int(in_range.sum()),
+        int(current.sum()),
+        "files" if table.lines is not None else "elasticsearch",
+    )
 
 
 def _traces(table: EventTable, windows: Windows) -> list[TraceStats]:
@@ -205,5 +222,7 @@ def _traces(table: EventTable, windows: Windows) -> list[TraceStats]:
         for code in table.service[rows][keep]:
             name = table.services[int(code)]
             services[name] = services.get(name, 0) + 1
-        out.append(TraceStats(trace, int(keep.sum()), services, float(stamps[keep].min()), float(stamps[keep].max())))
+        out.append(
+            TraceStats(trace, int(keep.sum()), services, float(stamps[keep].min()), float(stamps[keep].max()))
+        )
     return out

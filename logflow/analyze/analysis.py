@@ -16,7 +16,7 @@ from logflow.analyze.aggregates import Aggregates
 from logflow.analyze.anomalies import Candidate, Selector, detect
 from logflow.analyze.clustering import cluster_templates
 from logflow.analyze.options import AnalysisOptions
-from logflow.analyze.patterns import family_series, families, recurring_patterns
+from logflow.analyze.patterns import families, family_series, recurring_patterns
 from logflow.analyze.report import Anomaly, Pattern, Report, TemplateRef, iso
 from logflow.analyze.resolve import Covered, Resolver
 
@@ -33,16 +33,33 @@ def finding_id(candidate: Candidate) -> str:
 def _anomaly(c: Candidate, covered: Covered) -> Anomaly:
     w_templates = [TemplateRef(s.id, s.text, int(c.events)) for s in c.templates]
     return Anomaly(
-        id=finding_id(c), kind=c.kind, score=c.score, surprise=round(c.surprise, 2), severity=c.severity,
-        title=c.title, reason=c.reason, start=iso(c.start), end=iso(c.end), events=covered.count or c.events,
-        templates=w_templates, family_id=c.family_id, services=c.services, hosts=c.hosts[:10],
-        trace_ids=c.trace_ids or covered.trace_ids, observed=c.observed, expected=c.expected,
-        lines=covered.lines, locations=covered.locations, ids=covered.ids, indices=covered.indices,
+        id=finding_id(c),
+        kind=c.kind,
+        score=c.score,
+        surprise=round(c.surprise, 2),
+        severity=c.severity,
+        title=c.title,
+        reason=c.reason,
+        start=iso(c.start),
+        end=iso(c.end),
+        events=covered.count or c.events,
+        templates=w_templates,
+        family_id=c.family_id,
+        services=c.services,
+        hosts=c.hosts[:10],
+        trace_ids=c.trace_ids or covered.trace_ids,
+        observed=c.observed,
+        expected=c.expected,
+        lines=covered.lines,
+        locations=covered.locations,
+        ids=covered.ids,
+        indices=covered.indices,
     )
 
 
-async def build_report(agg: Aggregates, resolver: Resolver, options: AnalysisOptions,
-                       source: dict[str, Any]) -> Report:
+async def build_report(
+    agg: Aggregates, resolver: Resolver, options: AnalysisOptions, source: dict[str, Any]
+) -> Report:
     """Cluster, find patterns and anomalies, resolve their events and examples."""
     t = options.thresholds
     w = agg.windows
@@ -72,12 +89,23 @@ async def build_report(agg: Aggregates, resolver: Resolver, options: AnalysisOpt
     return Report(
         generated_at=iso(datetime.now(UTC).timestamp()) or "",
         source={**source, "kind": agg.source},
-        window={"baseline_start": iso(w.baseline_start), "start": iso(w.start), "end": iso(w.end),
-                "bucket_seconds": w.width, "has_baseline": w.has_baseline},
-        totals={"events": agg.total_events, "window_events": agg.window_events, "templates": len(agg.templates),
-                "families": fams.count,
-                "error_events": int(sum(s.errors[w.first_current:].sum() for s in agg.services))},
-        patterns=patterns, anomalies=anomalies, timeline=_timeline(agg, groups, patterns),
+        window={
+            "baseline_start": iso(w.baseline_start),
+            "start": iso(w.start),
+            "end": iso(w.end),
+            "bucket_seconds": w.width,
+            "has_baseline": w.has_baseline,
+        },
+        totals={
+            "events": agg.total_events,
+            "window_events": agg.window_events,
+            "templates": len(agg.templates),
+            "families": fams.count,
+            "error_events": int(sum(s.errors[w.first_current :].sum() for s in agg.services)),
+        },
+        patterns=patterns,
+        anomalies=anomalies,
+        timeline=_timeline(agg, groups, patterns),
     )
 
 

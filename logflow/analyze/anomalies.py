@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -104,7 +104,9 @@ def _severity(stats_: TemplateStats, windows_errors: int) -> str:
     return severity_of(stats_.levels, windows_errors)
 
 
-def template_anomalies(agg: Aggregates, fams: Families, groups: Sequence[Family], t: Thresholds) -> list[Candidate]:
+def template_anomalies(
+    agg: Aggregates, fams: Families, groups: Sequence[Family], t: Thresholds
+) -> list[Candidate]:
     """New, rare and outlier families (each family gets at most one of the three).
 
     Judged per *family*, not per template: ``Role admin granted to carol`` is not rare when its
@@ -115,7 +117,7 @@ def template_anomalies(agg: Aggregates, fams: Families, groups: Sequence[Family]
     w = agg.windows
     nearest_of = {s.id: float(n) for s, n in zip(agg.templates, fams.nearest, strict=True)}
     total_events = max(agg.total_events, 1)
-    baseline_events = sum(int(s.counts[: w.first_current].sum()) for s in agg.services)
+    baseline_events = sum(s.baseline_count(w) for s in agg.templates)
     out = []
     for family in groups:
         members = [s for s in family.members if s.window_count(w)]
@@ -132,33 +134,63 @@ def template_anomalies(agg: Aggregates, fams: Families, groups: Sequence[Family]
         first = min((s.first_seen for s in members if s.first_seen is not None), default=w.start)
         last = max((s.last_seen for s in members if s.last_seen is not None), default=w.end)
         more = f" (+{len(members) - 1} similar)" if len(members) > 1 else ""
-        common = dict(subject=family.id, severity=severity_of(levels, sum(s.window_errors(w) for s in members)),
-                      start=first, end=last + 0.001, events=count,
-                      selector=Selector(w.start, w.end, tuple(s.id for s in members)), templates=members[:5],
-                      family_id=family.id, services=sorted({n for s in members for n in s.services}),
-                      hosts=sorted({n for s in members for n in s.hosts}), observed=float(count))
+        services = sorted({n for s in members for n in s.services})
+        hosts = sorted({n for s in members for n in s.hosts})
+        severity = severity_of(levels, sum(s.window_errors(w) for s in members))
+
+        proto = Candidate(
+            kind="", subject=family.id, surprise=0.0, severity=severity, title="", reason="", start=first,
+            end=last + 0.001, events=count, selector=Selector(w.start, w.end, tuple(s.id for s in members)),
+            templates=members[:5], family_id=family.id, services=services, hosts=hosts, observed=float(count),
+        )
+
         if total <= t.rare_max:
             rarity = math.log10(total_events / total)
-            nearest = max(nearest_of.get(s.id, 0.0) for s in family.members) if len(family.members) == 1 else 1.0
+            nearest = (
+                max(nearest_of.get(s.id, 0.0) for s in family.members) if len(family.members) == 1 else 1.0
+            )
             if nearest < t.outlier_similarity:
                 surprise = rarity + 3.0 * (1.0 - nearest / t.outlier_similarity)
-                out.append(Candidate(
-                    kind="outlier", surprise=surprise, title=f"Outlier: {head.text}",
-                    reason=(f"{total} event(s) of a template unlike any other (nearest template similarity "
-                            f"{nearest:.2f} < {t.outlier_similarity:.2f}); 1 in {total_events // total:,} events"),
-                    **common))  # type: ignore[arg-type]
+                out.append(
+                    replace(
+                        proto,
+                        kind="outlier",
+                        surprise=surprise,
+                        title=f"Outlier: {head.text}",
+                        reason=(
+                            f"{total} event(s) of a template unlike any other (nearest template similarity "
+                            f"{nearest:.2f} < {t.outlier_similarity:.2f}); 1 in {total_events // total:,} events"
+                        ),
+                    )
+                )
             else:
-                out.append(Candidate(
-                    kind="rare_pattern", surprise=rarity, title=f"Rare: {head.text}{more}",
-                    reason=f"only {total} event(s) of this family in {total_events:,} (1 in {total_events // total:,})",
-                    **common))  # type: ignore[arg-type]
+                out.append(
+                    replace(
+                        proto,
+                        kind="rare_pattern",
+                        surprise=rarity,
+                        title=f"Rare: {head.text}{more}",
+                        reason=(
+                            f"only {total} event(s) of this family in {total_events:,} "
+                            f"(1 in {total_events // total:,})"
+                        ),
+                    )
+                )
         elif w.has_baseline and baseline_events > 0 and base == 0 and count >= t.new_min:
             expected = w.hours / max(w.baseline_hours, 1e-9)
-            out.append(Candidate(
-                kind="new_pattern", surprise=poisson_surprise(count, expected), title=f"New: {head.text}{more}",
-                reason=(f"{count:,} events in the window, none in the {w.baseline_hours:.0f} h baseline "
-                        f"({count / w.hours:.1f}/h)"),
-                expected=round(expected, 3), **common))  # type: ignore[arg-type]
+            out.append(
+                replace(
+                    proto,
+                    kind="new_pattern",
+                    surprise=poisson_surprise(count, expected),
+                    title=f"New: {head.text}{more}",
+                    reason=(
+                        f"{count:,} events in the window, none in the {w.baseline_hours:.0f} h baseline "
+                        f"({count / w.hours:.1f}/h)"
+                    ),
+                    expected=round(expected, 3),
+                )
+            )
     return out
 
 
@@ -202,14 +234,29 @@ def spikes(agg: Aggregates, groups: Sequence[Family], t: Thresholds, skip: set[s
                 continue
             start, end = w.bucket_start(first + a), w.bucket_start(first + b)
             surprise = poisson_surprise(observed, expected) / dispersion
-            out.append(Candidate(
-                kind="spike", subject=s.id, surprise=surprise, severity=_severity(s, s.window_errors(w)),
-                title=f"Spike: {s.text}",
-                reason=(f"{observed:.0f} events in {(end - start) / 3600:.2g} h where {expected:.1f} were expected "
-                        f"({observed / expected:.1f}x its usual {level:.2f} per {w.width // 60} min)"),
-                start=start, end=end, events=int(observed), selector=Selector(start, end, (s.id,)),
-                templates=[s], family_id=family_of.get(s.id), services=list(s.services), hosts=list(s.hosts),
-                observed=observed, expected=round(expected, 3)))
+            out.append(
+                Candidate(
+                    kind="spike",
+                    subject=s.id,
+                    surprise=surprise,
+                    severity=_severity(s, s.window_errors(w)),
+                    title=f"Spike: {s.text}",
+                    reason=(
+                        f"{observed:.0f} events in {(end - start) / 3600:.2g} h where {expected:.1f} were expected "
+                        f"({observed / expected:.1f}x its usual {level:.2f} per {w.width // 60} min)"
+                    ),
+                    start=start,
+                    end=end,
+                    events=int(observed),
+                    selector=Selector(start, end, (s.id,)),
+                    templates=[s],
+                    family_id=family_of.get(s.id),
+                    services=list(s.services),
+                    hosts=list(s.hosts),
+                    observed=observed,
+                    expected=round(expected, 3),
+                )
+            )
     return out
 
 
@@ -226,21 +273,38 @@ def error_rate_spikes(agg: Aggregates, t: Thresholds) -> list[Candidate]:
         rates = errors[busy] / counts[busy]
         p0 = max(float(np.median(rates)), 0.5 / float(np.median(counts[busy])))
         window_n, window_e = counts[first:], errors[first:]
-        bucket_surprise = np.array([binomial_surprise(int(e), int(n), p0) if n else 0.0
-                                    for e, n in zip(window_e, window_n, strict=True)])
+        bucket_surprise = np.array(
+            [
+                binomial_surprise(int(e), int(n), p0) if n else 0.0
+                for e, n in zip(window_e, window_n, strict=True)
+            ]
+        )
         flags = (bucket_surprise >= t.min_surprise) & (window_e >= 2 * p0 * window_n)
         for a, b in _runs(flags):
             e, n = int(window_e[a:b].sum()), int(window_n[a:b].sum())
             if e < t.error_rate_min_errors or e < 2 * p0 * n:
                 continue
             start, end = w.bucket_start(first + a), w.bucket_start(first + b)
-            out.append(Candidate(
-                kind="error_rate_spike", subject=svc.name, surprise=binomial_surprise(e, n, p0), severity="error",
-                title=f"Error rate spike: {svc.name}",
-                reason=(f"{e} errors in {n} events ({e / n:.1%}) of {svc.name} where its usual rate is {p0:.1%} "
-                        f"({p0 * n:.1f} expected)"),
-                start=start, end=end, events=e, selector=Selector(start, end, service=svc.name, errors_only=True),
-                services=[svc.name], observed=round(e / n, 4), expected=round(p0, 4)))
+            out.append(
+                Candidate(
+                    kind="error_rate_spike",
+                    subject=svc.name,
+                    surprise=binomial_surprise(e, n, p0),
+                    severity="error",
+                    title=f"Error rate spike: {svc.name}",
+                    reason=(
+                        f"{e} errors in {n} events ({e / n:.1%}) of {svc.name} where its usual rate is {p0:.1%} "
+                        f"({p0 * n:.1f} expected)"
+                    ),
+                    start=start,
+                    end=end,
+                    events=e,
+                    selector=Selector(start, end, service=svc.name, errors_only=True),
+                    services=[svc.name],
+                    observed=round(e / n, 4),
+                    expected=round(p0, 4),
+                )
+            )
     return out
 
 
@@ -266,17 +330,31 @@ def cascades(agg: Aggregates, t: Thresholds) -> list[Candidate]:
             continue
         extra = trace.errors - len(trace.services)
         at_least = total - bisect.bisect_left(repeats, extra)
-        surprise = -sum(math.log10(appears[name] / total) for name in trace.services) + math.log10(total / at_least)
+        surprise = -sum(math.log10(appears[name] / total) for name in trace.services) + math.log10(
+            total / at_least
+        )
         names = sorted(trace.services, key=lambda n: appears[n])
-        out.append(Candidate(
-            kind="error_cascade", subject=trace.trace_id, surprise=surprise, severity="error",
-            title=f"Error cascade across {len(names)} services: {', '.join(sorted(names))}",
-            reason=(f"trace {trace.trace_id} has {trace.errors} error events in {len(names)} services "
+        out.append(
+            Candidate(
+                kind="error_cascade",
+                subject=trace.trace_id,
+                surprise=surprise,
+                severity="error",
+                title=f"Error cascade across {len(names)} services: {', '.join(sorted(names))}",
+                reason=(
+                    f"trace {trace.trace_id} has {trace.errors} error events in {len(names)} services "
                     f"({at_least / total:.0%} of multi-service error traces repeat errors as often); "
-                    + "; ".join(f"{n} fails in {appears[n] / total:.0%} of them" for n in names)),
-            start=trace.first_seen, end=trace.last_seen + 0.001, events=trace.errors,
-            selector=Selector(agg.windows.start, agg.windows.end, errors_only=True, trace=trace.trace_id),
-            services=sorted(names), trace_ids=[trace.trace_id], observed=float(trace.errors)))
+                    + "; ".join(f"{n} fails in {appears[n] / total:.0%} of them" for n in names)
+                ),
+                start=trace.first_seen,
+                end=trace.last_seen + 0.001,
+                events=trace.errors,
+                selector=Selector(agg.windows.start, agg.windows.end, errors_only=True, trace=trace.trace_id),
+                services=sorted(names),
+                trace_ids=[trace.trace_id],
+                observed=float(trace.errors),
+            )
+        )
     return out
 
 

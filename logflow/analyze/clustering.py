@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
 #: Words: letters first, then letters, digits, ``_`` or ``-`` (``<*>`` and bare numbers never match).
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w\-]*\b"
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w\-]*\b"  # noqa: S105 (a regex, not a secret)
 #: ``key=<*>`` pairs: the key names a variable, it says little about what happened (``trace_id``).
 KEY_VALUE = re.compile(r"[\w.\-]+=<\*>")
 
@@ -48,8 +48,14 @@ def cluster_templates(texts: Sequence[str], similarity: float = 0.5) -> Families
     n = len(texts)
     if n == 0:
         return Families(np.zeros(0, dtype=np.int64), np.zeros(0))
-    vectorizer = TfidfVectorizer(token_pattern=TOKEN_PATTERN, lowercase=True, ngram_range=(1, 1),
-                                 sublinear_tf=True, norm="l2", dtype=np.float64)
+    vectorizer = TfidfVectorizer(
+        token_pattern=TOKEN_PATTERN,
+        lowercase=True,
+        ngram_range=(1, 1),
+        sublinear_tf=True,
+        norm="l2",
+        dtype=np.float64,
+    )
     try:
         matrix = vectorizer.fit_transform([KEY_VALUE.sub(" ", t).replace("<*>", " ") for t in texts])
     except ValueError:  # no template has a single word: every template is its own family

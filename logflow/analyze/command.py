@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from logflow.analyze.options import AnalysisOptions, OutputFormat
 from logflow.analyze.render_html import render_html
@@ -27,26 +34,46 @@ from logflow.errors import ConfigError
 def check_sources(files: Sequence[Path], es: str | None, index: str | None) -> None:
     """Exactly one source: files, or ``--es`` with ``--index``."""
     if files and (es or index):
-        raise ConfigError("--es", "give either files or --es/--index, not both", "drop the files or the --es options")
+        raise ConfigError(
+            "--es", "give either files or --es/--index, not both", "drop the files or the --es options"
+        )
     if not files and not (es and index):
-        raise ConfigError("FILE", "nothing to analyse", "pass log files, or --es URL --index PATTERN --since 24h")
+        raise ConfigError(
+            "FILE", "nothing to analyse", "pass log files, or --es URL --index PATTERN --since 24h"
+        )
 
 
-async def produce_report(files: Sequence[Path], index: str | None, settings: Settings, options: AnalysisOptions,
-                         err: Console) -> Report:
+async def produce_report(
+    files: Sequence[Path], index: str | None, settings: Settings, options: AnalysisOptions, err: Console
+) -> Report:
     """Run the analysis with a progress bar on stderr (when it is a terminal)."""
     if files:
         total = sum(p.stat().st_size for p in files if p.is_file())
-        with Progress(TextColumn("Reading"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err,
-                      transient=True, disable=not err.is_terminal) as progress:
+        with Progress(
+            TextColumn("Reading"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
             bar = progress.add_task("read", total=total)
             return await analyze_files(files, settings, options, lambda n: progress.advance(bar, n))
     assert index is not None
-    with Progress(TextColumn("Pulling documents"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("Pulling documents"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         bar = progress.add_task("pull", total=None)
-        return await analyze_es(settings, options, index,
-                                lambda done, total: progress.update(bar, completed=done, total=total))
+        return await analyze_es(
+            settings, options, index, lambda done, total: progress.update(bar, completed=done, total=total)
+        )
 
 
 def write_output(report: Report, fmt: OutputFormat, out: Path | None) -> None:
@@ -67,8 +94,16 @@ def write_output(report: Report, fmt: OutputFormat, out: Path | None) -> None:
         out.write_bytes(data)
 
 
-def run_command(files: Sequence[Path], index: str | None, settings: Settings, options: AnalysisOptions,
-                fmt: OutputFormat, out: Path | None, write_es: bool, err: Console) -> Report:
+def run_command(
+    files: Sequence[Path],
+    index: str | None,
+    settings: Settings,
+    options: AnalysisOptions,
+    fmt: OutputFormat,
+    out: Path | None,
+    write_es: bool,
+    err: Console,
+) -> Report:
     """Analyse, write the output, optionally store findings in Elasticsearch."""
 
     async def go() -> Report:

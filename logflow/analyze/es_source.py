@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import structlog
@@ -30,25 +30,46 @@ from logflow.analyze.sources import mine_documents
 
 log = structlog.get_logger("logflow.analyze")
 
-FIELDS = ["@timestamp", "message", "log.level", "service.name", "host.name", "trace.id", "tags",
-          "http.response.status_code", "logflow.template.id", "logflow.template.text"]
+FIELDS = [
+    "@timestamp",
+    "message",
+    "log.level",
+    "service.name",
+    "host.name",
+    "trace.id",
+    "tags",
+    "http.response.status_code",
+    "logflow.template.id",
+    "logflow.template.text",
+]
 SCROLL_SIZE = 5000
 TEMPLATE_TERMS = 10_000
 TRACE_TERMS = 500
-ERROR_FILTER: dict[str, Any] = {"bool": {"should": [
-    {"terms": {"log.level": ["error", "fatal"]}},
-    {"term": {"tags": "error"}},
-    {"range": {"http.response.status_code": {"gte": 500}}},
-], "minimum_should_match": 1}}
+ERROR_FILTER: dict[str, Any] = {
+    "bool": {
+        "should": [
+            {"terms": {"log.level": ["error", "fatal"]}},
+            {"term": {"tags": "error"}},
+            {"range": {"http.response.status_code": {"gte": 500}}},
+        ],
+        "minimum_should_match": 1,
+    }
+}
 
 
 def range_filter(start: float, end: float) -> dict[str, Any]:
-    return {"range": {"@timestamp": {"gte": int(start * 1000), "lt": int(end * 1000), "format": "epoch_millis"}}}
+    return {
+        "range": {"@timestamp": {"gte": int(start * 1000), "lt": int(end * 1000), "format": "epoch_millis"}}
+    }
 
 
-def base_query(windows: Windows, query: str | None, service: str | None, start: float | None = None) -> dict[str, Any]:
+def base_query(
+    windows: Windows, query: str | None, service: str | None, start: float | None = None
+) -> dict[str, Any]:
     """The window (from ``start``, default the baseline start), the user's filters, no analysis documents."""
-    filters: list[dict[str, Any]] = [range_filter(windows.baseline_start if start is None else start, windows.end)]
+    filters: list[dict[str, Any]] = [
+        range_filter(windows.baseline_start if start is None else start, windows.end)
+    ]
     if query:
         filters.append({"query_string": {"query": query}})
     if service:
@@ -61,8 +82,13 @@ async def count(client: AsyncElasticsearch, index: str, query: dict[str, Any]) -
     return int(answer.body["count"])
 
 
-async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str, Any],
-                         progress: Callable[[int], None] | None = None, use_stamped: bool = False) -> EventTable:
+async def pull_documents(
+    client: AsyncElasticsearch,
+    index: str,
+    query: dict[str, Any],
+    progress: Callable[[int], None] | None = None,
+    use_stamped: bool = False,
+) -> EventTable:
     """Scroll every document of the query into columns.
 
     Messages are re-mined in batch mode by default, even when the worker stamped a template: a
@@ -77,8 +103,16 @@ async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str
     indices: list[str] = []
     index_names: dict[str, str] = {}
     now = time.time()
-    answer = await client.search(index=index, query=query, size=SCROLL_SIZE, scroll="2m", sort=["_doc"],
-                                 source=FIELDS, ignore_unavailable=True, allow_no_indices=True)
+    answer = await client.search(
+        index=index,
+        query=query,
+        size=SCROLL_SIZE,
+        scroll="2m",
+        sort=["_doc"],
+        source=cast(Any, FIELDS),
+        ignore_unavailable=True,
+        allow_no_indices=True,
+    )
     scroll_id = answer.body.get("_scroll_id")
     try:
         while True:
@@ -88,7 +122,10 @@ async def pull_documents(client: AsyncElasticsearch, index: str, query: dict[str
             for hit in hits:
                 source = hit.get("_source") or {}
                 message = columns.add(source, now)
-                tid, text = field_value(source, "logflow.template.id"), field_value(source, "logflow.template.text")
+                tid, text = (
+                    field_value(source, "logflow.template.id"),
+                    field_value(source, "logflow.template.text"),
+                )
                 if use_stamped and isinstance(tid, str) and isinstance(text, str):
                     stamped.append((tid, text))
                 else:
@@ -121,8 +158,13 @@ class EsTableResolver(TableResolver):
         wanted = sorted({str(r) for r in refs})
         if not wanted:
             return {}
-        answer = await self.client.search(index=self.index, query={"ids": {"values": wanted}}, size=len(wanted),
-                                          source=["message"], ignore_unavailable=True)
+        answer = await self.client.search(
+            index=self.index,
+            query={"ids": {"values": wanted}},
+            size=len(wanted),
+            source=cast(Any, ["message"]),
+            ignore_unavailable=True,
+        )
         return {hit["_id"]: _message(hit) for hit in answer.body["hits"]["hits"]}
 
 
@@ -134,8 +176,9 @@ def _message(hit: dict[str, Any]) -> str:
 class EsResolver:
     """Aggregation mode: each selector is one small search (its first ``cap`` events, total counted)."""
 
-    def __init__(self, client: AsyncElasticsearch, index: str, windows: Windows, query: str | None,
-                 service: str | None) -> None:
+    def __init__(
+        self, client: AsyncElasticsearch, index: str, windows: Windows, query: str | None, service: str | None
+    ) -> None:
         self.client, self.index, self.windows = client, index, windows
         self.query, self.service = query, service
         self._messages: dict[str | int, str] = {}
@@ -152,9 +195,15 @@ class EsResolver:
             filters.append(ERROR_FILTER)
         if selector.trace is not None:
             filters.append({"term": {"trace.id": selector.trace}})
-        answer = await self.client.search(index=self.index, query=query, size=max(cap, 20), sort=[{"@timestamp": "asc"}],
-                                          source=["message", "trace.id"], track_total_hits=True,
-                                          ignore_unavailable=True)
+        answer = await self.client.search(
+            index=self.index,
+            query=query,
+            size=max(cap, 20),
+            sort=[{"@timestamp": "asc"}],
+            source=cast(Any, ["message", "trace.id"]),
+            track_total_hits=True,
+            ignore_unavailable=True,
+        )
         hits = answer.body["hits"]["hits"]
         total = answer.body["hits"]["total"]
         traces: list[str] = []
@@ -164,9 +213,13 @@ class EsResolver:
             if isinstance(trace, str) and trace not in traces and len(traces) < TRACE_SAMPLES:
                 traces.append(trace)
         listed = hits[:cap]
-        return Covered(int(total["value"] if isinstance(total, dict) else total),
-                       ids=[h["_id"] for h in listed], indices=[h["_index"] for h in listed],
-                       example_refs=[h["_id"] for h in hits[:EXAMPLES]], trace_ids=traces)
+        return Covered(
+            int(total["value"] if isinstance(total, dict) else total),
+            ids=[h["_id"] for h in listed],
+            indices=[h["_index"] for h in listed],
+            example_refs=[h["_id"] for h in hits[:EXAMPLES]],
+            trace_ids=traces,
+        )
 
     async def messages(self, refs: Iterable[str | int]) -> dict[str | int, str]:
         return {r: self._messages[r] for r in refs if r in self._messages}
@@ -185,58 +238,111 @@ def _terms(agg: dict[str, Any]) -> dict[str, int]:
     return {str(b["key"]): int(b["doc_count"]) for b in agg.get("buckets", [])}
 
 
-async def pull_aggregates(client: AsyncElasticsearch, index: str, windows: Windows, query: str | None,
-                          service: str | None) -> Aggregates:
+async def pull_aggregates(
+    client: AsyncElasticsearch, index: str, windows: Windows, query: str | None, service: str | None
+) -> Aggregates:
     """The aggregation path: three searches with ``size=0``, whatever the window holds."""
     interval = f"{windows.width}s"
     hist = {"date_histogram": {"field": "@timestamp", "fixed_interval": interval}}
     current = range_filter(windows.start, windows.end)
     q = base_query(windows, query, service)
-    answer = await client.search(index=index, query=q, size=0, ignore_unavailable=True, track_total_hits=True, aggs={
-        "templates": {"terms": {"field": "logflow.template.id", "size": TEMPLATE_TERMS}, "aggs": {
-            "h": hist,
-            "text": {"terms": {"field": "logflow.template.text.keyword", "size": 1}},
-            "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}},
-            "window": {"filter": current, "aggs": {
-                "services": {"terms": {"field": "service.name", "size": 50}},
-                "hosts": {"terms": {"field": "host.name", "size": 50}},
-                "levels": {"terms": {"field": "log.level", "size": 10}},
-                "first": {"min": {"field": "@timestamp"}},
-                "last": {"max": {"field": "@timestamp"}},
-            }},
-        }},
-        "services": {"terms": {"field": "service.name", "size": 1000}, "aggs": {
-            "h": hist, "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}}}},
-        "window": {"filter": current},
-    })
+    answer = await client.search(
+        index=index,
+        query=q,
+        size=0,
+        ignore_unavailable=True,
+        track_total_hits=True,
+        aggs={
+            "templates": {
+                "terms": {"field": "logflow.template.id", "size": TEMPLATE_TERMS},
+                "aggs": {
+                    "h": hist,
+                    "text": {"terms": {"field": "logflow.template.text.keyword", "size": 1}},
+                    "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}},
+                    "window": {
+                        "filter": current,
+                        "aggs": {
+                            "services": {"terms": {"field": "service.name", "size": 50}},
+                            "hosts": {"terms": {"field": "host.name", "size": 50}},
+                            "levels": {"terms": {"field": "log.level", "size": 10}},
+                            "first": {"min": {"field": "@timestamp"}},
+                            "last": {"max": {"field": "@timestamp"}},
+                        },
+                    },
+                },
+            },
+            "services": {
+                "terms": {"field": "service.name", "size": 1000},
+                "aggs": {"h": hist, "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}}},
+            },
+            "window": {"filter": current},
+        },
+    )
     aggs = answer.body["aggregations"]
     templates = []
     for b in aggs["templates"]["buckets"]:
         w = b["window"]
         text_buckets = b["text"]["buckets"]
-        templates.append(TemplateStats(
-            str(b["key"]), str(text_buckets[0]["key"]) if text_buckets else str(b["key"]),
-            _series(b["h"]["buckets"], windows), _series(b["errors"]["h"]["buckets"], windows),
-            services=_terms(w["services"]), hosts=_terms(w["hosts"]), levels=_terms(w["levels"]),
-            first_seen=w["first"]["value"] / 1000.0 if w["first"].get("value") is not None else None,
-            last_seen=w["last"]["value"] / 1000.0 if w["last"].get("value") is not None else None,
-        ))
-    services = [ServiceStats(str(b["key"]), _series(b["h"]["buckets"], windows),
-                             _series(b["errors"]["h"]["buckets"], windows)) for b in aggs["services"]["buckets"]]
+        templates.append(
+            TemplateStats(
+                str(b["key"]),
+                str(text_buckets[0]["key"]) if text_buckets else str(b["key"]),
+                _series(b["h"]["buckets"], windows),
+                _series(b["errors"]["h"]["buckets"], windows),
+                services=_terms(w["services"]),
+                hosts=_terms(w["hosts"]),
+                levels=_terms(w["levels"]),
+                first_seen=w["first"]["value"] / 1000.0 if w["first"].get("value") is not None else None,
+                last_seen=w["last"]["value"] / 1000.0 if w["last"].get("value") is not None else None,
+            )
+        )
+    services = [
+        ServiceStats(
+            str(b["key"]), _series(b["h"]["buckets"], windows), _series(b["errors"]["h"]["buckets"], windows)
+        )
+        for b in aggs["services"]["buckets"]
+    ]
     traces = await _traces(client, index, windows, query, service)
-    return Aggregates(windows, templates, services, traces, int(answer.body["hits"]["total"]["value"]),
-                      int(aggs["window"]["doc_count"]), "elasticsearch-aggregations")
+    return Aggregates(
+        windows,
+        templates,
+        services,
+        traces,
+        int(answer.body["hits"]["total"]["value"]),
+        int(aggs["window"]["doc_count"]),
+        "elasticsearch-aggregations",
+    )
 
 
-async def _traces(client: AsyncElasticsearch, index: str, windows: Windows, query: str | None,
-                  service: str | None) -> list[TraceStats]:
+async def _traces(
+    client: AsyncElasticsearch, index: str, windows: Windows, query: str | None, service: str | None
+) -> list[TraceStats]:
     """The error traces with the most error events in the window (``TRACE_TERMS`` of them)."""
     q = base_query(windows, query, service, start=windows.start)
     q["bool"]["filter"] += [ERROR_FILTER, {"exists": {"field": "trace.id"}}]
-    answer = await client.search(index=index, query=q, size=0, ignore_unavailable=True, aggs={
-        "traces": {"terms": {"field": "trace.id", "size": TRACE_TERMS}, "aggs": {
-            "services": {"terms": {"field": "service.name", "size": 20}},
-            "first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}}})
-    return [TraceStats(str(b["key"]), int(b["doc_count"]), _terms(b["services"]),
-                       float(b["first"]["value"]) / 1000.0, float(b["last"]["value"]) / 1000.0)
-            for b in answer.body["aggregations"]["traces"]["buckets"]]
+    answer = await client.search(
+        index=index,
+        query=q,
+        size=0,
+        ignore_unavailable=True,
+        aggs={
+            "traces": {
+                "terms": {"field": "trace.id", "size": TRACE_TERMS},
+                "aggs": {
+                    "services": {"terms": {"field": "service.name", "size": 20}},
+                    "first": {"min": {"field": "@timestamp"}},
+                    "last": {"max": {"field": "@timestamp"}},
+                },
+            }
+        },
+    )
+    return [
+        TraceStats(
+            str(b["key"]),
+            int(b["doc_count"]),
+            _terms(b["services"]),
+            float(b["first"]["value"]) / 1000.0,
+            float(b["last"]["value"]) / 1000.0,
+        )
+        for b in answer.body["aggregations"]["traces"]["buckets"]
+    ]

@@ -30,7 +30,9 @@ def parse_duration(text: str, key: str) -> float:
     """``"7d"`` -> seconds; a ConfigError naming ``key`` otherwise."""
     match = _DURATION.match(text)
     if match is None or float(match.group(1)) <= 0:
-        raise ConfigError(key, f"{text!r} is not a duration", "write a positive number and a unit: 90m, 24h, 7d, 2w")
+        raise ConfigError(
+            key, f"{text!r} is not a duration", "write a positive number and a unit: 90m, 24h, 7d, 2w"
+        )
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
@@ -45,7 +47,9 @@ def parse_instant(text: str, key: str, anchor: float) -> float:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ConfigError(
-            key, f"{text!r} is neither a date nor a duration", "use 2026-11-22, 2026-11-22T10:00:00Z, now or 24h"
+            key,
+            f"{text!r} is neither a date nor a duration",
+            "use 2026-11-22, 2026-11-22T10:00:00Z, now or 24h",
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -55,7 +55,9 @@ def severity_of(levels: dict[str, int], error_events: int) -> str:
     return worst
 
 
-def trend(window_rate: float, baseline_rate: float | None, window_count: int, baseline_count: int) -> tuple[str, float | None]:
+def trend(
+    window_rate: float, baseline_rate: float | None, window_count: int, baseline_count: int
+) -> tuple[str, float | None]:
     """(label, ratio) comparing hourly rates; a difference inside Poisson noise is ``steady``."""
     if baseline_rate is None:
         return "no-baseline", None
@@ -70,7 +72,9 @@ def trend(window_rate: float, baseline_rate: float | None, window_count: int, ba
     return "steady", ratio
 
 
-def recurring_patterns(aggregates: Aggregates, groups: Sequence[Family], min_level: str = "error") -> list[Pattern]:
+def recurring_patterns(
+    aggregates: Aggregates, groups: Sequence[Family], min_level: str = "error"
+) -> list[Pattern]:
     """Families with error events (or warnings, with ``min_level="warn"``) in the window, biggest first."""
     w = aggregates.windows
     first = w.first_current
@@ -103,20 +107,31 @@ def recurring_patterns(aggregates: Aggregates, groups: Sequence[Family], min_lev
         base_rate = base / w.baseline_hours if w.has_baseline else None
         label, ratio = trend(rate, base_rate, count, base)
         refs = [TemplateRef(s.id, s.text, s.window_count(w)) for s in members[:5]]
-        patterns.append(Pattern(
-            family_id=family.id, title=refs[0].text if refs else family.id, templates=refs,
-            template_count=len(members), count=count, share=round(count / total, 4) if total else 0.0,
-            services=dict(services.most_common()), hosts=dict(hosts.most_common(10)),
-            first_seen=iso(min(seen_first)) if seen_first else None,
-            last_seen=iso(max(seen_last)) if seen_last else None,
-            rate_per_hour=round(rate, 3), baseline_rate_per_hour=None if base_rate is None else round(base_rate, 3),
-            trend=label, trend_ratio=None if ratio is None else round(ratio, 3),
-            severity=severity_of(dict(levels), count),
-        ))
+        patterns.append(
+            Pattern(
+                family_id=family.id,
+                title=refs[0].text if refs else family.id,
+                templates=refs,
+                template_count=len(members),
+                count=count,
+                share=round(count / total, 4) if total else 0.0,
+                services=dict(services.most_common()),
+                hosts=dict(hosts.most_common(10)),
+                first_seen=iso(min(seen_first)) if seen_first else None,
+                last_seen=iso(max(seen_last)) if seen_last else None,
+                rate_per_hour=round(rate, 3),
+                baseline_rate_per_hour=None if base_rate is None else round(base_rate, 3),
+                trend=label,
+                trend_ratio=None if ratio is None else round(ratio, 3),
+                severity=severity_of(dict(levels), count),
+            )
+        )
     return patterns
 
 
-def family_series(aggregates: Aggregates, groups: Sequence[Family], ids: Sequence[str]) -> dict[str, list[int]]:
+def family_series(
+    aggregates: Aggregates, groups: Sequence[Family], ids: Sequence[str]
+) -> dict[str, list[int]]:
     """Error events per window bucket for the named families (the report's timeline)."""
     first = aggregates.windows.first_current
     by_id = {f.id: f for f in groups}

@@ -17,28 +17,54 @@ def _short(text: str, width: int) -> str:
 def render_table(report: Report, console: Console, limit: int = 15) -> None:
     """Header, recurring error patterns, anomalies; ``limit`` rows each."""
     w, t = report.window, report.totals
-    console.print(f"[bold]Log analysis[/] of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
-                  f"{t['window_events']:,} events in {w['start']} .. {w['end']}, baseline from {w['baseline_start']} "
-                  f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
-                  f"{t['error_events']:,} error events in the window.", highlight=False)
+    console.print(
+        f"[bold]Log analysis[/] of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
+        f"{t['window_events']:,} events in {w['start']} .. {w['end']}, baseline from {w['baseline_start']} "
+        f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
+        f"{t['error_events']:,} error events in the window.",
+        highlight=False,
+    )
     patterns = Table(title="Recurring error patterns", title_justify="left")
-    for name, justify in (("pattern", "left"), ("events", "right"), ("share", "right"), ("per h", "right"),
-                          ("trend", "left"), ("services", "left"), ("last seen", "left")):
+    for name, justify in (
+        ("pattern", "left"),
+        ("events", "right"),
+        ("share", "right"),
+        ("per h", "right"),
+        ("trend", "left"),
+        ("services", "left"),
+        ("last seen", "left"),
+    ):
         patterns.add_column(name, justify=justify)  # type: ignore[arg-type]
     for p in report.patterns[:limit]:
-        trend = p.trend + (f" ×{p.trend_ratio:.1f}" if p.trend_ratio is not None else "")
+        trend = p.trend + (f" x{p.trend_ratio:.1f}" if p.trend_ratio is not None else "")
         style = SEVERITY_STYLE.get(p.severity, "")
-        patterns.add_row(f"[{style}]{_short(p.title, 60)}[/]" if style else _short(p.title, 60), f"{p.count:,}",
-                         f"{p.share:.0%}", f"{p.rate_per_hour:.1f}", trend, _short(", ".join(p.services), 30),
-                         (p.last_seen or "")[:19])
+        patterns.add_row(
+            f"[{style}]{_short(p.title, 60)}[/]" if style else _short(p.title, 60),
+            f"{p.count:,}",
+            f"{p.share:.0%}",
+            f"{p.rate_per_hour:.1f}",
+            trend,
+            _short(", ".join(p.services), 30),
+            (p.last_seen or "")[:19],
+        )
     console.print(patterns)
     anomalies = Table(title="Anomalies (highest score first)", title_justify="left")
-    for name, justify in (("score", "right"), ("kind", "left"), ("finding", "left"), ("events", "right"),
-                          ("when", "left")):
+    for name, justify in (
+        ("score", "right"),
+        ("kind", "left"),
+        ("finding", "left"),
+        ("events", "right"),
+        ("when", "left"),
+    ):
         anomalies.add_column(name, justify=justify)  # type: ignore[arg-type]
     for a in report.anomalies[:limit]:
-        anomalies.add_row(f"{a.score:.0f}", a.kind, f"{_short(a.title, 70)}\n[dim]{_short(a.reason, 110)}[/]",
-                          f"{a.events:,}", (a.start or "")[:16])
+        anomalies.add_row(
+            f"{a.score:.0f}",
+            a.kind,
+            f"{_short(a.title, 70)}\n[dim]{_short(a.reason, 110)}[/]",
+            f"{a.events:,}",
+            (a.start or "")[:16],
+        )
     if not report.anomalies:
         anomalies.add_row("", "", "[green]nothing unusual[/]", "", "")
     console.print(anomalies)
@@ -46,8 +72,12 @@ def render_table(report: Report, console: Console, limit: int = 15) -> None:
 
 def summary_lines(report: Report, limit: int = 5) -> list[str]:
     """A few plain lines: the top patterns and anomalies (for ``logflow demo``)."""
-    out = [f"{len(report.patterns)} recurring error patterns, {len(report.anomalies)} anomalies "
-           f"in {report.totals['window_events']:,} events."]
+    out = [
+        f"{len(report.patterns)} recurring error patterns, {len(report.anomalies)} anomalies "
+        f"in {report.totals['window_events']:,} events."
+    ]
     out += [f"  pattern  {p.count:>6,}  {p.trend:<8} {_short(p.title, 70)}" for p in report.patterns[:limit]]
-    out += [f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]]
+    out += [
+        f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]
+    ]
     return out

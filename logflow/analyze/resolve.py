@@ -60,7 +60,9 @@ class TableResolver:
         t = self.table
         if sel.trace is not None:
             rows = np.asarray(t.error_traces.get(sel.trace, []), dtype=np.int64)
-            keep = (t.ts[rows] >= sel.start) & (t.ts[rows] < sel.end) if rows.size else np.zeros(0, dtype=bool)
+            keep = (
+                (t.ts[rows] >= sel.start) & (t.ts[rows] < sel.end) if rows.size else np.zeros(0, dtype=bool)
+            )
             rows = rows[keep]
             return rows[np.argsort(t.ts[rows], kind="stable")]
         mask = (t.ts >= sel.start) & (t.ts < sel.end)

@@ -47,8 +47,11 @@ def file_windows(options: AnalysisOptions, first: float, last: float) -> Windows
         start = first + (end - first) / 3.0
         baseline_start = first
     if start >= end:
-        raise ConfigError("--since", "the analysis window is empty (it starts at or after its end)",
-                          "choose --since before --until and inside the data's time span")
+        raise ConfigError(
+            "--since",
+            "the analysis window is empty (it starts at or after its end)",
+            "choose --since before --until and inside the data's time span",
+        )
     return Windows.make(baseline_start, start, end)
 
 
@@ -63,22 +66,37 @@ def _filter(table: EventTable, service: str | None) -> EventTable:
     remap = np.full(len(table), -1, dtype=np.int64)
     remap[keep] = np.arange(keep.size)
     return EventTable(
-        table.ts[keep], table.template[keep], table.service[keep], table.host[keep], table.level[keep],
-        table.error[keep], table.templates, table.services, table.hosts,
+        table.ts[keep],
+        table.template[keep],
+        table.service[keep],
+        table.host[keep],
+        table.level[keep],
+        table.error[keep],
+        table.templates,
+        table.services,
+        table.hosts,
         {t: [int(remap[r]) for r in rs] for t, rs in traces.items() if rs},
-        lines=table.lines[keep] if table.lines is not None else None, files=table.files,
+        lines=table.lines[keep] if table.lines is not None else None,
+        files=table.files,
     )
 
 
-async def analyze_files(paths: Sequence[Path], settings: Settings, options: AnalysisOptions,
-                        progress: Callable[[int], None] | None = None) -> Report:
+async def analyze_files(
+    paths: Sequence[Path],
+    settings: Settings,
+    options: AnalysisOptions,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
     """Analyse log files (raw lines or NDJSON documents); anomalies list ``lines``."""
     for path in paths:
         if not path.is_file():
             raise ConfigError("FILE", f"{path} is not a readable file", "pass existing log files")
     if options.query:
-        raise ConfigError("--query", "query_string filters apply to Elasticsearch input only",
-                          "filter files with grep first, or use --service")
+        raise ConfigError(
+            "--query",
+            "query_string filters apply to Elasticsearch input only",
+            "filter files with grep first, or use --service",
+        )
     table = _filter(read_files(paths, settings, options.input_format, progress), options.service)
     if len(table) == 0:
         raise ConfigError("FILE", "no events in the input", "pass files with log lines or NDJSON documents")
@@ -93,15 +111,22 @@ def es_windows(options: AnalysisOptions, now: float) -> Windows:
     end = parse_instant(options.until, "--until", now) if options.until else now
     start = parse_instant(options.since or "24h", "--since", now)
     if start >= end:
-        raise ConfigError("--since", "the analysis window is empty (it starts at or after its end)",
-                          "choose --since before --until")
+        raise ConfigError(
+            "--since",
+            "the analysis window is empty (it starts at or after its end)",
+            "choose --since before --until",
+        )
     baseline = parse_duration(options.baseline or "7d", "--baseline")
     return Windows.make(start - baseline, start, end)
 
 
-async def analyze_es(settings: Settings, options: AnalysisOptions, index: str,
-                     progress: Callable[[int, int], None] | None = None,
-                     client: AsyncElasticsearch | None = None) -> Report:
+async def analyze_es(
+    settings: Settings,
+    options: AnalysisOptions,
+    index: str,
+    progress: Callable[[int, int], None] | None = None,
+    client: AsyncElasticsearch | None = None,
+) -> Report:
     """Analyse an Elasticsearch window; anomalies list ``ids`` (and ``indices``).
 
     ``progress(done, total)`` reports documents pulled (documents mode only).
@@ -125,12 +150,18 @@ async def analyze_es(settings: Settings, options: AnalysisOptions, index: str,
                 if stamped == total:
                     mode = "aggregations"
                 else:
-                    es_source.log.warning("Documents lack logflow.template.id; pulling them all to mine messages.",
-                                          documents=total, stamped=stamped)
+                    es_source.log.warning(
+                        "Documents lack logflow.template.id; pulling them all to mine messages.",
+                        documents=total,
+                        stamped=stamped,
+                    )
         source: dict[str, Any] = {"inputs": [index], "query": options.query, "service": options.service}
         if total == 0:
-            raise ConfigError("--index", f"no documents in {index} between the baseline start and --until",
-                              "check --index, --since, --baseline and --query")
+            raise ConfigError(
+                "--index",
+                f"no documents in {index} between the baseline start and --until",
+                "check --index, --since, --baseline and --query",
+            )
         if mode == "aggregations":
             agg = await es_source.pull_aggregates(es, index, windows, options.query, options.service)
             resolver: Any = es_source.EsResolver(es, index, windows, options.query, options.service)

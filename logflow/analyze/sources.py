@@ -56,7 +56,9 @@ def detect_format(path: Path) -> str:
     return "raw"
 
 
-def _ndjson_docs(path: Path, first_line: int, progress: Progress | None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _ndjson_docs(
+    path: Path, first_line: int, progress: Progress | None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     loads = orjson.loads
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=first_line):
@@ -67,8 +69,11 @@ def _ndjson_docs(path: Path, first_line: int, progress: Progress | None) -> Iter
             try:
                 doc = loads(line)
             except orjson.JSONDecodeError as exc:
-                raise ConfigError(str(path), f"line {number - first_line + 1} is not JSON ({exc})",
-                                  "pass --input raw to run the lines through the parsers") from None
+                raise ConfigError(
+                    str(path),
+                    f"line {number - first_line + 1} is not JSON ({exc})",
+                    "pass --input raw to run the lines through the parsers",
+                ) from None
             if isinstance(doc, dict):
                 source = doc.get("_source")
                 if isinstance(source, dict):  # an Elasticsearch hit
@@ -113,8 +118,11 @@ def read_files(
         for path in paths:
             fmt = detect_format(path) if input_format == "auto" else input_format
             files.append((str(path), offset))
-            docs = (_ndjson_docs(path, offset + 1, progress) if fmt == "ndjson"
-                    else _raw_docs(path, offset + 1, settings, progress))
+            docs = (
+                _ndjson_docs(path, offset + 1, progress)
+                if fmt == "ndjson"
+                else _raw_docs(path, offset + 1, settings, progress)
+            )
             for number, doc in docs:
                 refs.append(number)
                 yield columns.add(doc, now)
@@ -130,8 +138,13 @@ def _count_lines(path: Path) -> int:
         return sum(1 for _ in handle)
 
 
-def _finish(columns: EventColumns, found: Sequence[Any], refs: list[int] | None = None,
-            files: list[tuple[str, int]] | None = None, ids: list[str] | None = None) -> EventTable:
+def _finish(
+    columns: EventColumns,
+    found: Sequence[Any],
+    refs: list[int] | None = None,
+    files: list[tuple[str, int]] | None = None,
+    ids: list[str] | None = None,
+) -> EventTable:
     """Templates per row -> template codes; freeze the columns."""
     code_of: dict[str, int] = {}
     templates: list[tuple[str, str]] = []
@@ -150,8 +163,13 @@ def _finish(columns: EventColumns, found: Sequence[Any], refs: list[int] | None 
     return table
 
 
-def mine_documents(columns: EventColumns, stamped: list[tuple[str, str] | None], unstamped: list[str],
-                   ids: list[str], indices: list[str]) -> EventTable:
+def mine_documents(
+    columns: EventColumns,
+    stamped: list[tuple[str, str] | None],
+    unstamped: list[str],
+    ids: list[str],
+    indices: list[str],
+) -> EventTable:
     """Documents pulled from Elasticsearch: the worker's template where stamped, mined otherwise.
 
     ``unstamped`` holds the messages of the rows whose ``stamped`` entry is None, in row order; they

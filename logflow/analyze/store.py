@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from elasticsearch import AsyncElasticsearch
@@ -34,28 +34,52 @@ def _doc_id(finding: str, report: Report) -> str:
 def pattern_document(p: Pattern, report: Report) -> dict[str, Any]:
     return {
         "@timestamp": p.first_seen or report.window["start"],
-        "analysis.kind": "pattern", "analysis.type": "recurring_error",
-        "analysis.generated_at": report.generated_at, "analysis.window.start": report.window["start"],
-        "analysis.window.end": report.window["end"], "analysis.title": p.title,
-        "analysis.family_id": p.family_id, "analysis.count": p.count, "analysis.share": p.share,
-        "analysis.rate_per_hour": p.rate_per_hour, "analysis.trend": p.trend, "analysis.trend_ratio": p.trend_ratio,
-        "analysis.last_seen": p.last_seen, "log.level": p.severity,
-        "service.name": list(p.services), "host.name": list(p.hosts)[:10],
-        "logflow.template.id": [t.id for t in p.templates], "message": p.title, "trace.id": p.trace_ids,
+        "analysis.kind": "pattern",
+        "analysis.type": "recurring_error",
+        "analysis.generated_at": report.generated_at,
+        "analysis.window.start": report.window["start"],
+        "analysis.window.end": report.window["end"],
+        "analysis.title": p.title,
+        "analysis.family_id": p.family_id,
+        "analysis.count": p.count,
+        "analysis.share": p.share,
+        "analysis.rate_per_hour": p.rate_per_hour,
+        "analysis.trend": p.trend,
+        "analysis.trend_ratio": p.trend_ratio,
+        "analysis.last_seen": p.last_seen,
+        "log.level": p.severity,
+        "service.name": list(p.services),
+        "host.name": list(p.hosts)[:10],
+        "logflow.template.id": [t.id for t in p.templates],
+        "message": p.title,
+        "trace.id": p.trace_ids,
     }
 
 
 def anomaly_document(a: Anomaly, report: Report) -> dict[str, Any]:
     return {
         "@timestamp": a.start or report.window["start"],
-        "analysis.kind": "anomaly", "analysis.type": a.kind, "analysis.score": a.score,
-        "analysis.surprise": a.surprise, "analysis.generated_at": report.generated_at,
-        "analysis.window.start": report.window["start"], "analysis.window.end": report.window["end"],
-        "analysis.end": a.end, "analysis.title": a.title, "analysis.reason": a.reason,
-        "analysis.events": a.events, "analysis.finding_id": a.id, "analysis.family_id": a.family_id,
-        "analysis.event_ids": (a.ids or [])[:100], "analysis.lines": (a.lines or [])[:100],
-        "log.level": a.severity, "service.name": a.services, "host.name": a.hosts[:10],
-        "logflow.template.id": [t.id for t in a.templates], "message": a.reason, "trace.id": a.trace_ids,
+        "analysis.kind": "anomaly",
+        "analysis.type": a.kind,
+        "analysis.score": a.score,
+        "analysis.surprise": a.surprise,
+        "analysis.generated_at": report.generated_at,
+        "analysis.window.start": report.window["start"],
+        "analysis.window.end": report.window["end"],
+        "analysis.end": a.end,
+        "analysis.title": a.title,
+        "analysis.reason": a.reason,
+        "analysis.events": a.events,
+        "analysis.finding_id": a.id,
+        "analysis.family_id": a.family_id,
+        "analysis.event_ids": (a.ids or [])[:100],
+        "analysis.lines": (a.lines or [])[:100],
+        "log.level": a.severity,
+        "service.name": a.services,
+        "host.name": a.hosts[:10],
+        "logflow.template.id": [t.id for t in a.templates],
+        "message": a.reason,
+        "trace.id": a.trace_ids,
     }
 
 
@@ -69,8 +93,10 @@ async def write_findings(client: AsyncElasticsearch, prefix: str, report: Report
         lines += [orjson.dumps(action), orjson.dumps(doc)]
     if not lines:
         return 0
-    answer = await client.bulk(operations=b"\n".join(lines) + b"\n", refresh="wait_for")
+    answer = await client.bulk(operations=cast(Any, b"\n".join(lines) + b"\n"), refresh="wait_for")
     if answer.body.get("errors"):
         failed = [item for item in answer.body["items"] if item.get("index", {}).get("status", 500) >= 300]
-        raise DeliveryError(f"{len(failed)} analysis documents were not indexed: {failed[0]['index'].get('error')}")
+        raise DeliveryError(
+            f"{len(failed)} analysis documents were not indexed: {failed[0]['index'].get('error')}"
+        )
     return len(docs)

@@ -21,8 +21,18 @@ import orjson
 DEFAULT_START = datetime(2026, 11, 22, tzinfo=UTC)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-PATHS = ("/", "/api/cart", "/api/checkout", "/api/products", "/api/products/{id}", "/api/orders/{id}",
-         "/static/app.js", "/static/app.css", "/login", "/api/search?q={q}")
+PATHS = (
+    "/",
+    "/api/cart",
+    "/api/checkout",
+    "/api/products",
+    "/api/products/{id}",
+    "/api/orders/{id}",
+    "/static/app.js",
+    "/static/app.css",
+    "/login",
+    "/api/search?q={q}",
+)
 AGENTS = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
@@ -37,7 +47,10 @@ PY_ERRORS = (
 )
 JAVA_ERRORS = (
     ("java.lang.IllegalStateException", "Order {id} is already shipped"),
-    ("java.sql.SQLTransientConnectionException", "HikariPool-1 - Connection is not available, request timed out after 30000ms."),
+    (
+        "java.sql.SQLTransientConnectionException",
+        "HikariPool-1 - Connection is not available, request timed out after 30000ms.",
+    ),
     ("java.lang.NullPointerException", 'Cannot invoke "Address.getZip()" because "address" is null'),
 )
 
@@ -91,8 +104,14 @@ def _http_time(moment: datetime) -> str:
 class CorpusGenerator:
     """Yields ``ShipRecord``s; ``count`` is exact, times are spread over ``days`` UTC days from ``start``."""
 
-    def __init__(self, seed: int = 7, start: datetime = DEFAULT_START, days: int = 2, poison: int = 0,
-                 incidents: Sequence[Incident] = ()) -> None:
+    def __init__(
+        self,
+        seed: int = 7,
+        start: datetime = DEFAULT_START,
+        days: int = 2,
+        poison: int = 0,
+        incidents: Sequence[Incident] = (),
+    ) -> None:
         self.rng = random.Random(seed)
         self.start = start
         self.days = days
@@ -145,7 +164,9 @@ class CorpusGenerator:
         rng = self.rng
         path = rng.choice(PATHS).format(id=rng.randint(1, 9999), q=rng.choice(("shoes", "red+hat", "gift")))
         method = "POST" if path in ("/api/checkout", "/login", "/api/cart") else "GET"
-        status = rng.choice((500, 502, 503, 504)) if failing else rng.choices((200, 201, 304, 404, 401), (80, 5, 8, 5, 2))[0]
+        status = (
+            rng.choice((500, 502, 503, 504)) if failing else rng.choices((200, 201, 304, 404, 401), (80, 5, 8, 5, 2))[0]
+        )
         took = rng.uniform(5.0, 12.0) if rng.random() < 0.01 else rng.expovariate(1 / 0.08)
         ip = f"{rng.choice((10, 172, 192, 203))}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
         user = rng.choice(USERS) if rng.random() < 0.3 else "-"
@@ -155,16 +176,18 @@ class CorpusGenerator:
         )
         value: bytes
         if rng.random() < 0.5:
-            value = orjson.dumps({
-                "@timestamp": _iso(moment + timedelta(milliseconds=200)),
-                "message": line,
-                "agent": {"type": "filebeat", "version": "8.16.1", "name": "web-1"},
-                "log": {"file": {"path": "/var/log/nginx/access.log"}, "offset": rng.randint(0, 10**9)},
-                "host": {"name": "web-1"},
-                "fields": {"service": "web", "env": "production"},
-                "input": {"type": "filestream"},
-                "ecs": {"version": "8.0.0"},
-            })
+            value = orjson.dumps(
+                {
+                    "@timestamp": _iso(moment + timedelta(milliseconds=200)),
+                    "message": line,
+                    "agent": {"type": "filebeat", "version": "8.16.1", "name": "web-1"},
+                    "log": {"file": {"path": "/var/log/nginx/access.log"}, "offset": rng.randint(0, 10**9)},
+                    "host": {"name": "web-1"},
+                    "fields": {"service": "web", "env": "production"},
+                    "input": {"type": "filestream"},
+                    "ecs": {"version": "8.0.0"},
+                }
+            )
         else:
             value = line.encode()
         return ShipRecord(value, b"web", _svc("web"), "web", "nginx.access", "", moment, trace)
@@ -180,13 +203,23 @@ class CorpusGenerator:
                 f"    result = await client.{func}(order)\n"
                 f"{etype}: {emsg}"
             )
-            return ShipRecord(f"{head}\n{trace_text}".encode(), b"checkout", _svc("checkout"), "checkout", "app", "error",
-                              moment, trace)
+            return ShipRecord(
+                f"{head}\n{trace_text}".encode(),
+                b"checkout",
+                _svc("checkout"),
+                "checkout",
+                "app",
+                "error",
+                moment,
+                trace,
+            )
         level, text = rng.choices(
-            (("INFO", f"cart priced items={rng.randint(1, 9)} total={rng.uniform(5, 500):.2f}"),
-             ("INFO", f"order placed order_id={rng.randint(10000, 99999)}"),
-             ("DEBUG", f"cache hit key=cart:{rng.randint(1, 99999)}"),
-             ("WARNING", f"slow dependency call inventory took {rng.randint(800, 3000)}ms")),
+            (
+                ("INFO", f"cart priced items={rng.randint(1, 9)} total={rng.uniform(5, 500):.2f}"),
+                ("INFO", f"order placed order_id={rng.randint(10000, 99999)}"),
+                ("DEBUG", f"cache hit key=cart:{rng.randint(1, 99999)}"),
+                ("WARNING", f"slow dependency call inventory took {rng.randint(800, 3000)}ms"),
+            ),
             (50, 25, 15, 10),
         )[0]
         line = f"{_app_time(moment)} {level} checkout.api: {text} trace_id={trace}"
@@ -196,16 +229,32 @@ class CorpusGenerator:
     def _payments(self, moment: datetime, trace: str, failing: bool) -> ShipRecord:
         rng = self.rng
         if failing and rng.random() < 0.7:
-            event = {"timestamp": _iso(moment), "level": "error", "event": "payment declined by processor",
-                     "logger": "payments.processor", "service": "payments", "env": "production",
-                     "trace_id": trace, "amount": round(rng.uniform(5, 500), 2), "processor": "acme-pay",
-                     "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout"))}
+            event = {
+                "timestamp": _iso(moment),
+                "level": "error",
+                "event": "payment declined by processor",
+                "logger": "payments.processor",
+                "service": "payments",
+                "env": "production",
+                "trace_id": trace,
+                "amount": round(rng.uniform(5, 500), 2),
+                "processor": "acme-pay",
+                "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout")),
+            }
             level = "error"
         else:
-            event = {"timestamp": _iso(moment), "level": "info", "event": "payment authorized",
-                     "logger": "payments.processor", "service": "payments", "env": "production",
-                     "trace_id": trace, "amount": round(rng.uniform(5, 500), 2), "processor": "acme-pay",
-                     "duration_ms": rng.randint(40, 900)}
+            event = {
+                "timestamp": _iso(moment),
+                "level": "info",
+                "event": "payment authorized",
+                "logger": "payments.processor",
+                "service": "payments",
+                "env": "production",
+                "trace_id": trace,
+                "amount": round(rng.uniform(5, 500), 2),
+                "processor": "acme-pay",
+                "duration_ms": rng.randint(40, 900),
+            }
             level = "info"
         headers = (("traceparent", f"00-{trace}-{rng.getrandbits(64):016x}-01".encode()),)
         return ShipRecord(orjson.dumps(event), b"payments", headers, "payments", "app", level, moment, trace)
@@ -222,28 +271,46 @@ class CorpusGenerator:
                 "\tat com.shop.orders.OrderController.put(OrderController.java:57)\n"
                 "\tat java.base/java.lang.Thread.run(Thread.java:1583)"
             )
-            return ShipRecord(f"{head}\n{stack}".encode(), b"orders", _svc("orders"), "orders", "app", "error", moment, trace)
-        line = f"{_app_time(moment)} INFO com.shop.orders.OrderService: order {rng.randint(10000, 99999)} updated trace_id={trace}"
+            return ShipRecord(
+                f"{head}\n{stack}".encode(), b"orders", _svc("orders"), "orders", "app", "error", moment, trace
+            )
+        order = rng.randint(10000, 99999)
+        line = f"{_app_time(moment)} INFO com.shop.orders.OrderService: order {order} updated trace_id={trace}"
         return ShipRecord(line.encode(), b"orders", _svc("orders"), "orders", "app", "info", moment, trace)
 
     def _inventory(self, moment: datetime) -> ShipRecord:
         rng = self.rng
         pod = f"inventory-7d9f{rng.randint(0, 2)}"
         level, message = rng.choices(
-            (("info", f"stock reserved sku=SKU-{rng.randint(100, 999)} qty={rng.randint(1, 5)}"),
-             ("info", "reindex batch done"),
-             ("warn", f"stock low sku=SKU-{rng.randint(100, 999)} remaining={rng.randint(0, 3)}"),
-             ("error", f"replica lag too high lag_ms={rng.randint(5000, 20000)}")),
+            (
+                ("info", f"stock reserved sku=SKU-{rng.randint(100, 999)} qty={rng.randint(1, 5)}"),
+                ("info", "reindex batch done"),
+                ("warn", f"stock low sku=SKU-{rng.randint(100, 999)} remaining={rng.randint(0, 3)}"),
+                ("error", f"replica lag too high lag_ms={rng.randint(5000, 20000)}"),
+            ),
             (70, 15, 12, 3),
         )[0]
-        inner = orjson.dumps({"@timestamp": _iso(moment), "log.level": level.upper(), "message": message,
-                              "ecs.version": "1.6.0", "service.name": "inventory", "log": {"logger": "inventory.stock"}})
+        inner = orjson.dumps(
+            {
+                "@timestamp": _iso(moment),
+                "log.level": level.upper(),
+                "message": message,
+                "ecs.version": "1.6.0",
+                "service.name": "inventory",
+                "log": {"logger": "inventory.stock"},
+            }
+        )
         envelope = {
             "log": inner.decode() + "\n",
             "stream": "stdout",
             "time": _iso(moment + timedelta(milliseconds=50)),
-            "kubernetes": {"namespace_name": "shop", "pod_name": pod, "container_name": "inventory",
-                           "host": "node-2", "labels": {"app": "inventory"}},
+            "kubernetes": {
+                "namespace_name": "shop",
+                "pod_name": pod,
+                "container_name": "inventory",
+                "host": "node-2",
+                "labels": {"app": "inventory"},
+            },
         }
         return ShipRecord(orjson.dumps(envelope), b"inventory", (), "inventory", "app", level, moment)
 
@@ -251,15 +318,25 @@ class CorpusGenerator:
         rng = self.rng
         user = rng.choice(USERS)
         action, outcome, message = rng.choices(
-            (("login", "success", f"User {user} logged in"),
-             ("login", "failure", f"Failed login for user {user}: bad password"),
-             ("access", "failure", f"Unauthorized access to /admin by {user}"),
-             ("role_change", "success", f"Role admin granted to {user}")),
+            (
+                ("login", "success", f"User {user} logged in"),
+                ("login", "failure", f"Failed login for user {user}: bad password"),
+                ("access", "failure", f"Unauthorized access to /admin by {user}"),
+                ("role_change", "success", f"Role admin granted to {user}"),
+            ),
             (70, 20, 7, 3),
         )[0]
-        event = {"type": "audit", "timestamp": _iso(moment), "action": action, "outcome": outcome, "user": user,
-                 "source_ip": f"198.51.100.{rng.randint(1, 254)}", "message": message, "service": "auth",
-                 "env": "production"}
+        event = {
+            "type": "audit",
+            "timestamp": _iso(moment),
+            "action": action,
+            "outcome": outcome,
+            "user": user,
+            "source_ip": f"198.51.100.{rng.randint(1, 254)}",
+            "message": message,
+            "service": "auth",
+            "env": "production",
+        }
         return ShipRecord(orjson.dumps(event), b"auth", (), "auth", "audit", "", moment)
 
     def _poison(self, count: int, moment: datetime) -> list[ShipRecord]:
@@ -330,6 +407,7 @@ def _text_line(moment: datetime, service: str, level: str, text: str, trace: str
 
 def _incident_records(incident: Incident, start: datetime, rng: random.Random) -> list[ShipRecord]:
     """The records one incident adds (times relative to the corpus start)."""
+
     def trace() -> str:
         return f"{rng.getrandbits(128):032x}"
 
@@ -341,26 +419,59 @@ def _incident_records(incident: Incident, start: datetime, rng: random.Random) -
             moment = at + step * (i + rng.random())
             t = trace()
             line = _text_line(moment, incident.service, "ERROR", incident.message.format(n=rng.randint(1, 9)), t)
-            out.append(ShipRecord(line, incident.service.encode(), _svc(incident.service), incident.service, "app",
-                                  "error", moment, t, incident.name))
+            out.append(
+                ShipRecord(
+                    line,
+                    incident.service.encode(),
+                    _svc(incident.service),
+                    incident.service,
+                    "app",
+                    "error",
+                    moment,
+                    t,
+                    incident.name,
+                )
+            )
     elif isinstance(incident, ErrorSpike):
         step = incident.duration / max(incident.count, 1)
         for i in range(incident.count):
             moment = at + step * (i + rng.random())
             t = trace()
-            event = {"timestamp": _iso(moment), "level": "error", "event": "payment declined by processor",
-                     "logger": "payments.processor", "service": "payments", "env": "production", "trace_id": t,
-                     "amount": round(rng.uniform(5, 500), 2), "processor": "acme-pay",
-                     "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout"))}
+            event = {
+                "timestamp": _iso(moment),
+                "level": "error",
+                "event": "payment declined by processor",
+                "logger": "payments.processor",
+                "service": "payments",
+                "env": "production",
+                "trace_id": t,
+                "amount": round(rng.uniform(5, 500), 2),
+                "processor": "acme-pay",
+                "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout")),
+            }
             headers = (("traceparent", f"00-{t}-{rng.getrandbits(64):016x}-01".encode()),)
-            out.append(ShipRecord(orjson.dumps(event), b"payments", headers, "payments", "app", "error", moment, t,
-                                  incident.name))
+            out.append(
+                ShipRecord(
+                    orjson.dumps(event), b"payments", headers, "payments", "app", "error", moment, t, incident.name
+                )
+            )
     elif isinstance(incident, RareMessages):
         for i, text in enumerate(incident.messages):
             moment = at + incident.every * i
             line = _text_line(moment, incident.service, "ERROR", text, None)
-            out.append(ShipRecord(line, incident.service.encode(), _svc(incident.service), incident.service, "app",
-                                  "error", moment, None, incident.name))
+            out.append(
+                ShipRecord(
+                    line,
+                    incident.service.encode(),
+                    _svc(incident.service),
+                    incident.service,
+                    "app",
+                    "error",
+                    moment,
+                    None,
+                    incident.name,
+                )
+            )
     else:
         out.extend(_cascade(incident, at, trace(), rng))
     return out
@@ -369,39 +480,103 @@ def _incident_records(incident: Incident, start: datetime, rng: random.Random) -
 def _cascade(incident: Cascade, at: datetime, t: str, rng: random.Random) -> list[ShipRecord]:
     ms = timedelta(milliseconds=1)
     ip = f"10.0.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-    web = (f'{ip} - - [{_http_time(at)}] "POST /api/checkout HTTP/1.1" 503 182 "https://shop.example.com/" '
-           f'"curl/8.5.0" "-" 30.001 {t}')
+    web = (
+        f'{ip} - - [{_http_time(at)}] "POST /api/checkout HTTP/1.1" 503 182 "https://shop.example.com/" '
+        f'"curl/8.5.0" "-" 30.001 {t}'
+    )
     out = [ShipRecord(web.encode(), b"web", _svc("web"), "web", "nginx.access", "", at, t, incident.name)]
     for attempt in range(2):
         moment = at + ms * (5 + attempt * 400)
-        out.append(ShipRecord(_text_line(moment, "checkout", "ERROR", "checkout failed", t), b"checkout",
-                              _svc("checkout"), "checkout", "app", "error", moment, t, incident.name))
+        out.append(
+            ShipRecord(
+                _text_line(moment, "checkout", "ERROR", "checkout failed", t),
+                b"checkout",
+                _svc("checkout"),
+                "checkout",
+                "app",
+                "error",
+                moment,
+                t,
+                incident.name,
+            )
+        )
     moment = at + ms * 12
-    event = {"timestamp": _iso(moment), "level": "error", "event": "payment declined by processor",
-             "logger": "payments.processor", "service": "payments", "env": "production", "trace_id": t,
-             "amount": 99.0, "processor": "acme-pay", "decline_code": "timeout"}
-    out.append(ShipRecord(orjson.dumps(event), b"payments", (("traceparent", f"00-{t}-{'1' * 16}-01".encode()),),
-                          "payments", "app", "error", moment, t, incident.name))
+    event = {
+        "timestamp": _iso(moment),
+        "level": "error",
+        "event": "payment declined by processor",
+        "logger": "payments.processor",
+        "service": "payments",
+        "env": "production",
+        "trace_id": t,
+        "amount": 99.0,
+        "processor": "acme-pay",
+        "decline_code": "timeout",
+    }
+    out.append(
+        ShipRecord(
+            orjson.dumps(event),
+            b"payments",
+            (("traceparent", f"00-{t}-{'1' * 16}-01".encode()),),
+            "payments",
+            "app",
+            "error",
+            moment,
+            t,
+            incident.name,
+        )
+    )
     moment = at + ms * 20
-    out.append(ShipRecord(_text_line(moment, "orders", "ERROR", "order update failed", t), b"orders",
-                          _svc("orders"), "orders", "app", "error", moment, t, incident.name))
+    out.append(
+        ShipRecord(
+            _text_line(moment, "orders", "ERROR", "order update failed", t),
+            b"orders",
+            _svc("orders"),
+            "orders",
+            "app",
+            "error",
+            moment,
+            t,
+            incident.name,
+        )
+    )
     for attempt in range(2):
         moment = at + ms * (30 + attempt * 250)
-        inner = orjson.dumps({"@timestamp": _iso(moment), "log.level": "ERROR", "trace.id": t,
-                              "message": f"stock reservation failed sku=SKU-{rng.randint(100, 999)}",
-                              "ecs.version": "1.6.0", "service.name": "inventory", "log": {"logger": "inventory.stock"}})
-        envelope = {"log": inner.decode() + "\n", "stream": "stdout", "time": _iso(moment),
-                    "kubernetes": {"namespace_name": "shop", "pod_name": "inventory-7d9f0", "container_name": "inventory",
-                                   "host": "node-2", "labels": {"app": "inventory"}}}
-        out.append(ShipRecord(orjson.dumps(envelope), b"inventory", (), "inventory", "app", "error", moment, t,
-                              incident.name))
+        inner = orjson.dumps(
+            {
+                "@timestamp": _iso(moment),
+                "log.level": "ERROR",
+                "trace.id": t,
+                "message": f"stock reservation failed sku=SKU-{rng.randint(100, 999)}",
+                "ecs.version": "1.6.0",
+                "service.name": "inventory",
+                "log": {"logger": "inventory.stock"},
+            }
+        )
+        envelope = {
+            "log": inner.decode() + "\n",
+            "stream": "stdout",
+            "time": _iso(moment),
+            "kubernetes": {
+                "namespace_name": "shop",
+                "pod_name": "inventory-7d9f0",
+                "container_name": "inventory",
+                "host": "node-2",
+                "labels": {"app": "inventory"},
+            },
+        }
+        out.append(
+            ShipRecord(orjson.dumps(envelope), b"inventory", (), "inventory", "app", "error", moment, t, incident.name)
+        )
     return out
 
 
-def inject(steady: list[ShipRecord], incidents: Sequence[Incident], start: datetime,
-           rng: random.Random) -> list[ShipRecord]:
+def inject(
+    steady: list[ShipRecord], incidents: Sequence[Incident], start: datetime, rng: random.Random
+) -> list[ShipRecord]:
     """The steady records with every incident's records merged in by time (stable: steady first on ties)."""
     extra = [r for incident in incidents for r in _incident_records(incident, start, rng)]
-    keyed = [(r.timestamp, 0, i, r) for i, r in enumerate(steady)] + [(r.timestamp, 1, i, r) for i, r in enumerate(extra)]
+    keyed = [(r.timestamp, 0, i, r) for i, r in enumerate(steady)]
+    keyed += [(r.timestamp, 1, i, r) for i, r in enumerate(extra)]
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))
     return [k[3] for k in keyed]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from logflow.config import Settings, load_settings
-from logflow.demo.corpus import CorpusGenerator
+from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, Incident, NewError, RareMessages
 from logflow.es import make_client
 from logflow.pipeline import Worker
 from logflow.servers import ServerProcess, start_osmem, start_tansu
@@ -30,6 +30,14 @@ from logflow.templates import install_templates
 
 TOPIC = "logs"
 PARTITIONS = 3
+# What the analysis at the end should find (all after the first third of the window, its baseline):
+# a new error type on day 2, a burst of payment declines, three one-off messages, one cascading trace.
+DEMO_INCIDENTS: tuple[Incident, ...] = (
+    RareMessages(at=timedelta(hours=20)),
+    Cascade(at=timedelta(hours=26)),
+    NewError(at=timedelta(hours=30)),
+    ErrorSpike(at=timedelta(hours=38)),
+)
 
 
 @dataclass
@@ -48,19 +56,28 @@ class DemoResult:
 
 
 def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
-    return load_settings(environ={}, overrides={
-        "kafka": {"bootstrap_servers": [kafka], "topics": [TOPIC], "group_id": "logflow-demo",
-                  "dead_letter_topic": "logflow-dead-letter", "session_timeout_ms": 6000},
-        "elasticsearch": {"hosts": [es], "plain_media_types": True},
-        "pipeline": {"index_prefix": prefix},
-        "health": {"port": 0},
-    })
+    return load_settings(
+        environ={},
+        overrides={
+            "kafka": {
+                "bootstrap_servers": [kafka],
+                "topics": [TOPIC],
+                "group_id": "logflow-demo",
+                "dead_letter_topic": "logflow-dead-letter",
+                "session_timeout_ms": 6000,
+            },
+            "elasticsearch": {"hosts": [es], "plain_media_types": True},
+            "pipeline": {"index_prefix": prefix},
+            "health": {"port": 0},
+        },
+    )
 
 
 async def count_topic(settings: Settings, topic: str, expected: int, timeout: float = 10.0) -> int:
     """Read a topic from the start (no group) and count its records: the dead-letter check."""
-    consumer = AIOKafkaConsumer(topic, **security_kwargs(settings.kafka), group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic, **security_kwargs(settings.kafka), group_id=None, auto_offset_reset="earliest", enable_auto_commit=False
+    )
     await consumer.start()
     seen = 0
     deadline = time.monotonic() + timeout
@@ -110,27 +127,39 @@ async def _summary(settings: Settings, prefix: str) -> dict[str, Any]:
         cat = await client.cat.indices(index=f"{prefix}-*", format="json")
         rows: list[dict[str, Any]] = cat.body  # type: ignore[assignment]  # format=json gives rows
         indexed = {row["index"]: int(row["docs.count"]) for row in rows}
-        aggs = await client.search(index=f"{prefix}-*", size=0, aggs={
-            "errors_by_service": {"filter": {"terms": {"log.level": ["error", "fatal"]}},
-                                  "aggs": {"s": {"terms": {"field": "service.name", "size": 10}}}},
-            "datasets": {"terms": {"field": "event.dataset", "size": 20}},
-            "security": {"filter": {"term": {"tags": "security"}}},
-            "slow": {"filter": {"range": {"event.duration": {"gte": 5_000_000_000}}}},
-        })
+        aggs = await client.search(
+            index=f"{prefix}-*",
+            size=0,
+            aggs={
+                "errors_by_service": {
+                    "filter": {"terms": {"log.level": ["error", "fatal"]}},
+                    "aggs": {"s": {"terms": {"field": "service.name", "size": 10}}},
+                },
+                "datasets": {"terms": {"field": "event.dataset", "size": 20}},
+                "security": {"filter": {"term": {"tags": "security"}}},
+                "slow": {"filter": {"range": {"event.duration": {"gte": 5_000_000_000}}}},
+            },
+        )
         a = aggs.body["aggregations"]
-        trace_hits = await client.search(index=f"{prefix}-errors-*", size=1, query={"exists": {"field": "trace.id"}},
-                                         sort=[{"@timestamp": "asc"}])
+        trace_hits = await client.search(
+            index=f"{prefix}-errors-*", size=1, query={"exists": {"field": "trace.id"}}, sort=[{"@timestamp": "asc"}]
+        )
         trace_story: list[dict[str, Any]] = []
         hits = trace_hits.body["hits"]["hits"]
         if hits:
             trace_id = hits[0]["_source"]["trace.id"]
-            story = await client.search(index=f"{prefix}-*", size=20, query={"term": {"trace.id": trace_id}},
-                                        sort=[{"@timestamp": "asc"}])
+            story = await client.search(
+                index=f"{prefix}-*", size=20, query={"term": {"trace.id": trace_id}}, sort=[{"@timestamp": "asc"}]
+            )
             trace_story = [
-                {"trace.id": trace_id, "@timestamp": h["_source"]["@timestamp"],
-                 "service": h["_source"].get("service.name", "-"), "dataset": h["_source"].get("event.dataset"),
-                 "level": h["_source"].get("log.level", "-"),
-                 "message": str(h["_source"].get("message", ""))[:90]}
+                {
+                    "trace.id": trace_id,
+                    "@timestamp": h["_source"]["@timestamp"],
+                    "service": h["_source"].get("service.name", "-"),
+                    "dataset": h["_source"].get("event.dataset"),
+                    "level": h["_source"].get("log.level", "-"),
+                    "message": str(h["_source"].get("message", ""))[:90],
+                }
                 for h in story.body["hits"]["hits"]
             ]
         return {
@@ -145,8 +174,8 @@ async def _summary(settings: Settings, prefix: str) -> dict[str, Any]:
         await client.close()
 
 
-async def run_demo(records: int, seed: int, out_dir: Path, console: Console) -> DemoResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
+async def run_demo(records: int, seed: int, out_dir: Path, console: Console, incidents: bool = True) -> DemoResult:
+    await asyncio.to_thread(out_dir.mkdir, parents=True, exist_ok=True)
     servers: list[ServerProcess] = []
     try:
         console.print("[bold]1/5[/] Starting the embedded stack (Tansu for Kafka, osmem for Elasticsearch)...")
@@ -165,19 +194,36 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console) -> 
             await client.close()
         await ensure_topics(settings.kafka, {TOPIC: PARTITIONS, settings.kafka.dead_letter_topic: 1})
 
-        corpus = CorpusGenerator(seed=seed, poison=3).records(records)
+        injected = DEMO_INCIDENTS if incidents else ()
+        corpus = CorpusGenerator(seed=seed, poison=3, incidents=injected).records(records)
         console.print(f"[bold]3/5[/] Shipping {len(corpus):,} records (6 services, 2 UTC days, seed {seed})...")
-        with Progress(TextColumn("      {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            TextColumn("      {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             bar = progress.add_task("Shipping", total=len(corpus))
             started = time.perf_counter()
-            produced = await produce(settings.kafka, TOPIC, ((r.key, r.value, r.headers) for r in corpus),
-                                     progress=lambda n: progress.advance(bar, n))
+            produced = await produce(
+                settings.kafka,
+                TOPIC,
+                ((r.key, r.value, r.headers) for r in corpus),
+                progress=lambda n: progress.advance(bar, n),
+            )
             shipping = time.perf_counter() - started
 
         console.print("[bold]4/5[/] Running the worker until every partition is committed...")
-        with Progress(TextColumn("      {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            TextColumn("      {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             started = time.perf_counter()
             target = {(TOPIC, partition): count for partition, count in produced.items()}
             worker = await run_worker_until_caught_up(settings, target, progress)
@@ -203,12 +249,15 @@ async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, consol
     stamps = [r.timestamp for r in corpus if not r.poison]
     first, last = min(stamps), max(stamps)
     since = first + (last - first) / 3
-    options = AnalysisOptions(since=since.isoformat(), until=(last + timedelta(seconds=1)).isoformat(),
-                              baseline=f"{max(int((since - first).total_seconds() // 60), 1)}m")
+    options = AnalysisOptions(
+        since=since.isoformat(),
+        until=(last + timedelta(seconds=1)).isoformat(),
+        baseline=f"{max(int((since - first).total_seconds() // 60), 1)}m",
+    )
     started = time.perf_counter()
     report = await analyze_es(settings, options, f"{settings.pipeline.index_prefix}-*")
     path = out_dir / "analysis.html"
-    path.write_text(render_html(report), encoding="utf-8")
+    await asyncio.to_thread(path.write_text, render_html(report), "utf-8")
     console.print(f"[bold]Analysis[/] ({time.perf_counter() - started:.1f} s, {report.source['kind']}):")
     for line in summary_lines(report):
         console.print(f"      {line}", highlight=False)
@@ -226,16 +275,22 @@ def _print(console: Console, result: DemoResult, worker: Worker) -> None:
     table.add_row("[bold]total[/]", f"[bold]{sum(result.indexed.values()) + result.dead_lettered:,}[/]")
     console.print(table)
     verdict = "[green]match[/]" if result.reconciled else "[red]MISMATCH[/]"
-    console.print(f"Shipped {result.shipped:,} records; indexed + dead-lettered = "
-                  f"{sum(result.indexed.values()) + result.dead_lettered:,}: {verdict}")
+    console.print(
+        f"Shipped {result.shipped:,} records; indexed + dead-lettered = "
+        f"{sum(result.indexed.values()) + result.dead_lettered:,}: {verdict}"
+    )
     rate = result.shipped / result.seconds_indexing if result.seconds_indexing else 0.0
-    console.print(f"Worker: {rate:,.0f} records/s end to end into osmem "
-                  f"({result.seconds_indexing:.1f} s, {worker.stats.batches} batches); shipping took "
-                  f"{result.seconds_shipping:.1f} s.")
+    console.print(
+        f"Worker: {rate:,.0f} records/s end to end into osmem "
+        f"({result.seconds_indexing:.1f} s, {worker.stats.batches} batches); shipping took "
+        f"{result.seconds_shipping:.1f} s."
+    )
     s = result.summary
     console.print(f"Errors by service: {s['errors_by_service']}")
-    console.print(f"Security-tagged events: {s['security_events']:,}; slow requests (>= 5 s): {s['slow_requests']:,}; "
-                  f"dead-letter reasons: {s['dead_letter_reasons']}")
+    console.print(
+        f"Security-tagged events: {s['security_events']:,}; slow requests (>= 5 s): {s['slow_requests']:,}; "
+        f"dead-letter reasons: {s['dead_letter_reasons']}"
+    )
     if s["trace_story"]:
         story = Table(title=f"One failing request across services (trace.id {s['trace_story'][0]['trace.id']})")
         for column in ("@timestamp", "service", "dataset", "level", "message"):

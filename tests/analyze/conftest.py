@@ -10,7 +10,15 @@ import orjson
 import pytest
 
 from logflow.config import load_settings
-from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, Incident, NewError, RareMessages, ShipRecord
+from logflow.demo.corpus import (
+    Cascade,
+    CorpusGenerator,
+    ErrorSpike,
+    Incident,
+    NewError,
+    RareMessages,
+    ShipRecord,
+)
 from logflow.process import Processor
 from logflow.record import Record
 
@@ -29,8 +37,9 @@ def write_documents(records: Sequence[ShipRecord], path: Path) -> list[ShipRecor
     """
     processor = Processor(load_settings(environ={}))
     kept = [r for r in records if not r.poison]
-    out = processor.process([Record("t", 0, i, r.value, r.key, r.headers) for i, r in enumerate(kept)],
-                            keep_documents=True)
+    out = processor.process(
+        [Record("t", 0, i, r.value, r.key, r.headers) for i, r in enumerate(kept)], keep_documents=True
+    )
     assert len(out.documents) == len(kept)
     path.write_bytes(b"".join(orjson.dumps(doc) + b"\n" for doc in out.documents))
     return kept

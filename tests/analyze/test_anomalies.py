@@ -21,21 +21,34 @@ def windows() -> Windows:
 
 def steady(tid: str, text: str, per_bucket: float, seed: int, errors: bool = False) -> TemplateStats:
     counts = np.random.default_rng(seed).poisson(per_bucket, windows().buckets).astype(float)
-    return TemplateStats(tid, text, counts, counts.copy() if errors else np.zeros_like(counts),
-                         services={"svc": int(counts.sum())}, levels={"error" if errors else "info": int(counts.sum())},
-                         first_seen=16 * HOUR, last_seen=48 * HOUR - 1)
+    return TemplateStats(
+        tid,
+        text,
+        counts,
+        counts.copy() if errors else np.zeros_like(counts),
+        services={"svc": int(counts.sum())},
+        levels={"error" if errors else "info": int(counts.sum())},
+        first_seen=16 * HOUR,
+        last_seen=48 * HOUR - 1,
+    )
 
 
-def aggregates(templates: list[TemplateStats], services: list[ServiceStats] | None = None,
-               traces: list[TraceStats] | None = None) -> Aggregates:
+def aggregates(
+    templates: list[TemplateStats],
+    services: list[ServiceStats] | None = None,
+    traces: list[TraceStats] | None = None,
+) -> Aggregates:
     w = windows()
     total = int(sum(s.counts.sum() for s in templates))
     return Aggregates(w, templates, services or [], traces or [], total, total, "files")
 
 
 def steady_templates() -> list[TemplateStats]:
-    return [steady("a", "payment authorized", 20, 1), steady("b", "cart priced items=<*>", 8, 2),
-            steady("c", "checkout failed", 2, 3, errors=True)]
+    return [
+        steady("a", "payment authorized", 20, 1),
+        steady("b", "cart priced items=<*>", 8, 2),
+        steady("c", "checkout failed", 2, 3, errors=True),
+    ]
 
 
 def run(agg: Aggregates) -> list[str]:
@@ -55,9 +68,16 @@ class TestNewPatterns:
         w = windows()
         counts = np.zeros(w.buckets)
         counts[150:160] = 3
-        fresh = TemplateStats("n", "ledger write rejected disk quota", counts, counts.copy(),
-                              levels={"error": 30}, services={"orders": 30}, first_seen=w.bucket_start(150),
-                              last_seen=w.bucket_start(160))
+        fresh = TemplateStats(
+            "n",
+            "ledger write rejected disk quota",
+            counts,
+            counts.copy(),
+            levels={"error": 30},
+            services={"orders": 30},
+            first_seen=w.bucket_start(150),
+            last_seen=w.bucket_start(160),
+        )
         assert "new_pattern" in run(aggregates([*steady_templates(), fresh]))
 
     def test_without_a_baseline_nothing_is_new(self) -> None:
@@ -74,7 +94,9 @@ class TestSpikes:
         w = windows()
         templates[2].counts[120:122] += 30
         found = spikes(aggregates(templates), [], T, set())
-        assert [(c.subject, c.start, c.end) for c in found] == [("c", w.bucket_start(120), w.bucket_start(122))]
+        assert [(c.subject, c.start, c.end) for c in found] == [
+            ("c", w.bucket_start(120), w.bucket_start(122))
+        ]
         assert found[0].observed is not None and found[0].observed >= 60
 
     def test_a_doubling_inside_noise_is_not_a_spike(self) -> None:
@@ -92,7 +114,9 @@ class TestErrorRateSpikes:
         errors = np.full(w.buckets, 2.0)
         errors[100:104] = 24
         found = error_rate_spikes(aggregates([], [ServiceStats("payments", counts, errors)]), T)
-        assert [(c.subject, c.start, c.end) for c in found] == [("payments", w.bucket_start(100), w.bucket_start(104))]
+        assert [(c.subject, c.start, c.end) for c in found] == [
+            ("payments", w.bucket_start(100), w.bucket_start(104))
+        ]
 
     def test_more_traffic_at_the_same_error_share_is_not_flagged(self) -> None:
         """Twice the events with twice the errors keeps the rate, so nothing fires."""
@@ -107,10 +131,15 @@ class TestCascades:
     def test_a_trace_through_an_unusual_service_with_retries_is_a_cascade(self) -> None:
         """Among common web+checkout failures, a trace also failing in inventory with retries stands out."""
         traces = [TraceStats(f"t{i}", 2, {"web": 1, "checkout": 1}, HOUR * 20, HOUR * 20) for i in range(60)]
-        traces += [TraceStats(f"p{i}", 3, {"web": 1, "checkout": 1, "payments": 1}, HOUR * 20, HOUR * 20)
-                   for i in range(30)]
-        traces.append(TraceStats("boom", 7, {"web": 1, "checkout": 2, "payments": 1, "inventory": 3},
-                                 HOUR * 30, HOUR * 30))
+        traces += [
+            TraceStats(f"p{i}", 3, {"web": 1, "checkout": 1, "payments": 1}, HOUR * 20, HOUR * 20)
+            for i in range(30)
+        ]
+        traces.append(
+            TraceStats(
+                "boom", 7, {"web": 1, "checkout": 2, "payments": 1, "inventory": 3}, HOUR * 30, HOUR * 30
+            )
+        )
         found = [c for c in cascades(aggregates([], traces=traces), T) if c.surprise >= T.min_surprise]
         assert [c.subject for c in found] == ["boom"]
 

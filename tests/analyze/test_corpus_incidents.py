@@ -17,8 +17,9 @@ class TestIncidents:
     def test_incidents_add_labelled_records_and_keep_the_steady_ones(self) -> None:
         """Steady records are all still there, and each incident adds records carrying its name."""
         plain = CorpusGenerator(seed=9).records(2000)
-        mixed = CorpusGenerator(seed=9, incidents=(NewError(timedelta(hours=30), count=12),
-                                                   RareMessages(timedelta(hours=10)))).records(2000)
+        mixed = CorpusGenerator(
+            seed=9, incidents=(NewError(timedelta(hours=30), count=12), RareMessages(timedelta(hours=10)))
+        ).records(2000)
         assert [r for r in mixed if not r.incident] == plain
         assert sum(r.incident == "new-error" for r in mixed) == 12
         assert sum(r.incident == "rare-messages" for r in mixed) == 3
@@ -28,7 +29,7 @@ class TestIncidents:
         mixed = CorpusGenerator(seed=9, incidents=(ErrorSpike(timedelta(hours=5)),)).records(2000)
         stamps = [r.timestamp for r in mixed]
         spike = [i for i, r in enumerate(mixed) if r.incident]
-        assert 0 < spike[0] and spike[-1] < len(mixed) - 1
+        assert spike[0] > 0 and spike[-1] < len(mixed) - 1
         assert stamps[spike[0] - 1] <= stamps[spike[0]]
 
     def test_a_cascade_is_one_trace_across_five_services(self) -> None:
@@ -41,5 +42,6 @@ class TestIncidents:
     def test_incidents_are_deterministic(self) -> None:
         """Same seed and incidents, same bytes."""
         incidents = (NewError(timedelta(hours=3)), Cascade(timedelta(hours=4)))
-        assert (CorpusGenerator(seed=4, incidents=incidents).records(800)
-                == CorpusGenerator(seed=4, incidents=incidents).records(800))
+        assert CorpusGenerator(seed=4, incidents=incidents).records(800) == CorpusGenerator(
+            seed=4, incidents=incidents
+        ).records(800)

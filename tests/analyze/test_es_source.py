@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from logflow.analyze import AnalysisOptions, Report, analyze_es, write_findings
+from logflow.analyze.options import Mode
 from logflow.config import Settings
 from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, NewError, ShipRecord
 from logflow.process import Processor
@@ -17,9 +18,18 @@ from logflow.templates import install_templates
 
 pytestmark = pytest.mark.integration
 
-INCIDENTS = (NewError(timedelta(hours=30), count=30), ErrorSpike(timedelta(hours=36), count=60),
-             Cascade(timedelta(hours=40)))
-WINDOW = {"since": "2026-11-22T16:00:00Z", "until": "2026-11-24T00:00:00Z", "baseline": "16h"}
+INCIDENTS = (
+    NewError(timedelta(hours=30), count=30),
+    ErrorSpike(timedelta(hours=36), count=60),
+    Cascade(timedelta(hours=40)),
+)
+
+
+def window(mode: Mode = "auto") -> AnalysisOptions:
+    """The corpus's last 32 hours, with the 16 hours before as the baseline."""
+    return AnalysisOptions(
+        since="2026-11-22T16:00:00Z", until="2026-11-24T00:00:00Z", baseline="16h", mode=mode
+    )
 
 
 async def index_corpus(es: Any, settings: Settings) -> list[ShipRecord]:
@@ -28,7 +38,8 @@ async def index_corpus(es: Any, settings: Settings) -> list[ShipRecord]:
     await install_templates(es, prefix)
     records = CorpusGenerator(seed=5, incidents=INCIDENTS).records(3000)
     processed = Processor(settings).process(
-        [Record("logs", 0, i, r.value, r.key, r.headers) for i, r in enumerate(records)])
+        [Record("logs", 0, i, r.value, r.key, r.headers) for i, r in enumerate(records)]
+    )
     result = await ElasticsearchSink(es, settings.elasticsearch).index(processed.actions)
     assert not result.failures
     await es.indices.refresh(index=f"{prefix}-*")
@@ -56,12 +67,20 @@ def incidents_of(report: Report, records: dict[str, ShipRecord]) -> dict[str, se
 
 class TestElasticsearchPath:
     @pytest.mark.parametrize("mode", ["documents", "aggregations"])
-    async def test_incidents_are_found_with_real_document_ids(self, es: Any, settings: Settings, mode: str) -> None:
+    async def test_incidents_are_found_with_real_document_ids(
+        self, es: Any, settings: Settings, mode: Mode
+    ) -> None:
         """Both modes report the new error, the spike and the cascade, listing ids that exist in the index."""
         records = await index_corpus(es, settings)
-        report = await analyze_es(settings, AnalysisOptions(mode=mode, **WINDOW),  # type: ignore[arg-type]
-                                  f"{settings.pipeline.index_prefix}-*", client=es)
-        assert report.source["kind"] == ("elasticsearch" if mode == "documents" else "elasticsearch-aggregations")
+        report = await analyze_es(
+            settings,
+            window(mode),
+            f"{settings.pipeline.index_prefix}-*",
+            client=es,
+        )
+        assert report.source["kind"] == (
+            "elasticsearch" if mode == "documents" else "elasticsearch-aggregations"
+        )
         found = incidents_of(report, by_doc_id(records))
         assert "new_pattern" in found["new-error"]
         assert "spike" in found["error-spike"]
@@ -74,8 +93,8 @@ class TestElasticsearchPath:
         """Pulling documents and pulling aggregations yield the same patterns and counts."""
         await index_corpus(es, settings)
         index = f"{settings.pipeline.index_prefix}-*"
-        docs = await analyze_es(settings, AnalysisOptions(mode="documents", **WINDOW), index, client=es)
-        aggs = await analyze_es(settings, AnalysisOptions(mode="aggregations", **WINDOW), index, client=es)
+        docs = await analyze_es(settings, window("documents"), index, client=es)
+        aggs = await analyze_es(settings, window("aggregations"), index, client=es)
         assert [(p.title, p.count) for p in docs.patterns] == [(p.title, p.count) for p in aggs.patterns]
 
     async def test_findings_written_to_the_analysis_index_are_skipped_on_the_next_run(
@@ -84,11 +103,11 @@ class TestElasticsearchPath:
         """--write-es stores one document per finding, and a second analysis of the same pattern ignores them."""
         await index_corpus(es, settings)
         prefix = settings.pipeline.index_prefix
-        first = await analyze_es(settings, AnalysisOptions(**WINDOW), f"{prefix}-*", client=es)
+        first = await analyze_es(settings, window(), f"{prefix}-*", client=es)
         stored = await write_findings(es, prefix, first)
         assert stored == len(first.patterns) + len(first.anomalies)
         await es.indices.refresh(index=f"{prefix}-analysis-*")
         count = await es.count(index=f"{prefix}-analysis-*")
         assert count.body["count"] == stored
-        second = await analyze_es(settings, AnalysisOptions(**WINDOW), f"{prefix}-*", client=es)
+        second = await analyze_es(settings, window(), f"{prefix}-*", client=es)
         assert second.totals == first.totals

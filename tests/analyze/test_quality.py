@@ -28,13 +28,17 @@ def incidents_covered(report: Report, records: list[ShipRecord], top: int = TOP)
 
 
 class TestInjectedIncidents:
-    def test_each_incident_is_among_the_top_findings(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_each_incident_is_among_the_top_findings(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """Every injected incident is covered by one of the ten highest-scored anomalies."""
         path, records = incident_corpus
         found = incidents_covered(analyze(path), records)
         assert set(found) == {"new-error", "error-spike", "rare-messages", "cascade"}
 
-    def test_each_incident_is_reported_as_the_right_kind(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_each_incident_is_reported_as_the_right_kind(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """The new error is new, the burst is a spike, the one-offs are outliers, the trace is a cascade."""
         path, records = incident_corpus
         found = incidents_covered(analyze(path), records)
@@ -43,22 +47,30 @@ class TestInjectedIncidents:
         assert "outlier" in found["rare-messages"]
         assert "error_cascade" in found["cascade"]
 
-    def test_the_cascade_lists_every_error_event_of_its_trace(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_the_cascade_lists_every_error_event_of_its_trace(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """The cascade's lines are exactly the injected trace's error records (the web 503 included)."""
         path, records = incident_corpus
         cascade = next(a for a in analyze(path).anomalies if a.kind == "error_cascade")
-        expected = {n for n, r in enumerate(records, 1) if r.incident == "cascade" and r.level in ("error", "")}
+        expected = {
+            n for n, r in enumerate(records, 1) if r.incident == "cascade" and r.level in ("error", "")
+        }
         assert set(cascade.lines or []) == expected
         assert cascade.services == ["checkout", "inventory", "orders", "payments", "web"]
 
-    def test_the_new_error_covers_all_its_records_and_no_others(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_the_new_error_covers_all_its_records_and_no_others(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """The new pattern's lines are the forty injected records."""
         path, records = incident_corpus
         new = next(a for a in analyze(path).anomalies if a.kind == "new_pattern")
         assert {records[n - 1].incident for n in new.lines or []} == {"new-error"}
         assert new.events == 40
 
-    def test_recurring_patterns_show_the_spiking_error_rising(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_recurring_patterns_show_the_spiking_error_rising(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """The declined-payments pattern trends up against the baseline; the new error is marked new."""
         path, _ = incident_corpus
         trends = {p.title: p.trend for p in analyze(path).patterns}
@@ -67,7 +79,9 @@ class TestInjectedIncidents:
 
 
 class TestSteadyCorpus:
-    def test_nothing_is_flagged_in_a_steady_corpus(self, steady_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_nothing_is_flagged_in_a_steady_corpus(
+        self, steady_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """Twenty thousand steady records yield no anomaly at all."""
         path, _ = steady_corpus
         report = analyze(path)
@@ -80,7 +94,9 @@ class TestSteadyCorpus:
         assert report.patterns
         assert {p.trend for p in report.patterns} == {"steady"}
 
-    def test_steady_patterns_stay_unflagged_next_to_incidents(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_steady_patterns_stay_unflagged_next_to_incidents(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """Template-level findings in the incident corpus concern incident records only."""
         path, records = incident_corpus
         for anomaly in analyze(path).anomalies:

@@ -25,8 +25,16 @@ class TestJson:
     def test_the_json_has_the_documented_top_level_keys(self, report: Report) -> None:
         """schema_version, source, window, totals, patterns, anomalies and timeline are present."""
         data = orjson.loads(report.to_json())
-        assert set(data) == {"schema_version", "generated_at", "source", "window", "totals", "patterns",
-                             "anomalies", "timeline"}
+        assert set(data) == {
+            "schema_version",
+            "generated_at",
+            "source",
+            "window",
+            "totals",
+            "patterns",
+            "anomalies",
+            "timeline",
+        }
         assert data["schema_version"] == 1
 
     def test_file_anomalies_list_lines_and_locations_but_no_ids(self, report: Report) -> None:
@@ -64,11 +72,14 @@ class TestTable:
 
 
 class TestCli:
-    def test_json_output_goes_to_the_out_file(self, incident_corpus: tuple[Path, list[ShipRecord]],
-                                              tmp_path: Path) -> None:
+    def test_json_output_goes_to_the_out_file(
+        self, incident_corpus: tuple[Path, list[ShipRecord]], tmp_path: Path
+    ) -> None:
         """``logflow analyze FILE --format json --out PATH`` writes the report and exits 0."""
         out = tmp_path / "report.json"
-        result = CliRunner().invoke(app, ["analyze", str(incident_corpus[0]), "--format", "json", "--out", str(out)])
+        result = CliRunner().invoke(
+            app, ["analyze", str(incident_corpus[0]), "--format", "json", "--out", str(out)]
+        )
         assert result.exit_code == 0, result.output
         assert orjson.loads(out.read_bytes())["anomalies"]
 
@@ -77,7 +88,11 @@ class TestCli:
         result = CliRunner().invoke(app, ["analyze", str(incident_corpus[0]), "--format", "xml"])
         assert result.exit_code != 0 and "--format" in str(result.exception)
 
-    def test_files_and_es_together_are_a_usage_error(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
+    def test_files_and_es_together_are_a_usage_error(
+        self, incident_corpus: tuple[Path, list[ShipRecord]]
+    ) -> None:
         """Giving files and --es at once is refused."""
-        result = CliRunner().invoke(app, ["analyze", str(incident_corpus[0]), "--es", "http://x", "--index", "l-*"])
+        result = CliRunner().invoke(
+            app, ["analyze", str(incident_corpus[0]), "--es", "http://x", "--index", "l-*"]
+        )
         assert result.exit_code != 0 and "--es" in str(result.exception)

@@ -1,0 +1,323 @@
+"""Delivery under faults, on the real servers (Tansu + osmem, no mocks): records in == documents out, none twice."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pytest
+
+from logflow.config import Settings
+from logflow.demo.corpus import ShipRecord
+from logflow.pipeline import Worker
+from logflow.servers import ServerProcess
+from logflow.source import TP
+from tests.conftest import Servers, SettingsFactory
+from tests.faultproxy import Fault, FaultProxy
+from tests.support import all_documents, committed_offsets, read_topic, setup_templates, ship
+from tests.test_pipeline import MOMENT
+
+
+def numbered(count: int, start: int = 0, tag: str = "fault") -> list[ShipRecord]:
+    """JSON app logs whose message carries a unique payload key ``seq=N``."""
+    return [
+        ShipRecord(
+            orjson.dumps(
+                {
+                    "timestamp": f"2026-11-23T10:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+                    "level": "info",
+                    "event": f"{tag} payment settled seq={i}",
+                    "service": "payments",
+                }
+            ),
+            f"k{i % 17}".encode(),
+            (),
+            "payments",
+            "app",
+            "info",
+            MOMENT,
+        )
+        for i in range(start, start + count)
+    ]
+
+
+@dataclass
+class Outcome:
+    documents: list[dict[str, Any]]
+    committed: dict[TP, int | None]
+
+    def seqs(self) -> Counter[str]:
+        return Counter(str(d["message"]).rsplit("seq=", 1)[-1] for d in self.documents)
+
+
+async def outcome(settings: Settings, produced: dict[TP, int]) -> Outcome:
+    docs = await all_documents(settings, ["message", "logflow.kafka.partition", "logflow.kafka.offset", "tags"])
+    return Outcome(docs, await committed_offsets(settings, list(produced)))
+
+
+def assert_exactly_once(result: Outcome, produced: dict[TP, int], expected: int) -> None:
+    """Records in == documents out; no `_id`, no Kafka coordinate and no payload key appears twice."""
+    assert result.committed == produced
+    ids = Counter(d["_id"] for d in result.documents)
+    coordinates = Counter((d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in result.documents)
+    seqs = result.seqs()
+    assert len(result.documents) == expected
+    assert max(ids.values()) == 1
+    assert max(coordinates.values()) == 1
+    assert max(seqs.values()) == 1
+    assert len(seqs) == expected
+
+
+async def run_until(
+    worker: Worker, produced: dict[TP, int], timeout: float, during: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Run ``worker`` until it committed every produced record (``during`` runs alongside), then stop it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    side = asyncio.create_task(during()) if during is not None else None
+    deadline = time.monotonic() + timeout
+    try:
+        while any(worker.stats.committed.get(tp, 0) < n for tp, n in produced.items()):
+            if task.done():
+                task.result()
+                raise AssertionError("worker stopped before catching up")
+            assert time.monotonic() < deadline, f"not caught up in {timeout} s: {worker.stats.committed}"
+            await asyncio.sleep(0.05)
+        if side is not None:
+            await side
+    finally:
+        stop.set()
+        await task
+        if side is not None and not side.done():
+            side.cancel()
+
+
+async def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+class TestFrozenSearchServer:
+    async def test_a_search_server_frozen_for_twenty_seconds_loses_and_doubles_nothing(
+        self, servers: Servers, make_settings: SettingsFactory
+    ) -> None:
+        """osmem stopped with SIGSTOP mid-stream for 20 s, then resumed: partitions pause, then every record lands once."""
+        osmem: ServerProcess | None = servers.es_process
+        assert osmem is not None, "this fault needs the test session's own osmem process"
+        settings = make_settings(
+            kafka={"max_batch_records": 100},
+            elasticsearch={"request_timeout_s": 2.0, "retry_backoff_s": 0.2, "retry_backoff_max_s": 2.0},
+        )
+        await setup_templates(settings)
+        produced = await ship(settings, numbered(1_500))
+        worker = Worker(settings)
+        paused_seen: list[float] = []
+
+        async def freeze() -> None:
+            await wait_for(lambda: sum(worker.stats.committed.values()) > 0, 60, "a first commit")
+            osmem.pause()
+            try:
+                frozen_at = time.monotonic()
+                while time.monotonic() - frozen_at < 20:
+                    paused_seen.append(worker.metrics.paused._value.get())
+                    await asyncio.sleep(0.25)
+                assert sum(worker.stats.committed.values()) < 1_500, "the freeze came too late to matter"
+            finally:
+                osmem.resume()
+
+        await run_until(worker, produced, timeout=120, during=freeze)
+        assert max(paused_seen) == len(produced), "partitions were not paused while the server was frozen"
+        assert worker.metrics.paused._value.get() == 0
+        assert_exactly_once(await outcome(settings, produced), produced, 1_500)
+
+
+PROXY_FAULTS = {
+    "429-bursts": [Fault.status_of(429)] * 4,
+    "503s": [Fault.status_of(503), Fault.status_of(503), Fault.status_of(502)],
+    "per-item-429-in-a-200": [Fault.item_status(429, every=3), Fault.item_status(429, every=2)] * 2,
+    "slow-responses-past-the-timeout": [Fault.slow(2.5), Fault.slow(0.5), Fault.slow(2.5)],
+    "connection-resets": [Fault.reset(forward=True), Fault.reset(forward=False), Fault.reset(forward=True)],
+}
+
+
+class TestFaultyProxy:
+    @pytest.mark.parametrize("faults", list(PROXY_FAULTS), ids=list(PROXY_FAULTS))
+    async def test_every_record_lands_exactly_once_through_a_faulty_search_proxy(
+        self, servers: Servers, make_settings: SettingsFactory, faults: str
+    ) -> None:
+        """429 bursts, 503s, per-item 429s, slow answers and resets are retried until each record is in once."""
+        script = PROXY_FAULTS[faults]
+        async with FaultProxy(servers.es, list(script)) as proxy:
+            settings = make_settings(
+                kafka={"max_batch_records": 150},
+                elasticsearch={
+                    "hosts": [proxy.url],
+                    "request_timeout_s": 1.5,
+                    "retry_backoff_s": 0.05,
+                    "retry_backoff_max_s": 0.5,
+                },
+            )
+            await setup_templates(settings)
+            produced = await ship(settings, numbered(600))
+            worker = Worker(settings)
+            await run_until(worker, produced, timeout=90)
+            result = await outcome(settings, produced)
+        assert proxy.faults == [], "not every fault was injected"
+        assert sum(proxy.counts.values()) > 0
+        assert worker.stats.dead_lettered == 0
+        if faults.startswith("per-item"):
+            assert worker.stats.retried_items == proxy.counts["item_429"]
+        assert_exactly_once(result, produced, 600)
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    env.update(
+        {
+            "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
+            "LOGFLOW_KAFKA_TOPICS": ",".join(settings.kafka.topics),
+            "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
+            "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
+            "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
+            "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
+            "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+            "LOGFLOW_HEALTH_PORT": "0",
+            "LOGFLOW_LOG_FORMAT": "json",
+            **extra,
+        }
+    )
+    return env
+
+
+class TestKilledWorker:
+    async def test_a_worker_killed_mid_batch_and_restarted_loses_and_doubles_nothing(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """SIGKILL while a batch is being indexed; the restarted worker resumes from the commits, exactly."""
+        settings = make_settings()
+        await setup_templates(settings)
+        produced = await ship(settings, numbered(3_000))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "logflow", "run"],
+            env=worker_env(settings, LOGFLOW_KAFKA_MAX_BATCH_RECORDS="400"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                done = await committed_offsets(settings, list(produced))
+                if sum(v or 0 for v in done.values()) > 0:
+                    break
+                await asyncio.sleep(0.1)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        at_kill = await committed_offsets(settings, list(produced))
+        assert 0 < sum(v or 0 for v in at_kill.values()) < 3_000, "the kill did not land mid-stream"
+        await run_until(Worker(settings), produced, timeout=90)
+        assert_exactly_once(await outcome(settings, produced), produced, 3_000)
+
+
+class TestRebalances:
+    async def test_one_then_three_then_one_worker_under_load_loses_and_doubles_nothing(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """Workers join and leave while records are produced; each record ends as exactly one document."""
+        settings = make_settings(kafka={"max_batch_records": 100})
+        await setup_templates(settings)
+        produced = await ship(settings, numbered(1_000), partitions=6)
+        first = Worker(settings)
+        extra = [Worker(settings), Worker(settings)]
+
+        async def scale() -> None:
+            await wait_for(lambda: sum(first.stats.committed.values()) > 0, 60, "a first commit")
+            stops = [asyncio.Event() for _ in extra]
+            tasks = [asyncio.create_task(w.run(s)) for w, s in zip(extra, stops, strict=True)]
+            more = await ship(settings, numbered(2_000, start=1_000), partitions=6)
+            await wait_for(lambda: all(w.stats.batches > 0 for w in extra), 60, "three workers sharing the load")
+            for stop in stops:
+                stop.set()
+            await asyncio.gather(*tasks)
+            later = await ship(settings, numbered(1_000, start=3_000), partitions=6)
+            for tp in produced:
+                produced[tp] += more.get(tp, 0) + later.get(tp, 0)
+
+        await run_until(first, produced, timeout=150, during=scale)
+        assert sum(produced.values()) == 4_000
+        assert all(w.stats.indexed > 0 for w in extra)
+        assert_exactly_once(await outcome(settings, produced), produced, 4_000)
+
+
+POISON: dict[str, tuple[bytes, tuple[tuple[str, bytes], ...]]] = {
+    "invalid-utf8": (b"2026-11-23 10:00:00,000 INFO svc: caf\xc3\x28 \xff\xfe", ()),
+    "five-megabyte-line": (b"2026-11-23 10:00:00,000 INFO svc: " + b"x" * (5 * 1024 * 1024), ()),
+    "json-nested-10000-deep": (b'{"a":' * 10_000 + b"1" + b"}" * 10_000, ()),
+    "redos-bait": (b"2026-11-23 10:00:00,000 INFO " + b"a" * 30_000 + b"!" + b" -" * 5_000, ()),
+    "nul-bytes": (b"2026-11-23 10:00:00,000 INFO svc: nul\x00in\x00the\x00middle", ()),
+    "binary-junk": (bytes(range(256)) * 8, ()),
+    "mapping-type-conflict": (
+        orjson.dumps({"timestamp": "2026-11-23T10:00:00Z", "level": "info", "event": "conflict",
+                      "http.response.status_code": "not-a-number"}),
+        (),
+    ),
+    "unparseable-date": (orjson.dumps({"timestamp": "the 45th of Nevember", "level": "info", "event": "bad date"}), ()),
+    "empty": (b"", ()),
+    "oversized-headers": (b"2026-11-23 10:00:00,000 INFO svc: big headers", (("traceparent", b"0" * 200_000),
+                                                                             ("x-big", b"y" * 300_000))),
+}
+
+
+class TestPoisonRecords:
+    async def test_each_poison_record_ends_as_a_tagged_document_or_a_dead_letter_and_the_worker_goes_on(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """Ten kinds of poison between good records: each is a tagged document or a dead letter with a reason."""
+        settings = make_settings(kafka={"max_batch_records": 50})
+        await setup_templates(settings)
+        records: list[ShipRecord] = []
+        good = numbered(40, tag="good")
+        for i, (value, headers) in enumerate(POISON.values()):
+            records += good[i * 4 : i * 4 + 4]
+            records.append(ShipRecord(value, b"poison", headers, "svc", "", "", MOMENT))
+        produced = await ship(settings, records, partitions=1)
+        worker = Worker(settings)
+        await run_until(worker, produced, timeout=90)
+        result = await outcome(settings, produced)
+        dead = await read_topic(settings, settings.kafka.dead_letter_topic, expected=1)
+        docs_at = {d["logflow.kafka.offset"]: d for d in result.documents}
+        dead_at = {int(dict(m.headers)["logflow.source.offset"]): m for m in dead}
+        assert result.committed == produced
+        assert not set(docs_at) & set(dead_at), "a record is both a document and a dead letter"
+        for offset, record in enumerate(records):
+            if record.value in {v for v, _ in POISON.values()}:
+                name = next(n for n, (v, _) in POISON.items() if v == record.value)
+                if offset in dead_at:
+                    headers = dict(dead_at[offset].headers)
+                    assert headers["logflow.error.reason"], name
+                    assert headers["logflow.error.type"], name
+                else:
+                    assert offset in docs_at, f"{name} was lost"
+                    assert docs_at[offset]["tags"], f"{name} became an untagged document"
+            else:
+                assert offset in docs_at, f"good record at offset {offset} was lost"
+        assert len(dead_at) + len(docs_at) == len(records)
+        assert dict(dead_at[records.index(next(r for r in records if r.value == b""))].headers)[
+            "logflow.error.type"
+        ] == b"empty"
+        conflict = records.index(next(r for r in records if b"not-a-number" in r.value))
+        assert dict(dead_at[conflict].headers)["logflow.error.stage"] == b"index"
