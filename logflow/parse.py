@@ -9,6 +9,7 @@ its text as ``message`` and is tagged ``parse_failure``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,6 +65,21 @@ class Parser:
     samples: tuple[Sample, ...] = ()
     when: dict[str, Any] = field(default_factory=dict)
     extra_prefix: str = "json"
+    message_format: tuple[tuple[str, str | None], ...] | None = None  # (literal, field) parts
+
+    def build_message(self, fields: dict[str, Any]) -> str | None:
+        """`message` from captured fields, e.g. "GET /api/orders 502"; None when a field is missing."""
+        if self.message_format is None:
+            return None
+        parts: list[str] = []
+        for literal, name in self.message_format:
+            parts.append(literal)
+            if name is not None:
+                value = fields.get(name)
+                if value is None:
+                    return None
+                parts.append(str(value))
+        return "".join(parts)
 
     def accepts(self, obj: dict[str, Any]) -> bool:
         """JSON parsers pick objects by field values (``[when] type = "audit"``); empty `when` takes all."""
@@ -122,6 +138,22 @@ class Parser:
                 fields.setdefault(key, value)
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def compile_message_format(text: str | None) -> tuple[tuple[str, str | None], ...] | None:
+    """`"{http.request.method} {url.original}"` -> literal/field parts (dotted names are plain keys here)."""
+    if text is None:
+        return None
+    parts: list[tuple[str, str | None]] = []
+    position = 0
+    for m in _PLACEHOLDER.finditer(text):
+        parts.append((text[position : m.start()], m.group(1)))
+        position = m.end()
+    parts.append((text[position:], None))
+    return tuple(parts)
+
+
 def _as_list(value: Any, key: str, path: str) -> list[Any]:
     if value is None:
         return []
@@ -150,6 +182,7 @@ _KNOWN_KEYS = {
     "sample",
     "when",
     "extra_prefix",
+    "message",
 }
 
 # Keys whose dotted or nested form is already ECS: kept as they are, flattened to dotted keys.
@@ -257,6 +290,7 @@ def load_parser(path: Path, library: PatternLibrary) -> Parser:
         samples=samples,
         when=dict(data.get("when", {})),
         extra_prefix=str(data.get("extra_prefix", "json")),
+        message_format=compile_message_format(data.get("message")),
     )
 
 

@@ -62,7 +62,13 @@ class Processor:
                 doc = match.fields
                 parser = match.parser
                 if "message" not in doc:
-                    doc["message"] = head  # access logs: the line is the message Kibana shows
+                    # Access logs capture no message: the parser's `message` format builds a short one
+                    # ("GET /api/orders 502"), which also mines into useful templates; the line itself
+                    # is kept in event.original.
+                    built = parser.build_message(doc)
+                    doc["message"] = built if built is not None else head
+                    if built is not None and self.keep_original != "never":
+                        doc["event.original"] = head
                 if newline and tail.strip():
                     doc.setdefault("error.stack_trace", tail)
                 parser.finish(doc, now)

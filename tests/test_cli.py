@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -146,5 +147,10 @@ class TestDemo:
         proc = logflow("demo", "--records", "1500", "--out", str(tmp_path / "demo"))
         out = proc.stdout.decode()
         assert proc.returncode == 0, out[-3000:] + proc.stderr.decode()[-3000:]
-        assert "indexed + dead-lettered = 1,500: match" in out
+        shipped = re.search(r"Shipped ([\d,]+) records; indexed \+ dead-lettered = ([\d,]+): match", out)
+        assert shipped is not None, out[-3000:]
+        assert shipped.group(1) == shipped.group(2)
+        assert int(shipped.group(1).replace(",", "")) > 1_500  # 1,500 steady records plus the injected incidents
         assert "logs-nginx.access-2026.11.22" in out
+        assert "new_pattern" in out  # the analysis at the end found the injected new error
+        assert (tmp_path / "demo" / "analysis.html").stat().st_size > 10_000
