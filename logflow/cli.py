@@ -331,6 +331,39 @@ def config_docs() -> None:
     typer.echo(reference_markdown(), nl=False)
 
 
+dlq_app = typer.Typer(no_args_is_help=True, help="Inspect and replay the dead-letter topic.")
+app.add_typer(dlq_app, name="dlq")
+
+
+@dlq_app.command("show")
+def dlq_show(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most records to show.")] = 100,
+    error_type: Annotated[str | None, typer.Option("--type", help="Only this error type.")] = None,
+) -> None:
+    """One JSON object per dead letter: source coordinates, document id, stage, error type, reason."""
+    from logflow.replay import show
+
+    settings = _settings(config)
+    for letter in asyncio.run(show(settings, limit, error_type)):
+        typer.echo(orjson.dumps(letter.summary()).decode())
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    config: ConfigOption = None,
+    group: Annotated[str | None, typer.Option(help="Replay consumer group (default: GROUP-dlq-replay).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Process only; index and commit nothing.")] = False,
+) -> None:
+    """Re-feed dead letters after a fix, with their original document ids (a replay cannot double)."""
+    from logflow.replay import replay
+
+    settings = _settings(config)
+    result = asyncio.run(replay(settings, group, dry_run))
+    typer.echo(orjson.dumps(result.__dict__).decode())
+    raise typer.Exit(0)
+
+
 def main() -> None:
     try:
         app()

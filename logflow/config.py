@@ -325,6 +325,35 @@ class RoutingConfig(_Section):
     )
 
 
+class EnrichRule(_Section):
+    """Add tags and fields to events whose message matches a pattern."""
+
+    name: str = Field(description="Rule name, for logs and metrics.", examples=["business_metric"])
+    pattern: str = Field(
+        description=(
+            "Grok (or plain regex) searched in `message`; `%{NUMBER:field:float}` captures become fields."
+        ),
+        examples=["Company extraction completed .*? in %{NUMBER:insights.extraction_time:float}s"],
+    )
+    contains: str | None = Field(
+        default=None,
+        description="Literal text that must occur in the message before the pattern is tried (a cheap filter).",
+        examples=["Company extraction completed"],
+    )
+    tags: list[str] = Field(default=[], description="Tags to add when the rule matches.")
+    fields: dict[str, str | int | float | bool] = Field(default={}, description="Static fields to set when it matches.")
+    datasets: list[str] = Field(default=[], description="Only events of these `event.dataset`s (empty: all).")
+
+
+class EnrichConfig(_Section):
+    """Declarative enrichment: tags and fields from message patterns, applied before routing."""
+
+    rules: list[EnrichRule] = Field(
+        default=[],
+        description="Rules applied in order; every matching rule adds its tags and fields. Default: none.",
+    )
+
+
 class RedactionConfig(_Section):
     """Masking of secrets and personal data in log fields before they are indexed."""
 
@@ -397,6 +426,7 @@ class Settings(_Section):
     elasticsearch: ElasticsearchConfig = ElasticsearchConfig()
     pipeline: PipelineConfig = PipelineConfig()
     routing: RoutingConfig = RoutingConfig()
+    enrich: EnrichConfig = EnrichConfig()
     redaction: RedactionConfig = RedactionConfig()
     kibana: KibanaConfig = KibanaConfig()
     health: HealthConfig = HealthConfig()
@@ -556,6 +586,26 @@ def reference_markdown() -> str:
         'name = "errors"',
         'index = "{prefix}-errors-{date}"',
         'levels = ["error", "fatal"]',
+        "```",
+        "",
+        "### Enrichment rule fields",
+        "",
+        "| key | description |",
+        "| --- | --- |",
+    ]
+    for key, info in EnrichRule.model_fields.items():
+        lines.append(f"| `{key}` | {(info.description or '').replace('|', '/')} |")
+    lines += [
+        "",
+        "Example (the seed deployments' business metrics):",
+        "",
+        "```toml",
+        "[[enrich.rules]]",
+        'name = "business_metric"',
+        'contains = "Company extraction completed"',
+        "pattern = 'Company extraction completed .*?in %{NUMBER:insights.extraction_time:float}s "
+        "confidence=%{NUMBER:insights.confidence_score:float}'",
+        'tags = ["business_metric"]',
         "```",
         "",
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from logflow.config import PipelineConfig
 from logflow.record import Record
+from logflow.rules import RuleSet
 
 LEVELS: dict[str, str] = {
     **{k: "trace" for k in ("trace", "trc", "finest", "finer", "verbose", "v", "10")},
@@ -215,10 +216,11 @@ def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
 class Enricher:
     """Per-event enrichment with everything that can be decided once decided in ``__init__``."""
 
-    def __init__(self, pipeline: PipelineConfig) -> None:
+    def __init__(self, pipeline: PipelineConfig, rules: RuleSet | None = None) -> None:
         self.default_service = pipeline.service_name
         self.default_environment = pipeline.environment
         self.keep_original = pipeline.keep_original
+        self.rules = rules if rules else None
 
     def __call__(
         self,
@@ -257,6 +259,8 @@ class Enricher:
         tags: list[str] = doc.get("tags") or []
         if not isinstance(tags, list):
             tags = [str(tags)]
+        if self.rules is not None:
+            self.rules.apply(doc, tags)
         if doc.get("log.level") in ERROR_LEVELS or "error.type" in doc:
             tags.append("error")
         if doc.get("event.dataset") == "audit" or (isinstance(message, str) and is_security_message(message)):

@@ -125,6 +125,7 @@ class Grok:
         *,
         origin: Origin | None = None,
         engine: str = "auto",
+        search: bool = False,
     ) -> None:
         self.pattern = pattern
         origin = origin or Origin("<inline>")
@@ -132,7 +133,7 @@ class Grok:
         self.expression = _expand(pattern, library, captures, origin, stack=())
         self.captures = tuple(captures)
         compiled, self.engine = _compile(self.expression, origin, engine)
-        self._match = compiled.match
+        self._match = compiled.search if search else compiled.match
         self._groups = tuple(c.group for c in self.captures)
         self._names = tuple(c.field for c in self.captures)
         self._multi = len(self._groups) > 1

@@ -22,6 +22,7 @@ from logflow.parse import FALLBACK_DATASET, ParserSet
 from logflow.record import Action, Processed, Record, Rejection
 from logflow.redact import Redactor
 from logflow.route import Router
+from logflow.rules import RuleSet
 from logflow.timestamps import TimeParser, format_utc
 
 
@@ -31,7 +32,7 @@ class Processor:
     def __init__(self, settings: Settings, parsers: ParserSet | None = None) -> None:
         self.settings = settings
         self.parsers = parsers or ParserSet.load(settings.pipeline.parsers_dir)
-        self.enrich = Enricher(settings.pipeline)
+        self.enrich = Enricher(settings.pipeline, RuleSet(settings.enrich, self.parsers.library))
         self.redact = Redactor.from_config(settings.redaction, settings.pipeline.keep_original)
         self.router = Router(settings.pipeline.index_prefix, settings.routing)
         self.max_bytes = settings.pipeline.max_line_bytes

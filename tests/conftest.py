@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 
 from logflow.config import Settings, load_settings
 from logflow.es import make_client
@@ -41,6 +42,14 @@ class Servers:
     plain_media_types: bool
     kafka_process: ServerProcess | None = None
     es_process: ServerProcess | None = None
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands run in-process configure structlog; give every test the configuration it started with."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +79,7 @@ def assert_exactly_once(result: Outcome, produced: dict[TP, int], expected: int)
 
 
 async def run_until(
-    worker: Worker, produced: dict[TP, int], timeout: float, during: Callable[[], Awaitable[None]] | None = None
+    worker: Worker, produced: dict[TP, int], timeout: float, during: Callable[[], Coroutine[Any, Any, None]] | None = None
 ) -> None:
     """Run ``worker`` until it committed every produced record (``during`` runs alongside), then stop it."""
     stop = asyncio.Event()
@@ -87,14 +87,16 @@ async def run_until(
     side = asyncio.create_task(during()) if during is not None else None
     deadline = time.monotonic() + timeout
     try:
-        while any(worker.stats.committed.get(tp, 0) < n for tp, n in produced.items()):
+        while (side is not None and not side.done()) or any(
+            worker.stats.committed.get(tp, 0) < n for tp, n in produced.items()
+        ):
             if task.done():
                 task.result()
                 raise AssertionError("worker stopped before catching up")
+            if side is not None and side.done():
+                side.result()  # surface a failed side task at once
             assert time.monotonic() < deadline, f"not caught up in {timeout} s: {worker.stats.committed}"
             await asyncio.sleep(0.05)
-        if side is not None:
-            await side
     finally:
         stop.set()
         await task
@@ -113,7 +115,7 @@ class TestFrozenSearchServer:
     async def test_a_search_server_frozen_for_twenty_seconds_loses_and_doubles_nothing(
         self, servers: Servers, make_settings: SettingsFactory
     ) -> None:
-        """osmem stopped with SIGSTOP mid-stream for 20 s, then resumed: partitions pause, then every record lands once."""
+        """osmem stopped (SIGSTOP) mid-stream for 20 s, then resumed: partitions pause, every record lands once."""
         osmem: ServerProcess | None = servers.es_process
         assert osmem is not None, "this fault needs the test session's own osmem process"
         settings = make_settings(
@@ -210,7 +212,7 @@ class TestKilledWorker:
         settings = make_settings()
         await setup_templates(settings)
         produced = await ship(settings, numbered(3_000))
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: ASYNC220 - the worker must be its own process to be SIGKILLed
             [sys.executable, "-m", "logflow", "run"],
             env=worker_env(settings, LOGFLOW_KAFKA_MAX_BATCH_RECORDS="400"),
             stdout=subprocess.DEVNULL,
@@ -249,8 +251,9 @@ class TestRebalances:
             await wait_for(lambda: sum(first.stats.committed.values()) > 0, 60, "a first commit")
             stops = [asyncio.Event() for _ in extra]
             tasks = [asyncio.create_task(w.run(s)) for w, s in zip(extra, stops, strict=True)]
+            await wait_for(lambda: all(w.health.assigned == 2 for w in extra), 60, "three workers with 2 partitions each")
             more = await ship(settings, numbered(2_000, start=1_000), partitions=6)
-            await wait_for(lambda: all(w.stats.batches > 0 for w in extra), 60, "three workers sharing the load")
+            await wait_for(lambda: all(w.stats.indexed > 0 for w in extra), 60, "all three workers indexing")
             for stop in stops:
                 stop.set()
             await asyncio.gather(*tasks)
@@ -328,7 +331,8 @@ class TestPoisonRecords:
                     break
                 time.sleep(0.2)
             stuck = min((v or 0) for v in done.values()) if done else 0
-            assert done == produced, f"worker stuck at offset {stuck} ({where.get(stuck, 'a good record')})"
+            near = [n for o, n in where.items() if stuck <= o < stuck + 5]
+            assert done == produced, f"worker stuck at offset {stuck}, in a batch holding {near}"
             proc.send_signal(signal.SIGTERM)
             _, stderr = proc.communicate(timeout=30)
             assert proc.returncode == 0, stderr.decode()[-2000:]
@@ -343,10 +347,10 @@ class TestPoisonRecords:
         assert not set(docs_at) & set(dead_at), "a record is both a document and a dead letter"
         assert len(docs_at) + len(dead_at) == len(records)
         for offset in range(len(records)):
-            name = where.get(offset)
-            if name is None:
+            if offset not in where:
                 assert offset in docs_at, f"good record at offset {offset} was lost"
                 continue
+            name = where[offset]
             outcome_kind, label = EXPECTED[name]
             if outcome_kind == "dead":
                 assert offset in dead_at, f"{name} is not a dead letter"

@@ -15,22 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
 from logflow.kibana import ASSET, load_objects, to_ndjson
 from logflow.templates import FIELDS
 from tests.conftest import Servers
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
-
 
 LOG_FIELDS = set(FIELDS) | {
     "logflow.template.text.keyword",

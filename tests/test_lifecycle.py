@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
@@ -19,14 +18,6 @@ from logflow.es import make_client
 from logflow.lifecycle import ilm_status, parse_days, policy_body, policy_name, setup_indices
 from logflow.templates import index_template
 from tests.conftest import Servers, SettingsFactory
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
 
 
 class TestPolicy:

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
 from logflow.config import Settings
 from logflow.retention import apply_retention, index_day, plan_retention
 from tests.conftest import Servers
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
-
 
 TODAY = date(2026, 11, 23)
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import Iterator
 from pathlib import Path
 
 import certifi
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from logflow.cli import app
@@ -17,15 +15,6 @@ from logflow.config import load_settings
 from logflow.errors import ConfigError
 from logflow.es import make_client
 from logflow.source import security_kwargs
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """The CLI configures structlog to print to CliRunner's stream; put the previous setup back afterwards."""
-    saved = structlog.get_config()
-    yield
-    structlog.configure(**saved)
-
 
 CA = certifi.where()  # any readable PEM bundle serves as a CA file here
 
