@@ -33,7 +33,7 @@ class AckServer:
         return app
 
     async def _info(self, request: web.Request) -> web.Response:
-        body = {"name": "ack", "cluster_name": "bench", "version": {"number": "8.15.0"}, "tagline": "You Know, for Search"}
+        body = {"name": "ack", "cluster_name": "bench", "version": {"number": "8.15.0"}}
         return web.json_response(body, headers=_PRODUCT)
 
     async def _stats(self, request: web.Request) -> web.Response:

@@ -169,6 +169,15 @@ class KafkaConfig(_SecretsFromFiles):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _no_dead_letter_loop(self) -> KafkaConfig:
+        if self.dead_letter_topic in self.topics:
+            raise ValueError(
+                f"dead_letter_topic {self.dead_letter_topic!r} is also in topics: a record rejected twice would loop "
+                "forever; a worker that indexes dead letters needs its own dead_letter_topic"
+            )
+        return self
+
 
 class ElasticsearchConfig(_SecretsFromFiles):
     """Where documents go."""

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from logflow.config import Settings
+from logflow.deadletter import dead_letter_document, is_dead_letter
 from logflow.decode import decode, headers_dict
 from logflow.enrich import Enricher
 from logflow.errors import RecordError
@@ -42,6 +43,12 @@ class Processor:
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
         """One record to its finished document (raises RecordError for what cannot be indexed)."""
+        if record.headers:
+            headers = headers_dict(record)
+            if is_dead_letter(headers):  # from the dead-letter topic: a fixed-shape document, never re-parsed
+                doc = dead_letter_document(record, headers, ingested)
+                self.enrich(doc, record, {}, ingested, None)
+                return doc
         dec = decode(record, self.max_bytes)
         if dec.obj is not None:
             parser = self.parsers.json_parser_for(dec.obj, dec.hint)

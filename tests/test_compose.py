@@ -23,7 +23,7 @@ from logflow.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose" / "compose.yaml"
-LOGFLOW_SERVICES = ("setup", "worker", "generator")
+LOGFLOW_SERVICES = ("setup", "worker", "deadletter-indexer", "generator")
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:

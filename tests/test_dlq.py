@@ -1,4 +1,4 @@
-"""The dead-letter topic after a fix: `logflow dlq show` lists it, `logflow dlq replay` re-feeds it with the same ids."""
+"""The dead-letter topic after a fix: `dlq show` lists it, `dlq replay` re-feeds it with the same ids."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ class TestReplay:
         assert Counter(d["_id"] for d in after).most_common(1)[0][1] == 1
         assert {x.record.doc_id for x in letters} <= {d["_id"] for d in after}
         for doc in after:  # same ids as a first delivery would have given: topic-partition-offset
-            assert doc["_id"] == f"{doc['logflow.kafka.topic']}-{doc['logflow.kafka.partition']}-{doc['logflow.kafka.offset']}"
+            source = (doc["logflow.kafka.topic"], doc["logflow.kafka.partition"], doc["logflow.kafka.offset"])
+            assert doc["_id"] == "-".join(map(str, source))
 
         again = await replay(fixed, group=f"{fixed.kafka.group_id}-second-replay")
         assert again.read == rejected

@@ -79,7 +79,10 @@ def assert_exactly_once(result: Outcome, produced: dict[TP, int], expected: int)
 
 
 async def run_until(
-    worker: Worker, produced: dict[TP, int], timeout: float, during: Callable[[], Coroutine[Any, Any, None]] | None = None
+    worker: Worker,
+    produced: dict[TP, int],
+    timeout: float,
+    during: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> None:
     """Run ``worker`` until it committed every produced record (``during`` runs alongside), then stop it."""
     stop = asyncio.Event()
@@ -251,7 +254,7 @@ class TestRebalances:
             await wait_for(lambda: sum(first.stats.committed.values()) > 0, 60, "a first commit")
             stops = [asyncio.Event() for _ in extra]
             tasks = [asyncio.create_task(w.run(s)) for w, s in zip(extra, stops, strict=True)]
-            await wait_for(lambda: all(w.health.assigned == 2 for w in extra), 60, "three workers with 2 partitions each")
+            await wait_for(lambda: all(w.health.assigned == 2 for w in extra), 60, "three workers, 2 partitions each")
             more = await ship(settings, numbered(2_000, start=1_000), partitions=6)
             await wait_for(lambda: all(w.stats.indexed > 0 for w in extra), 60, "all three workers indexing")
             for stop in stops:

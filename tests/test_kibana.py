@@ -138,7 +138,7 @@ class TestSavedSearches:
         assert "event.action:access" in queries["logflow-unauthorized-access"]
         assert "log.logger" in queries["logflow-analysis-failures"]
         assert queries["logflow-parse-failures"] == "tags:parse_failure"
-        assert "dead-letter" in queries["logflow-dead-letters"]
+        assert queries["logflow-dead-letters"] == "event.dataset:deadletter"
 
     def test_error_search_opens_on_the_last_hour_and_slow_requests_sort_slowest_first(
         self, objects: list[dict[str, Any]]

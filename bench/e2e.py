@@ -1,0 +1,210 @@
+"""End-to-end speed: Kafka (Tansu) -> `logflow run --workers N` -> sink, on the mixed demo corpus.
+
+    python bench/e2e.py --sink ack   --records 1000000 --workers 1 2
+    python bench/e2e.py --sink osmem --records 200000  --workers 1 2
+
+For each worker count: a fresh topic (4 partitions) holding the corpus, a fresh consumer group, the
+worker started as the CLI starts it, and the clock stopped when every partition's committed offset
+equals what was produced. Reported: events/s over the whole run (including the ~3 s group join) and
+from the first commit on (steady state), worker CPU seconds (user+sys of the worker processes,
+from getrusage of reaped children) and peak RSS of the largest worker process.
+
+`--sink ack` posts to `bench/ack_server.py` (acknowledges every item, stores nothing): the
+worker's own capacity. `--sink osmem` posts to osmem, and first measures osmem's own bulk ceiling
+in the same run: a plain loader posting pre-built 5,000-document `_bulk` bodies of the same
+documents, one request at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from logflow.config import Settings, load_settings  # noqa: E402
+from logflow.demo.corpus import CorpusGenerator  # noqa: E402
+from logflow.es import make_client  # noqa: E402
+from logflow.process import Processor  # noqa: E402
+from logflow.record import Record  # noqa: E402
+from logflow.servers import ServerProcess, free_port, start_osmem, start_tansu  # noqa: E402
+from logflow.ship import ensure_topics, produce  # noqa: E402
+from logflow.sink import bulk_body  # noqa: E402
+from logflow.source import TP  # noqa: E402
+from logflow.templates import install_templates  # noqa: E402
+from tests.support import committed_offsets  # noqa: E402
+
+PARTITIONS = 4
+
+
+def settings_for(kafka: str, es: str, name: str) -> Settings:
+    return load_settings(environ={}, overrides={
+        "kafka": {"bootstrap_servers": [kafka], "topics": [f"{name}-logs"], "group_id": f"{name}-group",
+                  "dead_letter_topic": f"{name}-dlq", "session_timeout_ms": 6000},
+        "elasticsearch": {"hosts": [es], "plain_media_types": True},
+        "pipeline": {"index_prefix": name},
+        "health": {"port": 0},
+    })
+
+
+def env_for(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    env.update({
+        "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers[0],
+        "LOGFLOW_KAFKA_TOPICS": settings.kafka.topics[0],
+        "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
+        "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
+        "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "LOGFLOW_ELASTICSEARCH_HOSTS": settings.elasticsearch.hosts[0],
+        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": "true",
+        "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "120",
+        "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+        "LOGFLOW_HEALTH_PORT": "0",
+        "LOGFLOW_LOG_FORMAT": "json",
+        "LOGFLOW_LOG_LEVEL": "warning",
+    })
+    return env
+
+
+Corpus = list[tuple[bytes, bytes, tuple[tuple[str, bytes], ...]]]
+
+
+async def ship_corpus(settings: Settings, values: Corpus) -> dict[TP, int]:
+    topic = settings.kafka.topics[0]
+    await ensure_topics(settings.kafka, {topic: PARTITIONS, settings.kafka.dead_letter_topic: 1})
+    counts = await produce(settings.kafka, topic, values)
+    return {(topic, p): n for p, n in counts.items()}
+
+
+def osmem_ceiling(es: str, corpus: Corpus, docs: int) -> float:
+    """docs/s of a plain loader posting pre-built 5,000-document bulk bodies (built before the clock starts)."""
+    settings = settings_for("unused:1", es, "ceiling")
+    processor = Processor(settings)
+    records = [Record("ceiling", 0, i, v, k, h) for i, (k, v, h) in enumerate(corpus[:docs])]
+    bodies = []
+    for i in range(0, len(records), 5000):
+        bodies.append(bulk_body(processor.process(records[i : i + 5000]).actions))
+    asyncio.run(_templates(settings))
+    started = time.perf_counter()
+    sent = 0
+    for body in bodies:
+        req = urllib.request.Request(f"{es}/_bulk", data=body, method="POST",  # noqa: S310 - our loopback server
+                                     headers={"content-type": "application/x-ndjson"})
+        with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310
+            resp.read()
+        sent += body.count(b"\n") // 2
+    return sent / (time.perf_counter() - started)
+
+
+async def _templates(settings: Settings) -> None:
+    client = make_client(settings.elasticsearch)
+    try:
+        await install_templates(client, settings.pipeline.index_prefix)
+    finally:
+        await client.close()
+
+
+def run_workers(settings: Settings, produced: dict[TP, int], workers: int) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
+                            env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first_commit = None
+    total = sum(produced.values())
+    try:
+        while True:
+            done = asyncio.run(committed_offsets(settings, list(produced)))
+            count = sum(v or 0 for v in done.values())
+            if count and first_commit is None:
+                first_commit = (time.perf_counter(), count)
+            if done == produced:
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {proc.returncode}")
+            time.sleep(0.5)
+        finished = time.perf_counter()
+    finally:
+        proc.terminate()
+        proc.wait(120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    assert first_commit is not None
+    steady = (total - first_commit[1]) / max(1e-9, finished - first_commit[0])
+    return {
+        "workers": workers,
+        "events": total,
+        "seconds": finished - started,
+        "events_per_s": total / (finished - started),
+        "steady_events_per_s": steady,
+        "cpu_s": cpu,
+        "cpu_per_event_us": cpu / total * 1e6,
+        "peak_rss_mb": after.ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sink", choices=["ack", "osmem"], default="ack")
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--ceiling-docs", type=int, default=50_000)
+    args = parser.parse_args()
+
+    servers: list[ServerProcess] = []
+    ack: subprocess.Popen[bytes] | None = None
+    try:
+        tansu = start_tansu()
+        servers.append(tansu)
+        t = time.perf_counter()
+        corpus = [(r.key, r.value, r.headers) for r in CorpusGenerator(seed=42).records(args.records)]
+        print(f"corpus: {len(corpus):,} records, {sum(len(v) for _, v, _ in corpus) / 1e6:.0f} MB "
+              f"({time.perf_counter() - t:.0f} s to generate)", flush=True)
+        if args.sink == "osmem":
+            osmem = start_osmem()
+            servers.append(osmem)
+            es = f"http://{osmem.address}"
+            ceiling = osmem_ceiling(es, corpus, min(args.ceiling_docs, len(corpus)))
+            print(f"osmem ceiling (plain loader, 5,000-doc bulks): {ceiling:,.0f} docs/s", flush=True)
+        else:
+            port = free_port()
+            ack = subprocess.Popen([sys.executable, str(ROOT / "bench" / "ack_server.py"), "--port", str(port)])
+            es = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    urllib.request.urlopen(es, timeout=1).read()  # noqa: S310
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            ceiling = 0.0
+        for workers in args.workers:
+            name = f"e2e-{args.sink}-{workers}w-{int(time.time())}"
+            settings = settings_for(tansu.address, es, name)
+            if args.sink == "osmem":
+                asyncio.run(_templates(settings))
+            t = time.perf_counter()
+            produced = asyncio.run(ship_corpus(settings, corpus))
+            print(f"shipped {sum(produced.values()):,} records in {time.perf_counter() - t:.0f} s", flush=True)
+            result = run_workers(settings, produced, workers)
+            line = ", ".join(f"{k}={v:,.1f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in result.items())
+            if ceiling:
+                line += f", fraction_of_osmem_ceiling={result['steady_events_per_s'] / ceiling:.0%}"
+            print(line, flush=True)
+    finally:
+        if ack is not None:
+            ack.terminate()
+            ack.wait(10)
+        for server in servers:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
