@@ -19,7 +19,12 @@ from logflow.config import Settings, load_settings, redacted, reference_markdown
 from logflow.errors import ConfigError, LogflowError
 from logflow.logs import configure_logging
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, help="Streaming log pipeline and log analytics.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="Streaming log pipeline and log analytics.",
+)
 parsers_app = typer.Typer(no_args_is_help=True, help="Inspect and test parser definitions.")
 config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
@@ -50,19 +55,11 @@ def run(
 @app.command()
 def setup(
     config: ConfigOption = None,
-    delete_after: Annotated[
-        str, typer.Option(help="ILM: delete daily indices this long after creation.")
-    ] = "30d",
+    delete_after: Annotated[str, typer.Option(help="ILM: delete daily indices this long after creation.")] = "30d",
     ilm: Annotated[bool, typer.Option(help="Use ILM when the server has it (detected).")] = True,
-    kibana: Annotated[
-        str | None, typer.Option(help="Kibana URL: import data views, searches, dashboard.")
-    ] = None,
-    kibana_user: Annotated[
-        str | None, typer.Option(help="Kibana user (password from the environment).")
-    ] = None,
-    kibana_password_file: Annotated[
-        Path | None, typer.Option(help="File holding the Kibana password.")
-    ] = None,
+    kibana: Annotated[str | None, typer.Option(help="Kibana URL: import data views, searches, dashboard.")] = None,
+    kibana_user: Annotated[str | None, typer.Option(help="Kibana user (password from the environment).")] = None,
+    kibana_password_file: Annotated[Path | None, typer.Option(help="File holding the Kibana password.")] = None,
     kibana_api_key_file: Annotated[Path | None, typer.Option(help="File holding a Kibana API key.")] = None,
     kibana_space: Annotated[str | None, typer.Option(help="Kibana space to import into.")] = None,
 ) -> None:
@@ -71,8 +68,13 @@ def setup(
     from logflow.kibana import import_saved_objects
     from logflow.lifecycle import SetupResult, parse_days, setup_indices
 
-    given = {"username": kibana_user, "password_file": kibana_password_file,
-             "api_key_file": kibana_api_key_file, "space": kibana_space, "url": kibana}
+    given = {
+        "username": kibana_user,
+        "password_file": kibana_password_file,
+        "api_key_file": kibana_api_key_file,
+        "space": kibana_space,
+        "url": kibana,
+    }
     settings = _settings(config, kibana={k: v for k, v in given.items() if v is not None})
     days = parse_days(delete_after, "--delete-after")
     prefix = settings.pipeline.index_prefix
@@ -90,12 +92,16 @@ def setup(
     if result.policy is not None:
         typer.echo(f"ILM: policy {result.policy} deletes each daily index {days} days after it was created")
     else:
-        typer.echo(f"ILM: not used ({result.ilm.reason}); schedule `logflow retention --keep {days}d` "
-                   "to delete old daily indices")
+        typer.echo(
+            f"ILM: not used ({result.ilm.reason}); schedule `logflow retention --keep {days}d` "
+            "to delete old daily indices"
+        )
     if settings.kibana.url is not None:
         imported = import_saved_objects(settings.kibana, settings.kibana.url, prefix, settings.elasticsearch)
-        typer.echo(f"Kibana: imported {imported.success_count} saved objects into {settings.kibana.url} "
-                   f"(data views {prefix}-* and {prefix}-analysis-*; dashboard \"logflow: overview\")")
+        typer.echo(
+            f"Kibana: imported {imported.success_count} saved objects into {settings.kibana.url} "
+            f'(data views {prefix}-* and {prefix}-analysis-*; dashboard "logflow: overview")'
+        )
 
 
 @app.command()
@@ -124,9 +130,11 @@ def retention(
     verb = "would delete" if dry_run else "deleted"
     for name in plan.delete if dry_run else plan.deleted:
         typer.echo(f"{verb} {name}")
-    typer.echo(f"{len(plan.delete)} {prefix}-* daily indices before {plan.cutoff.isoformat()} "
-               f"{'to delete (dry run)' if dry_run else 'deleted'}; {len(plan.keep)} kept; "
-               f"{len(plan.ignored)} other indices left alone")
+    typer.echo(
+        f"{len(plan.delete)} {prefix}-* daily indices before {plan.cutoff.isoformat()} "
+        f"{'to delete (dry run)' if dry_run else 'deleted'}; {len(plan.keep)} kept; "
+        f"{len(plan.ignored)} other indices left alone"
+    )
 
 
 @app.command()
@@ -145,11 +153,15 @@ def generate(
 
 @app.command()
 def ship(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to ship, one record per line.")],
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help="Files to ship, one record per line.")
+    ],
     topic: Annotated[str, typer.Option(help="Kafka topic to produce to.")],
     config: ConfigOption = None,
     partitions: Annotated[int, typer.Option(min=1, help="Partitions if the topic must be created.")] = 3,
-    key: Annotated[str | None, typer.Option(help="Record key (keeps a file's lines in order on one partition).")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Record key (keeps a file's lines in order on one partition).")
+    ] = None,
 ) -> None:
     """Produce lines (or JSON records) from files to Kafka, with progress."""
     from rich.progress import Progress
@@ -163,8 +175,12 @@ def ship(
         await ensure_topics(settings.kafka, {topic: partitions})
         with Progress(console=err, transient=True) as progress:
             bar = progress.add_task(f"Shipping to {topic}", total=total)
-            return await produce(settings.kafka, topic, file_messages(files, key.encode() if key else None),
-                                 progress=lambda n: progress.advance(bar, n))
+            return await produce(
+                settings.kafka,
+                topic,
+                file_messages(files, key.encode() if key else None),
+                progress=lambda n: progress.advance(bar, n),
+            )
 
     counts = asyncio.run(go())
     err.print(f"Shipped {sum(counts.values()):,} records to {topic} ({dict(sorted(counts.items()))} per partition).")
@@ -183,9 +199,13 @@ def _lines(files: list[Path]) -> Iterator[tuple[str, int, bytes]]:
 
 @app.command()
 def parse(
-    files: Annotated[list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="Files (stdin by default).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(exists=True, dir_okay=False, help="Files (stdin by default).")
+    ] = None,
     config: ConfigOption = None,
-    explain: Annotated[bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")] = False,
+    explain: Annotated[
+        bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")
+    ] = False,
 ) -> None:
     """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
     from logflow.process import Processor
@@ -205,8 +225,11 @@ def parse(
                 doc["_explain"] = processor.parsers.explain(line)
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
-            err.print(f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
-                      f"{rejection.reason}", highlight=False)
+            err.print(
+                f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
+                f"{rejection.reason}",
+                highlight=False,
+            )
         batch.clear()
 
     for name, number, raw in _lines(files or []):
@@ -221,7 +244,9 @@ def parse(
 
 @app.command()
 def mine(
-    file: Annotated[Path | None, typer.Argument(exists=True, dir_okay=False, help="Input file (stdin by default).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(exists=True, dir_okay=False, help="Input file (stdin by default).")
+    ] = None,
 ) -> None:
     """Mine templates: CSV `line,template_id,template`, one row per input line."""
     from logflow.mining import mine_to_csv
@@ -259,10 +284,15 @@ def analyze(
     check_sources(files or [], es, index)
     settings = _settings(config, **({"elasticsearch": {"hosts": [es]}} if es else {}))
     options = AnalysisOptions(
-        since=since, until=until, baseline=baseline, query=query, service=service,
+        since=since,
+        until=until,
+        baseline=baseline,
+        query=query,
+        service=service,
         min_level=choice("--min-level", min_level, ("warn", "error")),
         input_format=choice("--input", input_format, ("auto", "raw", "ndjson")),
-        mode=choice("--mode", mode, ("auto", "documents", "aggregations")), max_documents=max_documents,
+        mode=choice("--mode", mode, ("auto", "documents", "aggregations")),
+        max_documents=max_documents,
     )
     fmt = choice("--format", output_format, ("table", "json", "html"))
     run_command(files or [], index, settings, options, fmt, out, write_es, err)
@@ -274,7 +304,8 @@ def demo(
     seed: Annotated[int, typer.Option(help="Corpus seed (same seed, same corpus).")] = 7,
     out: Annotated[Path, typer.Option(help="Where server logs and reports go.")] = Path("demo-output"),
     incidents: Annotated[
-        bool, typer.Option(help="Inject incidents (new error, spike, rare messages, a cascade) for the analysis to find.")
+        bool,
+        typer.Option(help="Inject incidents (new error, spike, rare messages, a cascade) for the analysis to find."),
     ] = True,
 ) -> None:
     """Run the whole pipeline on an embedded Kafka + Elasticsearch stack and summarize."""
@@ -316,7 +347,8 @@ def parsers_list(config: ConfigOption = None) -> None:
 
     settings = _settings(config)
     for parser in ParserSet.load(settings.pipeline.parsers_dir):
-        typer.echo(f"{parser.priority:>4}  {parser.name:<20} {parser.kind:<5} dataset={parser.dataset:<16} {parser.description}")
+        row = f"{parser.priority:>4}  {parser.name:<20} {parser.kind:<5} dataset={parser.dataset:<16}"
+        typer.echo(f"{row} {parser.description}")
 
 
 @config_app.command("show")

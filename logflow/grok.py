@@ -12,6 +12,7 @@ variable-width look-behind) fall back to ``regex``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,41 @@ _INLINE = re.compile(r"\(\?P?<(?P<field>[A-Za-z_@\[][A-Za-z0-9_.@\[\]-]*)>")
 _PATTERN_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?P<pattern>.+?)\s*$")
 
 Converter = Callable[[str], Any]
+
+DEFAULT_BUDGET_S = 0.05  # per line and expression
+LONG_LINE = 1024  # longer lines always match under the time budget
+# Runs of these units make badly written expressions backtrack (nested quantifiers, overlapping
+# alternatives); sound expressions fail on them in microseconds.
+_UNITS = ("a", "x", "1", " ", "a ", "=", "a=", "a.", "-", '"', "\t", "x:", "0.", "/", "ab")
+_TAILS = ("", "!", "\n")
+
+
+def _slow(match: Callable[[str], Any], text: str, limit_s: float) -> bool:
+    started = time.perf_counter()
+    match(text)
+    return time.perf_counter() - started > limit_s
+
+
+def _backtracks(match: Callable[[str], Any]) -> bool:
+    """Does stdlib `re` blow up on hostile input? Measured safely, on `re` itself.
+
+    `re` cannot be interrupted, so the probe only ever feeds it short inputs: exponential
+    backtracking shows as time that keeps multiplying from 12 to 24 characters (at most ~2^24 steps),
+    polynomial blow-up as a 400-character run that takes more than 20 ms.
+    """
+    for unit in _UNITS:
+        for tail in _TAILS:
+            times = []
+            for n in (12, 16, 20, 24):
+                text = unit * (n // len(unit)) + tail
+                started = time.perf_counter()
+                match(text)
+                times.append(time.perf_counter() - started)
+            if times[-1] > 0.002 and times[-1] > 4 * times[-2] > 16 * times[-3]:
+                return True
+            if _slow(match, unit * (400 // len(unit)) + tail, 0.02):
+                return True
+    return False
 
 
 def _to_int(text: str) -> int:
@@ -106,6 +142,10 @@ class PatternLibrary:
         return self._patterns.get(name)
 
 
+class GrokTimeout(Exception):
+    """A line took longer than the time budget to match one expression (counted as no match)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Capture:
     group: str
@@ -116,7 +156,10 @@ class Capture:
 class Grok:
     """One grok expression compiled to one regex; ``match`` returns flat dotted fields or None."""
 
-    __slots__ = ("_converted", "_groups", "_match", "_multi", "_names", "captures", "engine", "expression", "pattern")
+    __slots__ = (
+        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "budget_s", "captures", "engine",
+        "expression", "pathological", "pattern",
+    )
 
     def __init__(
         self,
@@ -126,6 +169,7 @@ class Grok:
         origin: Origin | None = None,
         engine: str = "auto",
         search: bool = False,
+        budget_s: float = DEFAULT_BUDGET_S,
     ) -> None:
         self.pattern = pattern
         origin = origin or Origin("<inline>")
@@ -134,6 +178,12 @@ class Grok:
         self.captures = tuple(captures)
         compiled, self.engine = _compile(self.expression, origin, engine)
         self._match = compiled.search if search else compiled.match
+        # The time budget: `re` cannot be interrupted, `regex` can. Expressions that backtrack badly on
+        # hostile probes, and every line longer than LONG_LINE, go through `regex` with a timeout.
+        self.budget_s = budget_s
+        guarded = compiled if self.engine == "regex" else regex.compile(self.expression, regex.VERSION0)
+        self._guarded = guarded.search if search else guarded.match
+        self.pathological = self.engine == "regex" or _backtracks(self._match)
         self._groups = tuple(c.group for c in self.captures)
         self._names = tuple(c.field for c in self.captures)
         self._multi = len(self._groups) > 1
@@ -141,8 +191,17 @@ class Grok:
         self._converted = tuple(converted.items())
 
     def match(self, text: str) -> dict[str, Any] | None:
-        """Anchored at the start like Logstash's usual ``^`` patterns; fields that did not take part are absent."""
-        m = self._match(text)
+        """Anchored at the start like Logstash's usual ``^`` patterns; fields that did not take part are absent.
+
+        Raises GrokTimeout when a guarded match runs past the time budget.
+        """
+        if self.pathological or len(text) > LONG_LINE:
+            try:
+                m = self._guarded(text, timeout=self.budget_s)
+            except TimeoutError:
+                raise GrokTimeout(self.pattern) from None
+        else:
+            m = self._match(text)
         if m is None:
             return None
         values = m.group(*self._groups) if self._multi else (m.group(self._groups[0]),) if self._groups else ()

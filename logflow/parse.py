@@ -18,9 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from logflow.errors import ParserDefinitionError
-from logflow.grok import Grok, Origin, PatternLibrary
+from logflow.grok import Grok, GrokTimeout, Origin, PatternLibrary
 from logflow.timestamps import TimeParser
+
+log = structlog.get_logger("logflow.parse")
 
 FALLBACK_DATASET = "generic"
 _DURATION_SCALE = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
@@ -111,10 +115,18 @@ class Parser:
             out["message"] = str(message)
         return out
 
-    def match_text(self, line: str) -> tuple[dict[str, Any], int] | None:
-        """Fields and the index of the pattern that matched (first match wins)."""
+    def match_text(self, line: str, timeouts: list[str] | None = None) -> tuple[dict[str, Any], int] | None:
+        """Fields and the index of the pattern that matched (first match wins).
+
+        A pattern that runs past its time budget counts as not matching; it is noted in ``timeouts``.
+        """
         for number, grok in enumerate(self.groks):
-            fields = grok.match(line)
+            try:
+                fields = grok.match(line)
+            except GrokTimeout:
+                if timeouts is not None:
+                    timeouts.append(f"{self.name}#{number}")
+                continue
             if fields is not None:
                 return fields, number
         return None
@@ -336,6 +348,13 @@ class ParserSet:
         library = PatternLibrary.from_dir(directory / "patterns")
         library.validate()
         parsers = [load_parser(path, library) for path in sorted(directory.glob("*.toml"))]
+        for parser in parsers:
+            for number, grok in enumerate(parser.groks):
+                if grok.pathological:
+                    log.warning(
+                        "Pattern backtracks badly on hostile input; it will always match under a time budget.",
+                        parser=parser.name, pattern=number, path=parser.path, budget_ms=grok.budget_s * 1000,
+                    )
         return cls(parsers, library)
 
     def __iter__(self) -> Iterator[Parser]:
@@ -353,19 +372,24 @@ class ParserSet:
                 return parser
         return None
 
-    def parse_text(self, line: str, source: Any, topic: str, hint: str | None = None) -> TextMatch | None:
-        """The first parser that matches ``line``; ``source`` keys the sticky last-match cache."""
+    def parse_text(
+        self, line: str, source: Any, topic: str, hint: str | None = None, timeouts: list[str] | None = None
+    ) -> TextMatch | None:
+        """The first parser that matches ``line``; ``source`` keys the sticky last-match cache.
+
+        Patterns that ran out of time budget are appended to ``timeouts`` (the caller tags the event).
+        """
         first = self._by_hint.get(hint.lower()) if hint else None
         if first is None:
             first = self._sticky.get(source)
         if first is not None and first.kind == "grok":
-            found = first.match_text(line)
+            found = first.match_text(line, timeouts)
             if found is not None:
                 return TextMatch(first, found[1], found[0])
         for parser in self.text_parsers:
             if parser is first or (parser.topics and topic not in parser.topics):
                 continue
-            found = parser.match_text(line)
+            found = parser.match_text(line, timeouts)
             if found is not None:
                 if len(self._sticky) > 10_000:
                     self._sticky.clear()
@@ -378,9 +402,15 @@ class ParserSet:
         out: list[dict[str, Any]] = []
         for parser in self.text_parsers:
             for number, grok in enumerate(parser.groks):
-                matched = grok.match(line) is not None
+                try:
+                    matched = grok.match(line) is not None
+                    timed_out = False
+                except GrokTimeout:
+                    matched, timed_out = False, True
                 entry: dict[str, Any] = {"parser": parser.name, "pattern": number, "matched": matched}
-                if not matched:
+                if timed_out:
+                    entry["timed_out"] = True
+                elif not matched:
                     entry["matched_chars"] = grok.prefix_length(line)
                     entry["of"] = len(line)
                 out.append(entry)

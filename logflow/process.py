@@ -65,7 +65,8 @@ class Processor:
         else:
             text = dec.text or ""
             head, newline, tail = text.partition("\n")
-            match = self.parsers.parse_text(head, dec.source, record.topic, dec.hint)
+            timeouts: list[str] = []
+            match = self.parsers.parse_text(head, dec.source, record.topic, dec.hint, timeouts)
             if match is not None:
                 doc = match.fields
                 parser = match.parser
@@ -91,6 +92,9 @@ class Processor:
                     "logflow.parser": "none",
                 }
                 tags = ["parse_failure"]
+            if timeouts:  # a pattern ran out of its time budget on this line: visible, never a stall
+                tags.append("grok_timeout")
+                doc["logflow.grok_timeouts"] = timeouts
             original = text
         if dec.meta:
             for key, value in dec.meta.items():

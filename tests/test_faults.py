@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
@@ -319,11 +320,12 @@ class TestPoisonRecords:
             records.append(ShipRecord(value, b"poison", headers, "svc", "", "", MOMENT))
         run_sync(setup_templates(settings))
         produced = run_sync(ship(settings, records, partitions=1))
+        worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally, after the process exits
         proc = subprocess.Popen(
             [sys.executable, "-m", "logflow", "run"],
             env=worker_env(settings, LOGFLOW_KAFKA_MAX_BATCH_RECORDS="5"),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=worker_log,  # a file, not a pipe: a full pipe would block the worker's logging
         )
         try:
             deadline = time.monotonic() + 60
@@ -337,12 +339,15 @@ class TestPoisonRecords:
             near = [n for o, n in where.items() if stuck <= o < stuck + 5]
             assert done == produced, f"worker stuck at offset {stuck}, in a batch holding {near}"
             proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=30)
+            proc.wait(timeout=30)
+            worker_log.seek(0)
+            stderr = worker_log.read()
             assert proc.returncode == 0, stderr.decode()[-2000:]
         finally:
             if proc.poll() is None:
                 proc.kill()
-                proc.communicate()
+                proc.wait()
+            worker_log.close()
         result = run_sync(outcome(settings, produced))
         dead = run_sync(read_topic(settings, settings.kafka.dead_letter_topic, expected=1))
         docs_at = {d["logflow.kafka.offset"]: d for d in result.documents}

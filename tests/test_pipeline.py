@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -202,18 +203,22 @@ def _worker_env(settings: Settings) -> dict[str, str]:
 
 
 class TestShutdown:
-    def test_sigterm_mid_stream_commits_only_what_was_indexed_and_exits_zero(self, make_settings: Any) -> None:
+    def test_sigterm_mid_stream_commits_only_what_was_indexed_and_exits_zero(
+        self, make_settings: Any, tmp_path: Path
+    ) -> None:
         """A worker process stopped by SIGTERM mid-stream exits 0; everything below its commits is indexed."""
         settings = make_settings()
         corpus = CorpusGenerator(seed=5).records(6_000)
 
         produced = wait(ship(settings, corpus))
         wait(setup_templates(settings))
+        log_path = tmp_path / "worker.log"  # a file, not a pipe: a full pipe would block the worker's logging
+        log_file = log_path.open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "logflow", "run"],
             env=_worker_env(settings),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log_file,
         )
         try:
             deadline = time.monotonic() + 60
@@ -223,10 +228,12 @@ class TestShutdown:
                     break
                 time.sleep(0.2)
             proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
         finally:
             if proc.poll() is None:
                 proc.kill()
+            log_file.close()
+        stderr = log_path.read_bytes()
         assert proc.returncode == 0, stderr.decode()[-2000:]
         assert b"Worker stopped." in stderr
         committed = wait(committed_offsets(settings, list(produced)))

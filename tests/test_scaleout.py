@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -33,11 +34,12 @@ class TestWorkers:
         settings = make_settings()
         run_sync(setup_templates(settings))
         produced = run_sync(ship(settings, numbered(2_000), partitions=4))
+        worker_log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally, after the process exits
         proc = subprocess.Popen(
             [sys.executable, "-m", "logflow", "run", "--workers", "2"],
             env=worker_env(settings, LOGFLOW_KAFKA_MAX_BATCH_RECORDS="100"),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=worker_log,  # a file, not a pipe: a full pipe would block the worker's logging
         )
         try:
             deadline = time.monotonic() + 90
@@ -45,11 +47,14 @@ class TestWorkers:
                 assert time.monotonic() < deadline, "the two workers did not catch up"
                 time.sleep(0.3)
             proc.send_signal(signal.SIGTERM)
-            _, stderr = proc.communicate(timeout=60)
+            proc.wait(timeout=60)
+            worker_log.seek(0)
+            stderr = worker_log.read()
         finally:
             if proc.poll() is None:
                 proc.kill()
-                proc.communicate()
+                proc.wait()
+            worker_log.close()
         assert proc.returncode == 0, stderr.decode()[-2000:]
         lines = [_json(line) for line in stderr.splitlines()]
         holders = {e.get("worker") for e in lines if e.get("event") == "Partitions assigned." and e.get("partitions")}

@@ -33,6 +33,11 @@ class MinerConfig:
     max_cache_entries: int = 100_000
     """Cap of the message-key cache (key -> cluster). When full, the older half is dropped."""
 
+    max_message_chars: int = 2_000
+    """Only the first this many characters of a message are mined. Learning a new shape costs time
+    quadratic in its token count, so one megabyte-long line must not stall a worker; the head of a
+    message is what names its event anyway."""
+
     mask_kinds: tuple[str, ...] = tuple(PATTERNS)
     """Which built-in masks to apply (see `logflow.mining.masking.PATTERNS`)."""
 
@@ -49,6 +54,8 @@ class MinerConfig:
             raise ValueError(f"prefix_tokens must be >= 0, got {self.prefix_tokens}")
         if self.max_templates < 1:
             raise ValueError(f"max_templates must be >= 1, got {self.max_templates}")
+        if self.max_message_chars < 100:
+            raise ValueError(f"max_message_chars must be >= 100, got {self.max_message_chars}")
         if self.max_cache_entries < 1:
             raise ValueError(f"max_cache_entries must be >= 1, got {self.max_cache_entries}")
         unknown = [k for k in self.mask_kinds if k not in PATTERNS]

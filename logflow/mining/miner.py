@@ -48,7 +48,7 @@ class TemplateMiner:
     def add(self, message: str) -> Template:
         """Learn one message and return its template as it is after learning."""
         self._tick += 1
-        cluster = self._cluster_for(message)
+        cluster = self._cluster_for(message[: self._config.max_message_chars])
         cluster.count += 1
         return cluster.snapshot()
 
@@ -70,8 +70,9 @@ class TemplateMiner:
         learn = self._learn
         found: list[Cluster] = []
         append = found.append
+        limit = self._config.max_message_chars
         for message in messages:
-            k = key(message)
+            k = key(message if len(message) <= limit else message[:limit])
             cluster = cache_get(k)
             if cluster is None:
                 cluster = learn(k)
@@ -84,7 +85,7 @@ class TemplateMiner:
 
     def match(self, message: str) -> Template | None:
         """Return the template that covers `message` without learning anything, or None."""
-        k = self._masker.key(message)
+        k = self._masker.key(message[: self._config.max_message_chars])
         cluster = self._key_cache.get(k)
         if cluster is None:
             shape = self._masker.shape(k)

@@ -193,3 +193,16 @@ class TestTemplateId:
         """Same text, same id; a different text, a different id."""
         assert template_id(text) == template_id(str(text))
         assert template_id(text) != template_id(text + " ")
+
+
+class TestLongMessages:
+    def test_a_megabyte_long_message_is_mined_in_bounded_time(self) -> None:
+        """Only the head of a message is mined, so one huge line cannot stall a worker."""
+        import time
+
+        miner = TemplateMiner()
+        huge = " ".join(f"token{i % 97}x" for i in range(150_000))
+        started = time.perf_counter()
+        template = miner.add_batch([huge, huge + " tail"])
+        assert time.perf_counter() - started < 1.0
+        assert template[0].id == template[1].id  # same head, same template
