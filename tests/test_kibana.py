@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -27,15 +28,32 @@ LOG_FIELDS = set(FIELDS) | {
     "url.original.keyword",
     "user_agent.original.keyword",
 }
+
+
 # The analysis index is designed elsewhere; these are the names the dashboard panels rely on.
-ANALYSIS_FIELDS = {
-    "@timestamp",
-    "service.name",
-    "finding.kind",
-    "finding.score",
-    "finding.template",
-    "finding.count",
-}
+def _analysis_fields() -> set[str]:
+    """The fields the analyzer really writes to the analysis index (so the panels cannot drift)."""
+    import asyncio
+    import tempfile
+
+    from logflow.analyze import AnalysisOptions, analyze_files
+    from logflow.analyze.store import anomaly_document, pattern_document
+    from logflow.config import load_settings
+    from logflow.demo.corpus import CorpusGenerator, NewError
+
+    corpus = CorpusGenerator(seed=3, incidents=(NewError(at=timedelta(hours=30)),)).records(3_000)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "corpus.log"
+        path.write_bytes(b"\n".join(r.value.replace(b"\n", b" ") for r in corpus if r.value.strip()))
+        report = asyncio.run(analyze_files([path], load_settings(environ={}), AnalysisOptions(baseline="16h")))
+    docs = [pattern_document(p, report) for p in report.patterns] + [
+        anomaly_document(a, report) for a in report.anomalies
+    ]
+    assert report.patterns and report.anomalies, "the sample analysis must produce both kinds of finding"
+    return {key for doc in docs for key in doc} | {"analysis.title.keyword"}
+
+
+ANALYSIS_FIELDS = _analysis_fields()
 FIELDS_BY_VIEW = {"logflow-logs": LOG_FIELDS, "logflow-analysis": ANALYSIS_FIELDS}
 REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
 
@@ -187,8 +205,8 @@ class TestVisualizationsAndDashboard:
             "event.dataset",
             "service.name",
             "logflow.template.id",
-            "finding.template",
-            "finding.score",
+            "analysis.title",
+            "analysis.score",
         } <= fields_shown
         rate = next(
             p
