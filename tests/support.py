@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -112,3 +113,24 @@ async def all_documents(settings: Settings, fields: Sequence[str]) -> list[dict[
 
 def wait(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m logflow run` subprocess for these settings (other LOGFLOW_* removed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    env.update(
+        {
+            "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
+            "LOGFLOW_KAFKA_TOPICS": ",".join(settings.kafka.topics),
+            "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
+            "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
+            "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
+            "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
+            "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+            "LOGFLOW_HEALTH_PORT": "0",
+            "LOGFLOW_LOG_FORMAT": "json",
+            **extra,
+        }
+    )
+    return env

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from logflow.servers import ServerProcess
 from logflow.source import TP
 from tests.conftest import Servers, SettingsFactory
 from tests.faultproxy import Fault, FaultProxy
-from tests.support import all_documents, committed_offsets, read_topic, setup_templates, ship
+from tests.support import all_documents, committed_offsets, read_topic, setup_templates, ship, worker_env
 from tests.support import wait as run_sync
 from tests.test_pipeline import MOMENT
 
@@ -186,26 +185,6 @@ class TestFaultyProxy:
         if faults.startswith("per-item"):
             assert worker.stats.retried_items == proxy.counts["item_429"]
         assert_exactly_once(result, produced, 600)
-
-
-def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
-    env.update(
-        {
-            "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
-            "LOGFLOW_KAFKA_TOPICS": ",".join(settings.kafka.topics),
-            "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
-            "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
-            "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-            "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
-            "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
-            "LOGFLOW_HEALTH_PORT": "0",
-            "LOGFLOW_LOG_FORMAT": "json",
-            **extra,
-        }
-    )
-    return env
 
 
 class TestKilledWorker:

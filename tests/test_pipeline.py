@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from tests.support import (
     setup_templates,
     ship,
     wait,
+    worker_env,
 )
 
 MOMENT = datetime(2026, 11, 23, 10, tzinfo=UTC)
@@ -182,26 +182,6 @@ class TestDeadLetters:
         assert committed == produced
 
 
-def _worker_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
-    env.update(
-        {
-            "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
-            "LOGFLOW_KAFKA_TOPICS": ",".join(settings.kafka.topics),
-            "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
-            "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
-            "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "LOGFLOW_KAFKA_MAX_BATCH_RECORDS": "500",
-            "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-            "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
-            "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
-            "LOGFLOW_HEALTH_PORT": "0",
-            "LOGFLOW_LOG_FORMAT": "json",
-        }
-    )
-    return env
-
-
 class TestShutdown:
     def test_sigterm_mid_stream_commits_only_what_was_indexed_and_exits_zero(
         self, make_settings: Any, tmp_path: Path
@@ -216,7 +196,7 @@ class TestShutdown:
         log_file = log_path.open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "logflow", "run"],
-            env=_worker_env(settings),
+            env=worker_env(settings, LOGFLOW_KAFKA_MAX_BATCH_RECORDS="500"),
             stdout=subprocess.DEVNULL,
             stderr=log_file,
         )

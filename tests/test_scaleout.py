@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 
 from tests.conftest import SettingsFactory
-from tests.support import committed_offsets, setup_templates, ship
+from tests.support import committed_offsets, setup_templates, ship, worker_env
 from tests.support import wait as run_sync
-from tests.test_faults import assert_exactly_once, numbered, outcome, worker_env
+from tests.test_faults import assert_exactly_once, numbered, outcome
 
 
 def _json(line: bytes) -> dict[str, Any]:

@@ -197,14 +197,7 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console, inc
         injected = DEMO_INCIDENTS if incidents else ()
         corpus = CorpusGenerator(seed=seed, poison=3, incidents=injected).records(records)
         console.print(f"[bold]3/5[/] Shipping {len(corpus):,} records (6 services, 2 UTC days, seed {seed})...")
-        with Progress(
-            TextColumn("      {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with _progress(console) as progress:
             bar = progress.add_task("Shipping", total=len(corpus))
             started = time.perf_counter()
             produced = await produce(
@@ -216,14 +209,7 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console, inc
             shipping = time.perf_counter() - started
 
         console.print("[bold]4/5[/] Running the worker until every partition is committed...")
-        with Progress(
-            TextColumn("      {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
+        with _progress(console) as progress:
             started = time.perf_counter()
             target = {(TOPIC, partition): count for partition, count in produced.items()}
             worker = await run_worker_until_caught_up(settings, target, progress)
@@ -263,6 +249,13 @@ async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, consol
         console.print(f"      {line}", highlight=False)
     console.print(f"      HTML report: {path}")
     return path
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("      {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )
 
 
 def _print(console: Console, result: DemoResult, worker: Worker) -> None:
