@@ -289,6 +289,18 @@ class PipelineConfig(_Section):
             "before abandoning the rest: what was acknowledged is committed, the rest is re-read by the new owner."
         ),
     )
+    multiline_start: str | None = Field(
+        default=None,
+        description=(
+            "Regex that starts a new event. When set, a text record that does not match it continues the "
+            "previous record from the same topic, partition and key in the same fetch batch (stack trace "
+            "lines shipped one per record). Off by default."
+        ),
+        examples=[r"^\d{4}-\d{2}-\d{2}[T ]"],
+    )
+    multiline_max_lines: int = Field(
+        default=500, ge=2, description="Most records joined into one event; the next one starts a new event."
+    )
     max_line_bytes: int = Field(
         default=1_048_576,
         ge=1024,
