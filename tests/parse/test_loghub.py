@@ -13,50 +13,14 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from logflow.config import Settings
 from logflow.process import Processor
 from logflow.record import Record
 from logflow.timestamps import format_utc
-
-# Redaction is a later, separate stage that masks text on purpose (`Token: Token {...}` in one Hadoop
-# line reads as a secret); the parsers are measured without it.
-PARSER_ONLY = Settings.model_validate({"redaction": {"enabled": False}})
-LOGHUB = Path(__file__).parents[3] / "shared" / "loghub"
-
-
-@dataclass(frozen=True, slots=True)
-class Dataset:
-    name: str
-    hint: str
-    parser: str
-    headers: tuple[str, ...]
-
-
-DATASETS = (
-    Dataset("HDFS", "hdfs", "java", ("@timestamp", "log.level", "log.logger", "process.pid")),
-    Dataset("Hadoop", "hadoop", "java", ("@timestamp", "log.level", "log.logger", "process.thread.name")),
-    Dataset("Spark", "spark", "java", ("@timestamp", "log.level", "log.logger")),
-    Dataset(
-        "Zookeeper",
-        "zookeeper",
-        "java",
-        ("@timestamp", "log.level", "log.logger", "process.thread.name", "log.origin.file.line"),
-    ),
-    Dataset("OpenSSH", "openssh", "syslog", ("@timestamp", "host.hostname", "process.name", "process.pid")),
-    Dataset("Linux", "linux", "syslog", ("@timestamp", "host.hostname", "process.name")),
-    Dataset("Apache", "apache", "apache.error", ("@timestamp", "log.level")),
-    Dataset(
-        "Thunderbird",
-        "thunderbird",
-        "hpc.syslog",
-        ("@timestamp", "host.hostname", "log.syslog.hostname", "process.name"),
-    ),
-)
+from tests.parse.datasets import DATASETS, LOGHUB, PARSER_ONLY, Dataset
 
 
 @dataclass(slots=True)
