@@ -89,6 +89,22 @@ def _svc(name: str) -> tuple[tuple[str, bytes], ...]:
     return (("service", name.encode()), ("environment", b"production"))
 
 
+def declined_payment(rng: random.Random, moment: datetime, trace: str) -> dict[str, object]:
+    """The payments service's decline event (steady traffic and the spike incident share it)."""
+    return {
+        "timestamp": _iso(moment),
+        "level": "error",
+        "event": "payment declined by processor",
+        "logger": "payments.processor",
+        "service": "payments",
+        "env": "production",
+        "trace_id": trace,
+        "amount": round(rng.uniform(5, 500), 2),
+        "processor": "acme-pay",
+        "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout")),
+    }
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
@@ -229,18 +245,7 @@ class CorpusGenerator:
     def _payments(self, moment: datetime, trace: str, failing: bool) -> ShipRecord:
         rng = self.rng
         if failing and rng.random() < 0.7:
-            event = {
-                "timestamp": _iso(moment),
-                "level": "error",
-                "event": "payment declined by processor",
-                "logger": "payments.processor",
-                "service": "payments",
-                "env": "production",
-                "trace_id": trace,
-                "amount": round(rng.uniform(5, 500), 2),
-                "processor": "acme-pay",
-                "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout")),
-            }
+            event = declined_payment(rng, moment, trace)
             level = "error"
         else:
             event = {
@@ -437,18 +442,7 @@ def _incident_records(incident: Incident, start: datetime, rng: random.Random) -
         for i in range(incident.count):
             moment = at + step * (i + rng.random())
             t = trace()
-            event = {
-                "timestamp": _iso(moment),
-                "level": "error",
-                "event": "payment declined by processor",
-                "logger": "payments.processor",
-                "service": "payments",
-                "env": "production",
-                "trace_id": t,
-                "amount": round(rng.uniform(5, 500), 2),
-                "processor": "acme-pay",
-                "decline_code": rng.choice(("do_not_honor", "insufficient_funds", "timeout")),
-            }
+            event = declined_payment(rng, moment, t)
             headers = (("traceparent", f"00-{t}-{rng.getrandbits(64):016x}-01".encode()),)
             out.append(
                 ShipRecord(
