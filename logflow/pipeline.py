@@ -154,6 +154,10 @@ class Worker:
     async def _on_assigned(self, assigned: set[TP]) -> None:
         log.info("Partitions assigned.", partitions=sorted(f"{t}/{p}" for t, p in assigned))
         self.health.assigned = len(assigned)
+        for tp in assigned:  # what the group already committed counts as done, for lag and catch-up checks
+            offset = await self.source.committed(tp)
+            if offset is not None and offset > self.stats.committed.get(tp, -1):
+                self.stats.committed[tp] = offset
         if assigned:
             self.assigned.set()
 

@@ -129,6 +129,29 @@ class TestRedelivery:
         assert after == before
 
 
+    def test_a_worker_joining_a_group_that_is_caught_up_reports_the_group_commits_as_its_own(
+        self, make_settings: Any
+    ) -> None:
+        """Catch-up checks and lag read the group's commits from assignment on, not only what this worker wrote.
+
+        Regression: a partition finished by an earlier worker never got a commit from its successor, so
+        the successor looked forever behind on it.
+        """
+        settings = make_settings()
+        corpus = CorpusGenerator(seed=5).records(300)
+
+        async def go() -> tuple[dict[TP, int], dict[TP, int], int]:
+            await setup_templates(settings)
+            produced = await ship(settings, corpus)
+            await run_worker_until_caught_up(settings, produced, timeout=120)
+            successor = await run_worker_until_caught_up(settings, produced, timeout=60)
+            return produced, dict(successor.stats.committed), successor.stats.received
+
+        produced, committed, received = wait(go())
+        assert received == 0
+        assert committed == produced
+
+
 class TestDeadLetters:
     def test_a_rejected_document_goes_to_the_dead_letter_topic_while_its_neighbours_are_indexed(
         self, make_settings: Any
