@@ -208,16 +208,18 @@ def parse(
     ] = False,
 ) -> None:
     """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
+    from logflow.multiline import MultilineJoiner
     from logflow.process import Processor
     from logflow.record import Record
 
     settings = _settings(config)
     processor = Processor(settings)
+    joiner = MultilineJoiner.from_config(settings.pipeline)
     out = sys.stdout.buffer
     batch: list[Record] = []
 
     def flush() -> None:
-        processed = processor.process(batch, keep_documents=True)
+        processed = processor.process(joiner.join(batch) if joiner else batch, keep_documents=True)
         raw = {record.offset: record.value or b"" for record in batch} if explain else {}
         for doc in processed.documents:
             if explain:

@@ -30,6 +30,7 @@ from logflow.config import Settings
 from logflow.dlq import DeadLetterQueue
 from logflow.es import make_client
 from logflow.health import Health, HealthServer, Metrics
+from logflow.multiline import MultilineJoiner
 from logflow.process import Processor
 from logflow.record import Action, Record, Rejection
 from logflow.sink import RETRY_STATUSES, BatchAbandoned, ElasticsearchSink
@@ -105,6 +106,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.processor = processor or Processor(settings)
+        self.multiline = MultilineJoiner.from_config(settings.pipeline)
         self.client = client or make_client(settings.elasticsearch)
         self._own_client = client is None
         self.abort = asyncio.Event()
@@ -239,6 +241,8 @@ class Worker:
         metrics.received.inc(len(records))
         metrics.inflight_records.set(len(records))
         metrics.inflight_bytes.set(sum(len(r.value or b"") for r in records))
+        if self.multiline is not None:
+            records = self.multiline.join(records)
         processed = self.processor.process(records)
         for dataset, count in processed.parse_failures.items():
             metrics.parse_failures.labels(dataset).inc(count)

@@ -7,7 +7,6 @@ routing tables). One bad record becomes a ``Rejection``; it never raises out of 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -41,9 +40,6 @@ class Processor:
         self.keep_original = settings.pipeline.keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
         self.miner = TemplateMiner()
-        start = settings.pipeline.multiline_start
-        self._multiline_start = re.compile(start.encode("utf-8")).match if start else None
-        self._multiline_max = settings.pipeline.multiline_max_lines
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
         """One record to its finished document (raises RecordError for what cannot be indexed)."""
@@ -120,49 +116,7 @@ class Processor:
         self.enrich(doc, record, headers_dict(record) if record.headers else {}, ingested, original)
         return doc
 
-    def join_multiline(self, records: Sequence[Record]) -> list[Record]:
-        """Continuation records join the previous record of their source (topic, partition, key).
-
-        Only within one batch, so every record of a joined event is committed with it: the event takes
-        its first record's coordinates (and `_id`); the others produce no document and are finished
-        once it is acknowledged (their offsets are higher, so the commit point cannot pass the first).
-        A continuation whose start is in an earlier batch becomes an event of its own.
-        """
-        start = self._multiline_start
-        if start is None:
-            return list(records)
-        out: list[Record] = []
-        current: dict[tuple[str, int, bytes | None], int] = {}
-        parts: dict[int, list[bytes]] = {}
-        limit = self._multiline_max
-        for record in records:
-            value = record.value
-            source = (record.topic, record.partition, record.key)
-            if not value or value[:1] == b"{":  # empty and JSON records never join or get joined
-                out.append(record)
-                current.pop(source, None)
-                continue
-            if start(value) is not None:
-                out.append(record)
-                current[source] = len(out) - 1
-                continue
-            index = current.get(source)
-            if index is None or len(parts.get(index, ())) >= limit:
-                out.append(record)  # an orphan continuation, or the event is full: an event of its own
-                current[source] = len(out) - 1
-                continue
-            parts.setdefault(index, [out[index].value or b""]).append(value)
-        for index, chunks in parts.items():
-            first = out[index]
-            out[index] = Record(
-                first.topic, first.partition, first.offset, b"\n".join(chunks), first.key, first.headers,
-                first.timestamp_ms,
-            )
-        return out
-
     def process(self, records: Sequence[Record], keep_documents: bool = False) -> Processed:
-        if self._multiline_start is not None:
-            records = self.join_multiline(records)
         now = datetime.now(UTC)
         ingested = format_utc(now)
         out = Processed()

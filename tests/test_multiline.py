@@ -7,8 +7,9 @@ from typing import Any
 from logflow.config import load_settings
 from logflow.demo.corpus import ShipRecord
 from logflow.demo.run import run_worker_until_caught_up
+from logflow.multiline import MultilineJoiner
 from logflow.process import Processor
-from logflow.record import Record
+from logflow.record import Processed, Record
 from tests.support import all_documents, committed_offsets, setup_templates, ship, wait
 from tests.test_pipeline import MOMENT
 
@@ -22,8 +23,12 @@ EVENT = [
 NEXT = b"2026-11-23 10:00:01,000 INFO com.shop.Orders: order 8 updated"
 
 
-def processor(**pipeline: Any) -> Processor:
-    return Processor(load_settings(environ={}, overrides={"pipeline": {"multiline_start": START, **pipeline}}))
+def process(batch: list[Record], **pipeline: Any) -> Processed:
+    """Join then process, as the worker does."""
+    settings = load_settings(environ={}, overrides={"pipeline": {"multiline_start": START, **pipeline}})
+    joiner = MultilineJoiner.from_config(settings.pipeline)
+    assert joiner is not None
+    return Processor(settings).process(joiner.join(batch), keep_documents=True)
 
 
 def records(values: list[bytes], key: bytes = b"orders") -> list[Record]:
@@ -33,7 +38,7 @@ def records(values: list[bytes], key: bytes = b"orders") -> list[Record]:
 class TestJoining:
     def test_continuation_records_join_their_event_with_the_first_records_id(self) -> None:
         """Four records become one event with the trace in error.*; the next start line is its own event."""
-        out = processor().process(records([*EVENT, NEXT]), keep_documents=True)
+        out = process(records([*EVENT, NEXT]))
         assert [a.doc_id for a in out.actions] == ["logs-0-0", "logs-0-4"]
         first = out.documents[0]
         assert first["message"] == "update failed"
@@ -49,23 +54,24 @@ class TestJoining:
             Record("logs", 0, 2, EVENT[2], b"a"),
             Record("logs", 0, 3, EVENT[3], b"b"),
         ]
-        out = processor().process(batch, keep_documents=True)
+        out = process(batch)
         assert [d["error.stack_trace"] for d in out.documents] == [EVENT[2].decode(), EVENT[3].decode()]
 
     def test_an_event_stops_growing_at_the_line_limit(self) -> None:
         """multiline_max_lines bounds an event; the next continuation starts another."""
         lines = [EVENT[0], *[b"\tat frame"] * 5]
-        out = processor(multiline_max_lines=3).process(records(lines), keep_documents=True)
+        out = process(records(lines), multiline_max_lines=3)
         assert len(out.actions) == 2
 
     def test_without_a_start_pattern_every_record_is_its_own_event(self) -> None:
         """Multiline is opt-in: the default configuration never joins."""
-        plain = Processor(load_settings(environ={}))
-        assert len(plain.process(records([*EVENT, NEXT])).actions) == 5
+        settings = load_settings(environ={})
+        assert MultilineJoiner.from_config(settings.pipeline) is None
+        assert len(Processor(settings).process(records([*EVENT, NEXT])).actions) == 5
 
     def test_json_and_empty_records_never_join(self) -> None:
         """A continuation after a JSON record is an event of its own; an empty record is still dead-lettered."""
-        out = processor().process(records([b'{"msg": "x"}', b"\tat frame", b""]), keep_documents=True)
+        out = process(records([b'{"msg": "x"}', b"\tat frame", b""]))
         assert len(out.actions) == 2
         assert [r.error_type for r in out.rejections] == ["empty"]
 

@@ -84,9 +84,11 @@ def _ndjson_docs(
 def _raw_docs(
     path: Path, first_line: int, settings: Settings, progress: Progress | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
+    from logflow.multiline import MultilineJoiner
     from logflow.process import Processor  # the parsers load once per run, only when raw input needs them
 
     processor = Processor(settings)
+    joiner = MultilineJoiner.from_config(settings.pipeline)
     with path.open("rb") as handle:
         numbered = enumerate(handle, start=first_line)
         while True:
@@ -100,6 +102,8 @@ def _raw_docs(
                 raw = line.rstrip(b"\r\n")
                 if raw.strip():
                     records.append(Record(path.name, 0, number - 1, raw))
+            if joiner is not None:  # a stack trace split over lines is one event, as in the worker
+                records = joiner.join(records)
             for doc in processor.process(records, keep_documents=True).documents:
                 yield int(doc["logflow.kafka.offset"]) + 1, doc
 
