@@ -13,9 +13,8 @@ from typing import Any
 import orjson
 
 from logflow.errors import DecodeError
+from logflow.headers import HeaderContext, header_context
 from logflow.record import Record
-
-HINT_HEADERS = ("logflow-type", "log-type", "log_type", "event.dataset", "type")
 
 
 @dataclass(slots=True)
@@ -28,21 +27,6 @@ class Decoded:
     hint: str | None
     source: tuple[str, int, str]  # (topic, partition, file or host): the key for multiline and sticky parsers
     tags: list[str]
-
-
-def headers_dict(record: Record) -> dict[str, bytes]:
-    return {name.lower(): value for name, value in record.headers} if record.headers else {}
-
-
-def _hint_from_headers(headers: dict[str, bytes]) -> str | None:
-    for name in HINT_HEADERS:
-        value = headers.get(name)
-        if value:
-            try:
-                return value.decode("ascii").strip().lower() or None
-            except UnicodeDecodeError:
-                return None
-    return None
 
 
 def _get(obj: dict[str, Any], *path: str) -> Any:
@@ -181,8 +165,11 @@ def _loads_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def decode(record: Record, max_bytes: int) -> Decoded:
-    """Open one record; raises DecodeError for bytes that cannot be a log event."""
+def decode(record: Record, max_bytes: int, context: HeaderContext | None = None) -> Decoded:
+    """Open one record; raises DecodeError for bytes that cannot be a log event.
+
+    ``context`` is the record's parsed headers (the processor memoizes it); computed when omitted.
+    """
     raw = record.value
     if not raw:
         raise DecodeError("empty record: no bytes to index", "empty")
@@ -200,10 +187,9 @@ def decode(record: Record, max_bytes: int) -> Decoded:
         except UnicodeDecodeError as exc:
             raise DecodeError(f"invalid UTF-8 at byte {exc.start}: {exc.reason}", "invalid_utf8") from None
     text = text.rstrip("\r\n")
-    if not text.strip():
+    if not text or text.isspace():
         raise DecodeError("blank record: only whitespace", "empty")
-    headers = headers_dict(record)
-    hint = _hint_from_headers(headers) if headers else None
+    hint = (context if context is not None else header_context(record.headers)).hint
     # Producers key records by their source (service, host, file), so the key separates interleaved sources.
     source = (record.topic, record.partition, record.key.decode("utf-8", "replace") if record.key else "")
     if text[0] == "{" and "truncated" not in tags:

@@ -9,10 +9,13 @@ the ``error`` and ``security`` tags and the provenance fields. Configured once, 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from logflow.config import PipelineConfig
 from logflow.record import Record
+
+if TYPE_CHECKING:
+    from logflow.headers import HeaderContext
 from logflow.rules import RuleSet
 
 LEVELS: dict[str, str] = {
@@ -221,32 +224,45 @@ class Enricher:
         self.default_environment = pipeline.environment
         self.keep_original = pipeline.keep_original
         self.rules = rules if rules else None
+        self._levels: dict[str | int, str] = {}
 
     def __call__(
         self,
         doc: dict[str, Any],
         record: Record,
-        headers: dict[str, bytes],
+        context: HeaderContext | None,
         ingested: str,
         original: str | None,
     ) -> None:
-        level = doc.get("log.level")
+        """Enrich ``doc`` in place (the hot path: lookups are cached and every check is cheap first)."""
+        get = doc.get
+        level = get("log.level")
         if level is not None:
-            key = str(level).strip().lower()
-            doc["log.level"] = LEVELS.get(key, key)
-        if headers:
-            trace_from_headers(headers, doc)
+            cacheable = type(level) is str or type(level) is int  # not bool: True == 1 as a dict key
+            normal = self._levels.get(level) if cacheable else None
+            if normal is None:
+                key = str(level).strip().lower()
+                normal = LEVELS.get(key, key)
+                if cacheable and len(self._levels) < 1024:
+                    self._levels[level] = normal
+            doc["log.level"] = normal
+        if context is not None:
+            for key, value in context.forced:
+                doc[key] = value
+            for key, value in context.defaults:
+                if key not in doc:
+                    doc[key] = value
         if "logflow.traceparent" in doc or "logflow.b3" in doc:
             trace_from_fields(doc)
-        message = doc.get("message")
-        if isinstance(message, str) and (
-            "id" in message or "Id" in message or "ID" in message or "traceparent" in message
-        ):
+        message = get("message")
+        if type(message) is not str:
+            message = None
+        elif "id" in message or "Id" in message or "ID" in message or "traceparent" in message:
             trace_from_text(message, doc)
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
-        stack = doc.get("error.stack_trace")
-        if isinstance(stack, str) and "error.type" not in doc:
+        stack = get("error.stack_trace")
+        if stack is not None and type(stack) is str and "error.type" not in doc:
             etype, emessage = split_stack_trace(stack)
             if etype:
                 doc["error.type"] = etype
@@ -256,14 +272,16 @@ class Enricher:
             doc["service.name"] = self.default_service
         if self.default_environment and "service.environment" not in doc:
             doc["service.environment"] = self.default_environment
-        tags: list[str] = doc.get("tags") or []
-        if not isinstance(tags, list):
+        tags = get("tags")
+        if not tags:
+            tags = []
+        elif type(tags) is not list:
             tags = [str(tags)]
         if self.rules is not None:
             self.rules.apply(doc, tags)
-        if doc.get("log.level") in ERROR_LEVELS or "error.type" in doc:
+        if get("log.level") in ERROR_LEVELS or "error.type" in doc:
             tags.append("error")
-        if doc.get("event.dataset") == "audit" or (isinstance(message, str) and is_security_message(message)):
+        if (message is not None and is_security_message(message)) or get("event.dataset") == "audit":
             tags.append("security")
         if "@timestamp" not in doc:
             envelope_time = doc.pop("logflow.envelope_timestamp", None)
@@ -274,10 +292,10 @@ class Enricher:
             else:
                 doc["@timestamp"] = ingested
                 tags.append("timestamp_missing")
-        else:
-            doc.pop("logflow.envelope_timestamp", None)
+        elif "logflow.envelope_timestamp" in doc:
+            del doc["logflow.envelope_timestamp"]
         if tags:
-            doc["tags"] = sorted(set(tags))
+            doc["tags"] = sorted(set(tags)) if len(tags) > 1 else tags
         doc["event.ingested"] = ingested
         doc["logflow.kafka.topic"] = record.topic
         doc["logflow.kafka.partition"] = record.partition

@@ -157,8 +157,8 @@ class Grok:
     """One grok expression compiled to one regex; ``match`` returns flat dotted fields or None."""
 
     __slots__ = (
-        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "budget_s", "captures", "engine",
-        "expression", "pathological", "pattern",
+        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "_positional", "budget_s", "captures",
+        "engine", "expression", "pathological", "pattern",
     )
 
     def __init__(
@@ -187,6 +187,12 @@ class Grok:
         self._groups = tuple(c.group for c in self.captures)
         self._names = tuple(c.field for c in self.captures)
         self._multi = len(self._groups) > 1
+        # When the expression's only capture groups are the named captures, in order, `m.groups()` (one C
+        # call, no name lookups) gives the values.
+        index = compiled.groupindex
+        self._positional = compiled.groups == len(self._groups) and all(
+            index.get(g) == i for i, g in enumerate(self._groups, start=1)
+        )
         converted = {c.field: c.convert for c in self.captures if c.convert is not None}
         self._converted = tuple(converted.items())
 
@@ -204,7 +210,10 @@ class Grok:
             m = self._match(text)
         if m is None:
             return None
-        values = m.group(*self._groups) if self._multi else (m.group(self._groups[0]),) if self._groups else ()
+        if self._positional:
+            values = m.groups()
+        else:
+            values = m.group(*self._groups) if self._multi else (m.group(self._groups[0]),) if self._groups else ()
         out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
         for name, convert in self._converted:
             value = out.get(name)

@@ -14,10 +14,11 @@ from typing import Any
 import orjson
 
 from logflow.config import Settings
-from logflow.deadletter import dead_letter_document, is_dead_letter
-from logflow.decode import decode, headers_dict
+from logflow.deadletter import dead_letter_document
+from logflow.decode import decode
 from logflow.enrich import Enricher
 from logflow.errors import RecordError
+from logflow.headers import NO_HEADERS, HeaderContexts
 from logflow.mining import TemplateMiner
 from logflow.parse import FALLBACK_DATASET, ParserSet
 from logflow.record import Action, Processed, Record, Rejection
@@ -40,16 +41,17 @@ class Processor:
         self.keep_original = settings.pipeline.keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
         self.miner = TemplateMiner()
+        self.header_context = HeaderContexts()
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
         """One record to its finished document (raises RecordError for what cannot be indexed)."""
-        if record.headers:
-            headers = headers_dict(record)
-            if is_dead_letter(headers):  # from the dead-letter topic: a fixed-shape document, never re-parsed
-                doc = dead_letter_document(record, headers, ingested)
-                self.enrich(doc, record, {}, ingested, None)
-                return doc
-        dec = decode(record, self.max_bytes)
+        context = self.header_context(record.headers) if record.headers else None
+        if context is not None and context.dead_letter:
+            # From the dead-letter topic: a fixed-shape document, never re-parsed.
+            doc = dead_letter_document(record, context.headers, ingested)
+            self.enrich(doc, record, None, ingested, None)
+            return doc
+        dec = decode(record, self.max_bytes, context or NO_HEADERS)
         if dec.obj is not None:
             parser = self.parsers.json_parser_for(dec.obj, dec.hint)
             if parser is None:
@@ -113,7 +115,7 @@ class Processor:
             doc["tags"] = [*existing, *tags] if isinstance(existing, list) else tags
         if self.redact is not None:  # before enrich, so the raw line it keeps is masked too
             original = self.redact(doc, original)
-        self.enrich(doc, record, headers_dict(record) if record.headers else {}, ingested, original)
+        self.enrich(doc, record, context, ingested, original)
         return doc
 
     def process(self, records: Sequence[Record], keep_documents: bool = False) -> Processed:

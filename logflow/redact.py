@@ -71,8 +71,13 @@ class Redactor:
         self._checked: set[str] = set()
         self._secret_keys: set[str] = set()
         not_done = rf"(?!{re.escape(cfg.replacement)})" if cfg.replacement else ""
+        # The key name is found by a case-sensitive search of the lowered text (C speed) before the
+        # case-insensitive substitution runs: "Failed password for ..." has the word but no `=`/`:`.
+        self._password_hint = re.compile(
+            r"(?:pass(?:word|wd|phrase)|pwd|secret|token|key)[\"']?[ \t]*[=:]"
+        ).search
         self._password = re.compile(
-            r"(?P<key>\b[\w.-]*?(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key))"
+            r"(?P<key>(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key))"
             r"(?P<sep>[\"']?[ \t]*[=:][ \t]*[\"']?)" + not_done
             + r"(?P<value>(?<=\")[^\"]+|(?<=')[^']+|[^\s\"'&,;)\]}]+)",
             re.IGNORECASE,
@@ -109,7 +114,7 @@ class Redactor:
         lower = value.lower()
         out = value
         if self._password is not None:
-            if "pass" in lower or "pwd" in lower or "secret" in lower or "token" in lower or "key" in lower:
+            if self._password_hint(lower) is not None:
                 out = self._password.sub(lambda m: m.group("key") + m.group("sep") + self.replacement, out)
             if "://" in out and "@" in out:
                 assert self._url_credentials is not None

@@ -57,6 +57,11 @@ class Router:
         self.rules = [self._compile(rule) for rule in routing.rules]
         self._names: dict[tuple[str, str, str], str] = {}
         self._datasets: dict[str, str] = {}
+        # Decisions depend only on (dataset, level, tags, day), which repeat for thousands of events;
+        # the parts no rule looks at are left out of the key.
+        self._uses_levels = any(rule.levels for rule in self.rules)
+        self._uses_tags = any(rule.tags for rule in self.rules)
+        self._decisions: dict[tuple[Any, ...], tuple[str, list[str]]] = {}
 
     @staticmethod
     def _compile(rule: RouteRule) -> _Rule:
@@ -80,7 +85,25 @@ class Router:
         return name
 
     def route(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
-        """(primary index, copy indices)."""
+        """(primary index, copy indices); the copy list is shared between calls: do not mutate it."""
+        tags = doc.get("tags") if self._uses_tags else None
+        key = (
+            doc.get("event.dataset"),
+            doc.get("log.level") if self._uses_levels else None,
+            tuple(tags) if isinstance(tags, list) else tags,
+            doc["@timestamp"][:10],
+        )
+        try:
+            decision = self._decisions.get(key)
+        except TypeError:  # an unhashable dataset or level from a JSON log: decide without the cache
+            return self._route(doc)
+        if decision is None:
+            if len(self._decisions) >= 10_000:
+                self._decisions.clear()
+            decision = self._decisions[key] = self._route(doc)
+        return decision
+
+    def _route(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
         raw_dataset = doc.get("event.dataset") or "generic"
         dataset = self._datasets.get(raw_dataset)
         if dataset is None:

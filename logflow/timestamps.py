@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from logflow.errors import ConfigError
@@ -43,8 +43,41 @@ _FAST_ISO = re.compile(
     r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))[T ]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)"
     r"(?:[.,](\d{1,9}))?(?:Z|[+-]00:?00)?"
 )
+# Access logs: `23/Nov/2026:01:02:03 +0000`. An explicit +0000 is UTC whatever the parser's zone.
+_FAST_HTTP = re.compile(
+    r"(0[1-9]|1\d|2[0-8])/([A-Z][a-z]{2})/(\d{4}):((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) [+-]0000"
+)
+# Syslog without a year: `Nov  3 01:02:03`; the date part is resolved once per day (see _syslog_day).
+_FAST_SYSLOG = re.compile(r"([A-Z][a-z]{2} [ \d]\d) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?")
+_MONTH_NUMBERS = {
+    name.title(): f"{number:02d}" for name, number in (("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5),
+    ("jun", 6), ("jul", 7), ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12))
+}
 
 Converter = Callable[[str, tzinfo, datetime], datetime | None]
+
+
+def _syslog_day(month_day: str, today: date) -> str | None:
+    """`Nov  3` -> `2026-11-03` when the year is certain whatever the time of day, else None.
+
+    The rule of ``_syslog`` (the latest year not more than a day ahead of now) depends on the time
+    only for dates next to today; those take the full path.
+    """
+    month = _MONTHS.get(month_day[:3].lower())
+    if month is None:
+        return None
+    try:
+        day = date(today.year, month, int(month_day[4:]))
+    except ValueError:
+        return None  # 29 Feb outside a leap year, 31 Nov...: the full path decides
+    if day <= today:
+        return day.isoformat()
+    if day > today + timedelta(days=2):
+        try:
+            return day.replace(year=today.year - 1).isoformat()
+        except ValueError:
+            return None
+    return None
 
 
 def format_utc(moment: datetime) -> str:
@@ -217,8 +250,14 @@ class TimeParser:
                     f"use one of {', '.join(_NAMED)} or a strptime pattern with %",
                 )
         self._cache: dict[str, str | None] = {}
+        # Slicing fast paths for the first format, when its result needs no calendar arithmetic.
+        first = self._converters[0]
         utc = self.zone is UTC
-        self._fast = _FAST_ISO.fullmatch if utc and self._converters and self._converters[0] is _iso8601 else None
+        self._fast_iso = _FAST_ISO.fullmatch if utc and first is _iso8601 else None
+        self._fast_http = _FAST_HTTP.fullmatch if first is _httpdate else None
+        self._fast_syslog = _FAST_SYSLOG.fullmatch if utc and first is _syslog else None
+        self._days: dict[str, str | None] = {}
+        self._today: date | None = None
 
     def parse(self, text: str | int | float, now: datetime) -> str | None:
         """The UTC ISO string for ``text``, or None when no format fits."""
@@ -229,10 +268,21 @@ class TimeParser:
             converters: list[Converter] = [_epoch_auto]
         else:
             converters = self._converters
-            if self._fast is not None and (m := self._fast(text)) is not None:
+            if self._fast_iso is not None and (m := self._fast_iso(text)) is not None:
                 fraction = m.group(3)
                 millis = (fraction + "00")[:3] if fraction else "000"
                 return f"{m.group(1)}T{m.group(2)}.{millis}Z"
+            if self._fast_http is not None and (m := self._fast_http(text)) is not None:
+                day, month, year, clock = m.groups()
+                number = _MONTH_NUMBERS.get(month)
+                if number is not None:
+                    return f"{year}-{number}-{day}T{clock}.000Z"
+            if self._fast_syslog is not None and (m := self._fast_syslog(text)) is not None:
+                stamp = self._syslog_date(m.group(1), now)
+                if stamp is not None:
+                    fraction = m.group(3)
+                    millis = (fraction + "00")[:3] if fraction else "000"
+                    return f"{stamp}T{m.group(2)}.{millis}Z"
         cached = self._cache.get(text, "")
         if cached != "":
             return cached
@@ -249,4 +299,14 @@ class TimeParser:
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[text] = result
+        return result
+
+    def _syslog_date(self, month_day: str, now: datetime) -> str | None:
+        today = now.date()  # the fast path runs only in UTC, where `now` is
+        if today != self._today:
+            self._today = today
+            self._days.clear()
+        if month_day in self._days:
+            return self._days[month_day]
+        result = self._days[month_day] = _syslog_day(month_day, today)
         return result

@@ -8,6 +8,7 @@ import pytest
 
 from logflow.config import PipelineConfig
 from logflow.enrich import Enricher, parse_b3, parse_traceparent, parse_uber, split_stack_trace
+from logflow.headers import header_context
 from logflow.record import Record
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -15,7 +16,8 @@ SPAN = "00f067aa0ba902b7"
 
 
 def enrich(doc: dict[str, Any], headers: dict[str, bytes] | None = None, **cfg: Any) -> dict[str, Any]:
-    Enricher(PipelineConfig(**cfg))(doc, Record("logs", 1, 9, b"x"), headers or {}, "2026-11-23T00:00:00.000Z", "orig")
+    context = header_context(tuple((headers or {}).items()))
+    Enricher(PipelineConfig(**cfg))(doc, Record("logs", 1, 9, b"x"), context, "2026-11-23T00:00:00.000Z", "orig")
     return doc
 
 

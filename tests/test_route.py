@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from logflow.config import RouteRule, RoutingConfig
 from logflow.route import Router, safe_dataset
 
@@ -45,3 +47,31 @@ class TestRouter:
         assert safe_dataset("My App/Logs") == "my_app_logs"
         assert safe_dataset("_x") == "x"
         assert safe_dataset("***") == "generic"
+
+
+class TestDecisionCache:
+    def test_one_router_keeps_deciding_by_level_tags_and_day_after_its_cache_is_warm(self) -> None:
+        """The memo of decisions must not blur events that differ only in level, tags or day."""
+        rules = RoutingConfig(
+            rules=[
+                RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error"]),
+                RouteRule(name="audit", index="audit-{date}", tags=["security"], copy=True),
+            ]
+        )
+        router = Router("logs", rules)
+        cases = [
+            (doc(), ("logs-nginx.access-2026.11.23", [])),
+            (doc(level="error"), ("logs-errors-2026.11.23", [])),
+            (doc(tags=["security"]), ("logs-nginx.access-2026.11.23", ["audit-2026.11.23"])),
+            (doc(tags=["web"]), ("logs-nginx.access-2026.11.23", [])),
+            (doc(ts="2026-11-24T00:00:00.000Z"), ("logs-nginx.access-2026.11.24", [])),
+        ]
+        for _ in range(2):  # the second round is answered from the memo
+            assert [router.route(d) for d, _ in cases] == [expected for _, expected in cases]
+
+    def test_an_unhashable_dataset_from_a_json_log_is_routed_without_the_memo(self) -> None:
+        """A list where a dataset name goes cannot key the memo; it is routed (or rejected) as before."""
+        router = Router("logs", RoutingConfig())
+        with pytest.raises(TypeError):  # the processor turns this into a per-record rejection
+            router.route(doc(dataset=["a"]))  # type: ignore[arg-type]
+        assert router.route(doc()) == ("logs-nginx.access-2026.11.23", [])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from logflow.errors import ConfigError
-from logflow.timestamps import TimeParser, format_utc
+from logflow.timestamps import TimeParser, _httpdate, _syslog, format_utc
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -80,3 +80,35 @@ class TestTimeParser:
 def test_format_utc_always_has_milliseconds_and_z() -> None:
     """Every @timestamp has the same shape, which routing relies on."""
     assert format_utc(datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC)) == "2026-01-02T03:04:05.006Z"
+
+
+class TestFastPaths:
+    """The slicing shortcuts must give exactly what the general converters give, date by date."""
+
+    @pytest.mark.parametrize(
+        "now",
+        [
+            datetime(2026, 1, 1, 0, 30, tzinfo=UTC),
+            datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+            datetime(2028, 2, 29, 12, 0, tzinfo=UTC),
+            NOW,
+        ],
+    )
+    def test_syslog_dates_agree_with_the_full_year_inference_on_every_day_of_the_year(self, now: datetime) -> None:
+        fast = TimeParser(["SYSLOG"])
+        months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+        for month in months:
+            for day in range(1, 32):
+                for clock in ("00:00:01", "12:00:00", "23:59:59.25"):
+                    text = f"{month} {day:2d} {clock}"
+                    slow = _syslog(text, UTC, now)
+                    assert fast.parse(text, now) == (format_utc(slow) if slow else None), (text, now)
+
+    def test_access_log_dates_agree_with_the_full_parser(self) -> None:
+        fast = TimeParser(["HTTPDATE"], timezone="Europe/Berlin")
+        for month in ("Jan", "Feb", "Nov", "Dec", "Foo"):
+            for day in range(1, 32):
+                for zone in ("+0000", "-0000", "+0130"):
+                    text = f"{day:02d}/{month}/2026:23:59:58 {zone}"
+                    slow = _httpdate(text, fast.zone, NOW)
+                    assert fast.parse(text, NOW) == (format_utc(slow) if slow else None), text

@@ -1,0 +1,76 @@
+"""What a record's Kafka headers say, worked out once per distinct set of headers.
+
+Producers send the same headers with record after record (``service``, ``environment``, a
+``logflow-type`` hint), so the parsed form (lowercased names, the parser hint, trace context,
+service fields, the dead-letter marker) is memoized by the raw header tuple. Headers that change
+per record (a ``traceparent``) miss the cache and cost what they would without it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from logflow.deadletter import is_dead_letter
+from logflow.enrich import trace_from_headers
+
+HINT_HEADERS = ("logflow-type", "log-type", "log_type", "event.dataset", "type")
+FORCED = frozenset({"trace.id", "span.id"})  # the producer's trace context wins over ids found in the event
+_LIMIT = 4096
+
+RawHeaders = tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderContext:
+    headers: dict[str, bytes]
+    hint: str | None
+    dead_letter: bool
+    forced: tuple[tuple[str, Any], ...]  # set on the document whatever it says
+    defaults: tuple[tuple[str, Any], ...]  # set only where the document has no value
+
+
+NO_HEADERS = HeaderContext({}, None, False, (), ())
+
+
+def hint_from_headers(headers: dict[str, bytes]) -> str | None:
+    for name in HINT_HEADERS:
+        value = headers.get(name)
+        if value:
+            try:
+                return value.decode("ascii").strip().lower() or None
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def header_context(raw: RawHeaders) -> HeaderContext:
+    if not raw:
+        return NO_HEADERS
+    headers = {name.lower(): value for name, value in raw}
+    fields: dict[str, Any] = {}
+    trace_from_headers(headers, fields)
+    return HeaderContext(
+        headers,
+        hint_from_headers(headers),
+        is_dead_letter(headers),
+        tuple((k, v) for k, v in fields.items() if k in FORCED),
+        tuple((k, v) for k, v in fields.items() if k not in FORCED),
+    )
+
+
+class HeaderContexts:
+    """A bounded memo of ``header_context``; one per processor."""
+
+    def __init__(self) -> None:
+        self._cache: dict[RawHeaders, HeaderContext] = {}
+
+    def __call__(self, raw: RawHeaders) -> HeaderContext:
+        if not raw:
+            return NO_HEADERS
+        context = self._cache.get(raw)
+        if context is None:
+            if len(self._cache) >= _LIMIT:
+                self._cache.clear()
+            context = self._cache[raw] = header_context(raw)
+        return context
