@@ -293,13 +293,22 @@ class PipelineConfig(_Section):
         default=None,
         description=(
             "Regex that starts a new event. When set, a text record that does not match it continues the "
-            "previous record from the same topic, partition and key in the same fetch batch (stack trace "
+            "previous record from the same topic, partition and key, also across fetch batches (stack trace "
             "lines shipped one per record). Off by default."
         ),
         examples=[r"^\d{4}-\d{2}-\d{2}[T ]"],
     )
     multiline_max_lines: int = Field(
         default=500, ge=2, description="Most records joined into one event; the next one starts a new event."
+    )
+    multiline_max_wait_ms: int = Field(
+        default=1000,
+        gt=0,
+        description=(
+            "How long the last event of a source waits for continuation lines from later fetch batches before "
+            "it is indexed as it is. Its records are committed only once it is indexed, so this bounds both the "
+            "event's delay and how far the committed offset trails behind a quiet source."
+        ),
     )
     max_line_bytes: int = Field(
         default=1_048_576,

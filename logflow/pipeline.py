@@ -13,6 +13,12 @@ a batch waits for Elasticsearch, the listener gives it ``pipeline.revoke_timeout
 is abandoned: what was finished is committed, the rest is left to the new owner. While the sink
 retries (Elasticsearch down, throttling) every assigned partition is paused, so the consumer drops
 its prefetched records and fetches nothing; memory stays bounded by the batch in hand.
+
+Multiline events held across batches (``HeldEvents``): a partition's commit point never passes the
+first offset of an event still held, and an event finished in a later batch is tracked by its first
+(lower) offset there. Held events are indexed once they waited ``pipeline.multiline_max_wait_ms`` or
+at shutdown before the last commit; they are dropped (and so re-read from the commit point) when
+their partition is revoked or rewound after an abandoned batch.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from logflow.config import Settings
 from logflow.dlq import DeadLetterQueue
 from logflow.es import make_client
 from logflow.health import Health, HealthServer, Metrics
-from logflow.multiline import MultilineJoiner
+from logflow.multiline import HeldEvents, MultilineJoiner
 from logflow.process import Processor
 from logflow.record import Action, Record, Rejection
 from logflow.sink import RETRY_STATUSES, BatchAbandoned, ElasticsearchSink
@@ -59,13 +65,28 @@ class WorkerStats:
 
 
 class OffsetTracker:
-    """Per-record accounting for one batch: what is still outstanding, and each partition's commit point."""
+    """Per-record accounting for one batch: what is still outstanding, and each partition's commit point.
 
-    def __init__(self, records: Sequence[Record]) -> None:
-        self.order: dict[TP, list[int]] = {}
+    With ``held`` (multiline events carried across batches) the points also respect what it holds:
+    they cover every partition fed so far, up to one past its last record fed, never pass the first
+    offset of a held event, and never fall inside a joined event (see ``logflow.multiline``). An
+    event finished in a later batch than its first record keeps that record's (lower) offset, so the
+    point is the lowest outstanding offset, not the first one in fetch order.
+    """
+
+    def __init__(self, records: Sequence[Record], held: HeldEvents | None = None) -> None:
         self.outstanding: dict[_Key, int] = {}
-        for record in records:
-            self.order.setdefault((record.topic, record.partition), []).append(record.offset)
+        self.floors: dict[TP, int] = {}
+        self.spans: dict[TP, list[tuple[int, int]]] = {}
+        ends: dict[TP, int] = {}
+        if held is None:
+            for record in records:
+                ends[(record.topic, record.partition)] = record.offset + 1
+        else:
+            ends.update(held.ends)
+            self.floors = held.floors()
+            self.spans = {tp: sorted(spans, reverse=True) for tp, spans in held.spans.items()}
+        self.ends = ends
 
     def hold(self, record: Record) -> None:
         """One more thing (a document, a dead-letter write) must finish before ``record`` is."""
@@ -84,16 +105,22 @@ class OffsetTracker:
         self.outstanding[(record.topic, record.partition, record.offset)] = 0
 
     def commit_points(self) -> dict[TP, int]:
-        """Per partition: the lowest offset not yet finished (or one past the last record)."""
-        points: dict[TP, int] = {}
-        outstanding = self.outstanding
-        for (topic, partition), offsets in self.order.items():
-            point = offsets[-1] + 1
-            for offset in offsets:
-                if outstanding.get((topic, partition, offset), 0) > 0:
-                    point = offset
-                    break
-            points[(topic, partition)] = point
+        """Per partition: the lowest offset not yet finished or held (or its end), moved out of joined events."""
+        floors = self.floors
+        points = {tp: min(end, floors.get(tp, end)) for tp, end in self.ends.items()}
+        for (topic, partition, offset), count in self.outstanding.items():
+            if count > 0:
+                tp = (topic, partition)
+                if offset < points.get(tp, offset + 1):
+                    points[tp] = offset
+        for tp, spans in self.spans.items():  # by first offset, descending: one pass settles nested moves
+            point = points.get(tp)
+            if point is None:
+                continue
+            for first, last in spans:
+                if first < point <= last:
+                    point = first
+            points[tp] = point
         return points
 
 
@@ -106,7 +133,8 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.processor = processor or Processor(settings)
-        self.multiline = MultilineJoiner.from_config(settings.pipeline)
+        joiner = MultilineJoiner.from_config(settings.pipeline)
+        self.held = HeldEvents(joiner) if joiner is not None else None
         self.client = client or make_client(settings.elasticsearch)
         self._own_client = client is None
         self.abort = asyncio.Event()
@@ -141,13 +169,22 @@ class Worker:
         self.metrics.paused.set(len(self._paused))
 
     async def _on_revoked(self, revoked: set[TP]) -> None:
+        """Let the batch in flight finish (or abandon it), then forget held multiline events of ``revoked``.
+
+        Held events are dropped, not flushed: their first offset caps the partition's commit, so the
+        new owner reads them again and can still join the continuation lines that arrive after the
+        rebalance (a flush here would cut those events in two, and index inside the rebalance).
+        """
         timer = None
         if self._batch_lock.locked():  # a batch is in flight: give it revoke_timeout_s, then abandon it
             patience = self.settings.pipeline.revoke_timeout_s
             timer = asyncio.get_running_loop().call_later(patience, self.sink.abandon.set)
         try:
             async with self._batch_lock:  # the batch in flight is committed (or abandoned) before partitions move
-                log.info("Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked))
+                dropped = self.held.drop(revoked) if self.held is not None else 0
+                log.info(
+                    "Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked), held_dropped=dropped
+                )
         finally:
             if timer is not None:
                 timer.cancel()
@@ -183,8 +220,10 @@ class Worker:
                 log.info("Worker started.", topics=self.settings.kafka.topics, group=self.settings.kafka.group_id)
                 while not stop.is_set() and not self.abort.is_set():
                     records = await self.source.fetch()
-                    if records:
+                    if records or self.held:  # an empty fetch still lets held events that waited long enough go
                         await self.handle(records)
+                if self.held and not self.abort.is_set():  # drain: held events are indexed before the last commit
+                    await self.handle([], final=True)
             finally:
                 await self.source.stop()
         finally:
@@ -200,16 +239,20 @@ class Worker:
             dead_lettered=self.stats.dead_lettered,
         )
 
-    async def handle(self, records: list[Record]) -> None:
+    async def handle(self, records: list[Record], final: bool = False) -> None:
+        """Deliver one fetched batch and commit what it finished; ``final`` also finishes every held event."""
         async with self._batch_lock:
             owned = self.source.assignment()
             records = [r for r in records if (r.topic, r.partition) in owned]
-            if not records:
+            if records:
+                self.stats.received += len(records)
+                self.metrics.received.inc(len(records))
+            events, tracker = self._events(records, final)
+            if not events:  # everything was held: nothing new can be committed
                 return
-            structlog.contextvars.bind_contextvars(batch_first=records[0].coordinates, batch_size=len(records))
-            tracker = OffsetTracker(records)
+            structlog.contextvars.bind_contextvars(batch_first=events[0].coordinates, batch_size=len(events))
             try:
-                await self._deliver(records, tracker)
+                await self._deliver(events, tracker)
             except BatchAbandoned as exc:
                 await self._abandon(tracker, str(exc))
                 if self.abort.is_set():
@@ -221,8 +264,29 @@ class Worker:
                 self.metrics.inflight_bytes.set(0)
                 structlog.contextvars.unbind_contextvars("batch_first", "batch_size")
 
+    def _events(self, records: list[Record], final: bool) -> tuple[list[Record], OffsetTracker]:
+        """The events to deliver now, and their tracker.
+
+        Without multiline, the records themselves. With it: held events that waited
+        ``multiline_max_wait_ms`` (or all of them when ``final``), then what ``records`` finished; the
+        tracker's commit points stay at or below every event still held.
+        """
+        held = self.held
+        if held is None:
+            return records, OffsetTracker(records)
+        now = time.monotonic()
+        events = held.feed(records, now)
+        late = held.flush() if final else held.due(now)
+        if late:
+            events = late + events
+        return events, OffsetTracker(events, held)
+
     async def _abandon(self, tracker: OffsetTracker, why: str) -> None:
-        """Commit what is finished, and rewind owned partitions to it so nothing fetched is skipped."""
+        """Commit what is finished, and rewind owned partitions to it so nothing fetched is skipped.
+
+        On a revoke the held multiline events are forgotten too: each lies at or above its partition's
+        point, so it is fetched and joined again rather than kept and doubled by the re-read records.
+        """
         reason = "shutdown" if self.abort.is_set() else "revoked"
         self.stats.abandoned += 1
         self.metrics.abandoned.labels(reason).inc()
@@ -234,15 +298,13 @@ class Worker:
             log.warning("Commit of the finished part timed out; those records will be redelivered and overwrite.")
         if reason == "revoked":
             self.source.seek(points)
+            if self.held is not None:  # held records lie at or above the points: they are fetched again
+                self.held.drop(set(points))
 
     async def _deliver(self, records: list[Record], tracker: OffsetTracker) -> None:
         stats, metrics = self.stats, self.metrics
-        stats.received += len(records)
-        metrics.received.inc(len(records))
         metrics.inflight_records.set(len(records))
         metrics.inflight_bytes.set(sum(len(r.value or b"") for r in records))
-        if self.multiline is not None:
-            records = self.multiline.join(records)
         processed = self.processor.process(records)
         for dataset, count in processed.parse_failures.items():
             metrics.parse_failures.labels(dataset).inc(count)
@@ -292,7 +354,10 @@ class Worker:
                 first=rejections[0].record.coordinates,
                 reason=rejections[0].reason[:200],
             )
-        await self._commit(tracker.commit_points())
+        points = tracker.commit_points()
+        await self._commit(points)
+        if self.held is not None:
+            self.held.committed(points)
         for (topic, partition), lag in self.source.lag(stats.committed).items():
             metrics.lag.labels(topic, str(partition)).set(lag)
         stats.batches += 1

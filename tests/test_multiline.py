@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import Counter
 from typing import Any
+
+import pytest
 
 from logflow.config import load_settings
 from logflow.demo.corpus import ShipRecord
 from logflow.demo.run import run_worker_until_caught_up
-from logflow.multiline import MultilineJoiner
+from logflow.errors import ConfigError
+from logflow.multiline import HeldEvents, MultilineJoiner
+from logflow.pipeline import OffsetTracker, Worker
 from logflow.process import Processor
-from logflow.record import Processed, Record
+from logflow.record import Action, Processed, Record
+from logflow.source import TP
+from tests.conftest import SettingsFactory
 from tests.support import all_documents, committed_offsets, setup_templates, ship, wait
 from tests.test_pipeline import MOMENT
 
@@ -31,8 +40,30 @@ def process(batch: list[Record], **pipeline: Any) -> Processed:
     return Processor(settings).process(joiner.join(batch), keep_documents=True)
 
 
-def records(values: list[bytes], key: bytes = b"orders") -> list[Record]:
-    return [Record("logs", 0, i, v, key) for i, v in enumerate(values)]
+def records(values: list[bytes], key: bytes = b"orders", first: int = 0, partition: int = 0) -> list[Record]:
+    return [Record("logs", partition, first + i, v, key) for i, v in enumerate(values)]
+
+
+def holder(**pipeline: Any) -> HeldEvents:
+    """The worker's stateful joiner for START and ``pipeline`` overrides."""
+    settings = load_settings(environ={}, overrides={"pipeline": {"multiline_start": START, **pipeline}})
+    joiner = MultilineJoiner.from_config(settings.pipeline)
+    assert joiner is not None
+    return HeldEvents(joiner)
+
+
+def lines(record: Record) -> list[bytes]:
+    return (record.value or b"").split(b"\n")
+
+
+def delivered(events: list[Record], held: HeldEvents) -> OffsetTracker:
+    """A tracker for ``events`` as the worker builds it, with every document acknowledged."""
+    tracker = OffsetTracker(events, held)
+    for event in events:
+        tracker.hold(event)
+    tracker.acknowledged([Action(event, "idx", event.doc_id, b"{}") for event in events])
+    held.committed(tracker.commit_points())
+    return tracker
 
 
 class TestJoining:
@@ -76,6 +107,143 @@ class TestJoining:
         assert [r.error_type for r in out.rejections] == ["empty"]
 
 
+class TestHeldAcrossBatches:
+    def test_an_event_whose_continuation_lines_arrive_in_the_next_batch_is_one_event(self) -> None:
+        """The batch ends after two lines of the trace; the next batch's two lines join them under offset 0."""
+        held = holder()
+        assert held.feed(records(EVENT[:2]), now=0.0) == []
+        events = held.feed(records([*EVENT[2:], NEXT], first=2), now=0.1)
+        assert [(e.offset, lines(e)) for e in events] == [(0, EVENT)]
+        document = Processor(load_settings(environ={})).process(events, keep_documents=True).documents[0]
+        assert document["error.type"] == "java.lang.IllegalStateException"
+        assert document["error.stack_trace"].endswith("Thread.java:1583)")
+        assert held.floors() == {("logs", 0): 4}  # NEXT may still get a trace of its own
+
+    def test_a_start_line_a_json_record_or_an_empty_record_finishes_a_held_event(self) -> None:
+        """Three sources each hold an event; each is finished by what its source sends next, in source order."""
+        held = holder()
+        batch = [Record("logs", 0, i, EVENT[0], key) for i, key in enumerate([b"a", b"b", b"c"])]
+        assert held.feed(batch, now=0.0) == []
+        nxt = [
+            Record("logs", 0, 3, EVENT[2], b"a"),
+            Record("logs", 0, 4, NEXT, b"a"),
+            Record("logs", 0, 5, b'{"msg": "x"}', b"b"),
+            Record("logs", 0, 6, b"", b"c"),
+        ]
+        events = held.feed(nxt, now=0.1)
+        assert [(e.key, e.offset, len(lines(e))) for e in events] == [
+            (b"a", 0, 2), (b"b", 1, 1), (b"b", 5, 1), (b"c", 2, 1), (b"c", 6, 1)
+        ]
+        assert held.floors() == {("logs", 0): 4}
+
+    def test_a_held_event_is_finished_once_it_has_waited_max_wait_since_its_first_batch(self) -> None:
+        """Lines still arriving do not extend the wait: it counts from the batch of the event's first record."""
+        held = holder(multiline_max_wait_ms=1000)
+        assert held.feed(records(EVENT[:2]), now=10.0) == []
+        assert held.feed(records(EVENT[2:], first=2), now=10.8) == []
+        assert held.due(10.99) == []
+        events = held.due(11.0)
+        assert [(e.offset, lines(e)) for e in events] == [(0, EVENT)]
+        assert len(held) == 0
+        assert held.floors() == {}
+
+    def test_an_event_that_reaches_the_line_limit_is_finished_at_once(self) -> None:
+        """A full event cannot grow, so it is not held; the next continuation starts an event of its own."""
+        held = holder(multiline_max_lines=3)
+        events = held.feed(records(EVENT[:3]), now=0.0)
+        assert [(e.offset, len(lines(e))) for e in events] == [(0, 3)]
+        assert held.feed(records(EVENT[3:], first=3), now=0.1) == []
+        assert held.floors() == {("logs", 0): 3}
+
+    def test_held_events_of_revoked_partitions_are_dropped_and_rejoined_whole_when_read_again(self) -> None:
+        """Dropping partition 0 keeps partition 1's event; re-reading partition 0 from its floor rebuilds the event."""
+        held = holder()
+        first = records(EVENT[:2]) + records(EVENT[:2], partition=1)
+        held.feed(first, now=0.0)
+        assert held.floors() == {("logs", 0): 0, ("logs", 1): 0}
+        assert held.drop({("logs", 0)}) == 1
+        assert held.floors() == {("logs", 1): 0}
+        assert ("logs", 0) not in held.ends
+        again = held.feed([*records(EVENT), *records([NEXT], first=4)], now=0.2)
+        assert [(e.offset, lines(e)) for e in again] == [(0, EVENT)]
+
+    def test_a_wait_bound_of_zero_is_a_configuration_error_naming_the_key(self) -> None:
+        """An event must be allowed to wait for its next batch; 0 ms would index every batch's last events cut."""
+        with pytest.raises(ConfigError, match="multiline_max_wait_ms"):
+            load_settings(environ={"LOGFLOW_PIPELINE_MULTILINE_MAX_WAIT_MS": "0"})
+
+    def test_joining_a_whole_input_finishes_every_event_and_holds_nothing(self) -> None:
+        """``join`` is pure (``logflow parse``, the analyzer): the trailing event is returned, not kept."""
+        held = holder()
+        out = held.joiner.join(records([NEXT, *EVENT]))
+        assert [(e.offset, len(lines(e))) for e in out] == [(0, 1), (1, 4)]
+        assert len(held) == 0
+
+
+class TestCommitPoints:
+    def test_the_commit_stays_at_the_first_offset_of_a_held_event(self) -> None:
+        """Records 4 and 5 are held as one event: the commit may cover 0-3 only."""
+        held = holder()
+        events = held.feed(records([*EVENT, NEXT, EVENT[1]]), now=0.0)
+        assert [e.offset for e in events] == [0]
+        assert delivered(events, held).commit_points() == {("logs", 0): 4}
+
+    def test_an_event_finished_in_a_later_batch_holds_that_batchs_commit_at_its_first_offset(self) -> None:
+        """The event of offsets 4-6 is finished by batch 2 (offsets 6-7): until it is acknowledged, the commit is 4."""
+        held = holder()
+        held.feed(records([*EVENT, NEXT, EVENT[1]]), now=0.0)
+        events = held.feed(records([EVENT[2], NEXT], first=6), now=0.1)
+        assert [(e.offset, len(lines(e))) for e in events] == [(4, 3)]
+        tracker = OffsetTracker(events, held)
+        tracker.hold(events[0])
+        assert tracker.commit_points() == {("logs", 0): 4}
+        tracker.acknowledged([Action(events[0], "idx", events[0].doc_id, b"{}")])
+        assert tracker.commit_points() == {("logs", 0): 7}
+
+    def test_the_commit_never_falls_inside_a_joined_event_of_an_interleaved_source(self) -> None:
+        """b's event (0, 2) is indexed while a's (1) is held: committing 1 would make line 2 an event of its own
+        when the partition is read again, so the commit stays at 0 until a's event is done too."""
+        held = holder()
+        batch = [
+            Record("logs", 0, 0, EVENT[0], b"b"),
+            Record("logs", 0, 1, NEXT, b"a"),
+            Record("logs", 0, 2, EVENT[1], b"b"),
+            Record("logs", 0, 3, NEXT, b"b"),
+        ]
+        events = held.feed(batch, now=0.0)
+        assert [(e.offset, len(lines(e))) for e in events] == [(0, 2)]
+        assert delivered(events, held).commit_points() == {("logs", 0): 0}
+        later = held.feed([Record("logs", 0, 4, NEXT, b"a"), Record("logs", 0, 5, NEXT, b"b")], now=0.1)
+        assert sorted(e.offset for e in later) == [1, 3]
+        assert delivered(later, held).commit_points() == {("logs", 0): 4}
+        assert held.spans == {}
+
+    def test_a_partition_commits_past_every_line_once_its_last_held_event_is_flushed(self) -> None:
+        """Interleaved sources flushed by the wait bound one after the other: the commit ends one past line 2."""
+        held = holder(multiline_max_wait_ms=1000)
+        held.feed([Record("logs", 0, 0, EVENT[0], b"a")], now=0.0)
+        held.feed([Record("logs", 0, 1, NEXT, b"b"), Record("logs", 0, 2, EVENT[1], b"a")], now=0.5)
+        first = held.due(1.0)
+        assert [(e.key, e.offset, len(lines(e))) for e in first] == [(b"a", 0, 2)]
+        assert delivered(first, held).commit_points() == {("logs", 0): 0}  # 1 would fall inside a's event
+        second = held.due(1.5)
+        assert [(e.key, e.offset) for e in second] == [(b"b", 1)]
+        assert delivered(second, held).commit_points() == {("logs", 0): 3}
+
+
+def _records(*values: bytes, key: bytes = b"orders") -> list[ShipRecord]:
+    return [ShipRecord(value, key, (), "orders", "app", "error", MOMENT) for value in values]
+
+
+async def _until(condition: Any, timeout: float, what: str) -> float:
+    """Poll ``condition`` every 50 ms; the monotonic time it first held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+    return time.monotonic()
+
+
 class TestDelivery:
     def test_joined_records_are_committed_and_indexed_once(self, make_settings: Any) -> None:
         """Through Kafka and Elasticsearch: 3 events from 12 records, every offset committed, no doubles."""
@@ -95,3 +263,107 @@ class TestDelivery:
         assert committed == produced == {(settings.kafka.topics[0], 0): 12}
         assert sorted(d["logflow.kafka.offset"] for d in docs) == [0, 4, 8]
         assert {d["error.type"] for d in docs} == {"java.lang.IllegalStateException"}
+
+    def test_events_cut_by_fetch_batches_are_indexed_once_each_with_every_offset_committed(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """Batches of 3 records cut every trace; each event is still one document with all its lines."""
+        settings = make_settings(pipeline={"multiline_start": START}, kafka={"max_batch_records": 3})
+        shipped = _records(*EVENT, NEXT, *EVENT, NEXT, *EVENT)
+
+        async def go() -> tuple[list[dict[str, Any]], dict[Any, int | None], dict[Any, int], int]:
+            await setup_templates(settings)
+            produced = await ship(settings, shipped, partitions=1)
+            worker = await run_worker_until_caught_up(settings, produced, timeout=60)
+            docs = await all_documents(settings, ["error.stack_trace", "logflow.kafka.offset"])
+            return docs, await committed_offsets(settings, list(produced)), produced, worker.stats.batches
+
+        docs, committed, produced, batches = wait(go())
+        assert committed == produced == {(settings.kafka.topics[0], 0): 14}
+        assert batches >= 3  # records 4-5, 9-10 and the final flush finish events in different batches
+        assert [d["logflow.kafka.offset"] for d in docs] == [0, 4, 5, 9, 10]
+        assert max(Counter(d["_id"] for d in docs).values()) == 1
+        traces = [d["error.stack_trace"] for d in docs if d["error.stack_trace"]]
+        assert traces == [b"\n".join(EVENT[1:]).decode()] * 3
+
+    async def test_the_commit_stays_at_a_held_events_first_record_until_the_wait_bound_flushes_it(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """The trailing event (offsets 4-7) has no start line after it: offset 4 is the commit until it is indexed."""
+        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 2000})
+        await setup_templates(settings)
+        produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
+        tp: TP = (settings.kafka.topics[0], 0)
+        worker = Worker(settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            held_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
+            assert worker.stats.committed[tp] == 4
+            assert await committed_offsets(settings, [tp]) == {tp: 4}
+            assert [d["logflow.kafka.offset"] for d in await all_documents(settings, ["logflow.kafka.offset"])] == [0]
+            done_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 8, 10, "the flush")
+        finally:
+            stop.set()
+            await task
+        assert done_at - held_at >= 1.5  # held for the wait bound (2 s from its batch), not flushed at once
+        assert await committed_offsets(settings, [tp]) == produced == {tp: 8}
+        docs = await all_documents(settings, ["error.stack_trace", "logflow.kafka.offset"])
+        assert [d["logflow.kafka.offset"] for d in docs] == [0, 4]
+        assert docs[1]["error.stack_trace"] == b"\n".join(EVENT[1:]).decode()
+
+    async def test_stopping_the_worker_indexes_held_events_before_the_final_commit(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """With a wait bound of ten minutes, the stop signal is what finishes the trailing event."""
+        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 600_000})
+        await setup_templates(settings)
+        produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
+        tp: TP = (settings.kafka.topics[0], 0)
+        worker = Worker(settings)
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop))
+        try:
+            await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
+            assert worker.stats.committed[tp] == 4
+        finally:
+            stop.set()
+            await task
+        assert worker.stats.committed[tp] == 8
+        assert await committed_offsets(settings, [tp]) == produced == {tp: 8}
+        docs = await all_documents(settings, ["logflow.kafka.offset"])
+        assert [d["logflow.kafka.offset"] for d in docs] == [0, 4]
+
+    async def test_held_events_of_a_revoked_partition_are_left_uncommitted_and_indexed_once_by_the_new_owner(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """A second worker takes one of two partitions while the first holds an event on each: none is committed
+        by the revoke, and after both stop every event is one document and every offset is committed."""
+        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 600_000})
+        await setup_templates(settings)
+        shipped = _records(*EVENT, *EVENT, key=b"orders") + _records(*EVENT, *EVENT, key=b"billing")
+        produced = await ship(settings, shipped, partitions=2)
+        topic = settings.kafka.topics[0]
+        assert produced == {(topic, 0): 8, (topic, 1): 8}  # the keys hash to different partitions
+        first, second = Worker(settings), Worker(settings)
+        stops = [asyncio.Event(), asyncio.Event()]
+        tasks = [asyncio.create_task(first.run(stops[0]))]
+        try:
+            await _until(lambda: all(first.stats.committed.get(tp, 0) >= 4 for tp in produced), 30, "first commits")
+            tasks.append(asyncio.create_task(second.run(stops[1])))
+            await _until(
+                lambda: first.health.assigned == second.health.assigned == 1 and len(first.held or ()) == 1,
+                30,
+                "one partition each",
+            )
+            await _until(lambda: len(second.held or ()) == 1, 10, "the new owner holding its event")
+            assert await committed_offsets(settings, list(produced)) == {tp: 4 for tp in produced}
+        finally:
+            for stop in stops:
+                stop.set()
+            await asyncio.gather(*tasks)
+        assert await committed_offsets(settings, list(produced)) == produced
+        docs = await all_documents(settings, ["logflow.kafka.partition", "logflow.kafka.offset"])
+        assert sorted((d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in docs) == [
+            (0, 0), (0, 4), (1, 0), (1, 4)
+        ]
