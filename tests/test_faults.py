@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,13 @@ import pytest
 
 from logflow.config import Settings
 from logflow.demo.corpus import ShipRecord
+from logflow.es import make_client
 from logflow.pipeline import Worker
 from logflow.servers import ServerProcess
 from logflow.source import TP
 from tests.conftest import Servers, SettingsFactory
 from tests.faultproxy import Fault, FaultProxy
-from tests.support import all_documents, committed_offsets, read_topic, setup_templates, ship, worker_env
+from tests.support import committed_offsets, read_topic, setup_templates, ship, worker_env
 from tests.support import wait as run_sync
 from tests.test_pipeline import MOMENT
 
@@ -51,6 +52,50 @@ def numbered(count: int, start: int = 0, tag: str = "fault") -> list[ShipRecord]
     ]
 
 
+def payload_lines(count: int, start: int = 0) -> list[ShipRecord]:
+    """The smallest JSON app logs that still carry a payload key: ``{"timestamp": …, "event": "seq=N"}``.
+
+    They become 10-field documents with a one-token message: osmem spends ~0.47 ms of CPU on each,
+    against ~0.6 ms for the 12-field documents of ``numbered`` (its cost grows with fields and
+    tokens). One key per record spreads them evenly over the partitions.
+    """
+    return [
+        ShipRecord(b'{"timestamp":"2026-11-23T10:00:00Z","event":"seq=%d"}' % i, b"k%d" % i, (), "", "app", "", MOMENT)
+        for i in range(start, start + count)
+    ]
+
+
+async def every_document(settings: Settings, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Every document under the prefix (``_id``, ``_index`` and the named fields), by scroll in index order.
+
+    A scroll reads 100,000 documents from osmem in ~3 s; sorted search_after pages (``all_documents``)
+    take ~27 s, since every page sorts the whole result again. The count read must equal the total.
+    """
+    client = make_client(settings.elasticsearch)
+    prefix = settings.pipeline.index_prefix
+    out: list[dict[str, Any]] = []
+    scroll_id: str | None = None
+    try:
+        await client.indices.refresh(index=f"{prefix}-*")
+        resp = await client.search(index=f"{prefix}-*", size=5000, scroll="2m", sort=["_doc"], track_total_hits=True)
+        total = resp.body["hits"]["total"]["value"]
+        while True:
+            scroll_id = resp.body.get("_scroll_id", scroll_id)
+            hits = resp.body["hits"]["hits"]
+            if not hits:
+                break
+            out.extend(
+                {"_id": h["_id"], "_index": h["_index"], **{f: h["_source"].get(f) for f in fields}} for h in hits
+            )
+            resp = await client.scroll(scroll_id=scroll_id, scroll="2m")
+        assert len(out) == total, f"the scroll returned {len(out)} of {total} documents"
+        return out
+    finally:
+        if scroll_id is not None:
+            await client.clear_scroll(scroll_id=scroll_id)
+        await client.close()
+
+
 @dataclass
 class Outcome:
     documents: list[dict[str, Any]]
@@ -61,7 +106,7 @@ class Outcome:
 
 
 async def outcome(settings: Settings, produced: dict[TP, int]) -> Outcome:
-    docs = await all_documents(settings, ["message", "logflow.kafka.partition", "logflow.kafka.offset", "tags"])
+    docs = await every_document(settings, ["message", "logflow.kafka.partition", "logflow.kafka.offset", "tags"])
     return Outcome(docs, await committed_offsets(settings, list(produced)))
 
 
@@ -220,34 +265,78 @@ class TestKilledWorker:
 
 
 class TestRebalances:
-    async def test_one_then_three_then_one_worker_under_load_loses_and_doubles_nothing(
-        self, make_settings: SettingsFactory
+    async def test_one_then_three_then_one_worker_while_100000_records_flow_loses_and_doubles_nothing(
+        self, make_settings: SettingsFactory, es: Any
     ) -> None:
-        """Workers join and leave while records are produced; each record ends as exactly one document."""
-        settings = make_settings(kafka={"max_batch_records": 100})
+        """100,000 records produced in waves while the group goes 1 -> 3 -> 1 workers; each is one document.
+
+        A feeder produces waves of 5,000 whenever fewer than 15,000 records wait, so records flow in
+        every phase. One worker runs alone until 10,000 are committed; two more join, and all three
+        must index while the group holds three members (2 of the 6 partitions each); the two leave
+        once 60,000 are committed, with a backlog, and the first worker takes over the rest.
+
+        Size and time: osmem bounds it. It ingests ~1,900-2,700 of these ``payload_lines`` documents
+        per second on 2 shared cores (~1,500-2,000 for ``numbered`` ones), 1,000-document bulk
+        requests being a little faster and lighter than 5,000; each join or leave pauses the group
+        ~3 s on Tansu. The test takes ~60-70 s. ``es`` deletes the indices afterwards: osmem holds
+        ~12 KB per document, ~1.2 GB here, for the rest of the session otherwise.
+        """
+        total, wave, backlog = 100_000, 5_000, 15_000
+        settings = make_settings(kafka={"max_batch_records": 2_000}, elasticsearch={"bulk_max_docs": 1_000})
         await setup_templates(settings)
-        produced = await ship(settings, numbered(1_000), partitions=6)
+        topic = settings.kafka.topics[0]
+        produced: dict[TP, int] = {(topic, p): 0 for p in range(6)}
         first = Worker(settings)
         extra = [Worker(settings), Worker(settings)]
+        workers = [first, *extra]
+        at_scale_down: dict[str, int] = {}
+
+        def committed() -> int:
+            """Records the group committed: per partition, the furthest commit any worker saw."""
+            return sum(max(w.stats.committed.get(tp, 0) for w in workers) for tp in produced)
+
+        async def feed() -> None:
+            sent = 0
+            while sent < total:
+                await wait_for(lambda: sum(produced.values()) - committed() < backlog, 120, "the backlog to shrink")
+                for tp, n in (await ship(settings, payload_lines(wave, start=sent), partitions=6)).items():
+                    produced[tp] += n
+                sent += wave
 
         async def scale() -> None:
-            await wait_for(lambda: sum(first.stats.committed.values()) > 0, 60, "a first commit")
+            feeding = asyncio.create_task(feed())
             stops = [asyncio.Event() for _ in extra]
-            tasks = [asyncio.create_task(w.run(s)) for w, s in zip(extra, stops, strict=True)]
-            await wait_for(lambda: all(w.health.assigned == 2 for w in extra), 60, "three workers, 2 partitions each")
-            more = await ship(settings, numbered(2_000, start=1_000), partitions=6)
-            await wait_for(lambda: all(w.stats.indexed > 0 for w in extra), 60, "all three workers indexing")
-            for stop in stops:
-                stop.set()
-            await asyncio.gather(*tasks)
-            later = await ship(settings, numbered(1_000, start=3_000), partitions=6)
-            for tp in produced:
-                produced[tp] += more.get(tp, 0) + later.get(tp, 0)
+            tasks: list[asyncio.Task[None]] = []
+            try:
+                await wait_for(lambda: committed() >= 10_000, 120, "one worker to commit 10,000 records")
+                tasks = [asyncio.create_task(w.run(stop)) for w, stop in zip(extra, stops, strict=True)]
+                await wait_for(
+                    lambda: all(w.health.assigned == 2 for w in workers), 60, "three workers, 2 partitions each"
+                )
+                before = [w.stats.indexed for w in workers]
 
-        await run_until(first, produced, timeout=150, during=scale)
-        assert sum(produced.values()) == 4_000
-        assert all(w.stats.indexed > 0 for w in extra)
-        assert_exactly_once(await outcome(settings, produced), produced, 4_000)
+                def three_indexed_and_60000_committed() -> bool:
+                    indexed = all(w.stats.indexed > n for w, n in zip(workers, before, strict=True))
+                    return indexed and committed() >= 60_000
+
+                await wait_for(three_indexed_and_60000_committed, 180, "three workers indexing, 60,000 committed")
+                at_scale_down["produced"] = sum(produced.values())
+                at_scale_down["waiting"] = at_scale_down["produced"] - committed()
+                for stop in stops:
+                    stop.set()
+                await asyncio.gather(*tasks)
+                await feeding
+            finally:
+                feeding.cancel()
+                for stop in stops:
+                    stop.set()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+        await run_until(first, produced, timeout=300, during=scale)
+        assert sum(produced.values()) == total
+        assert at_scale_down["waiting"] > 0, "the scale-down came after the backlog was gone"
+        assert at_scale_down["produced"] < total, "no records were produced after the scale-down"
+        assert_exactly_once(await outcome(settings, produced), produced, total)
 
 
 POISON: dict[str, tuple[bytes, tuple[tuple[str, bytes], ...]]] = {
