@@ -7,7 +7,8 @@ For each worker count: a fresh topic (4 partitions) holding the corpus, a fresh 
 worker started as the CLI starts it, and the clock stopped when every partition's committed offset
 equals what was produced. Reported: events/s over the whole run (including the ~3 s group join) and
 from the first commit on (steady state), worker CPU seconds (user+sys of the worker processes,
-from getrusage of reaped children) and peak RSS of the largest worker process.
+from getrusage of reaped children), peak RSS of the largest worker process, and the CPU seconds
+Tansu and the sink used meanwhile (they share the machine's cores with the workers).
 
 `--sink ack` posts to `bench/ack_server.py` (acknowledges every item, stores nothing): the
 worker's own capacity. `--sink osmem` posts to osmem, and first measures osmem's own bulk ceiling
@@ -74,7 +75,7 @@ def env_for(settings: Settings) -> dict[str, str]:
     return env
 
 
-Corpus = list[tuple[bytes, bytes, tuple[tuple[str, bytes], ...]]]
+Corpus = list[tuple[bytes | None, bytes, tuple[tuple[str, bytes], ...]]]
 
 
 async def ship_corpus(settings: Settings, values: Corpus) -> dict[TP, int]:
@@ -112,7 +113,17 @@ async def _templates(settings: Settings) -> None:
         await client.close()
 
 
-def run_workers(settings: Settings, produced: dict[TP, int], workers: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """user+sys CPU of a running process (Linux /proc), to see what the broker and the sink used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_workers(
+    settings: Settings, produced: dict[TP, int], workers: int, others: dict[str, int]
+) -> dict[str, float]:
+    """Run `logflow run --workers N` until caught up; ``others`` (name -> pid) get their CPU reported too."""
+    others_before = {name: cpu_seconds(pid) for name, pid in others.items()}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
@@ -135,6 +146,7 @@ def run_workers(settings: Settings, produced: dict[TP, int], workers: int) -> di
         proc.terminate()
         proc.wait(120)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    others_cpu = {f"{name}_cpu_s": cpu_seconds(pid) - others_before[name] for name, pid in others.items()}
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert first_commit is not None
     steady = (total - first_commit[1]) / max(1e-9, finished - first_commit[0])
@@ -147,6 +159,7 @@ def run_workers(settings: Settings, produced: dict[TP, int], workers: int) -> di
         "cpu_s": cpu,
         "cpu_per_event_us": cpu / total * 1e6,
         "peak_rss_mb": after.ru_maxrss / 1024,
+        **others_cpu,
     }
 
 
@@ -164,7 +177,9 @@ def main() -> None:
         tansu = start_tansu()
         servers.append(tansu)
         t = time.perf_counter()
-        corpus = [(r.key, r.value, r.headers) for r in CorpusGenerator(seed=42).records(args.records)]
+        # Unkeyed, so the producer spreads records evenly (Filebeat's default): keyed by the corpus's 6
+        # service names, 4 partitions split very unevenly and a second worker had little to do.
+        corpus: Corpus = [(None, r.value, r.headers) for r in CorpusGenerator(seed=42).records(args.records)]
         print(f"corpus: {len(corpus):,} records, {sum(len(v) for _, v, _ in corpus) / 1e6:.0f} MB "
               f"({time.perf_counter() - t:.0f} s to generate)", flush=True)
         if args.sink == "osmem":
@@ -192,8 +207,14 @@ def main() -> None:
                 asyncio.run(_templates(settings))
             t = time.perf_counter()
             produced = asyncio.run(ship_corpus(settings, corpus))
-            print(f"shipped {sum(produced.values()):,} records in {time.perf_counter() - t:.0f} s", flush=True)
-            result = run_workers(settings, produced, workers)
+            spread = " / ".join(f"{produced[tp]:,}" for tp in sorted(produced))
+            print(f"shipped {sum(produced.values()):,} records in {time.perf_counter() - t:.0f} s "
+                  f"(per partition: {spread})", flush=True)
+            others = {"tansu": tansu.process.pid} if tansu.process else {}
+            sink = ack.pid if ack is not None else servers[-1].process.pid if servers[-1].process else None
+            if sink is not None:
+                others[args.sink] = sink
+            result = run_workers(settings, produced, workers, others)
             line = ", ".join(f"{k}={v:,.1f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in result.items())
             if ceiling:
                 line += f", fraction_of_osmem_ceiling={result['steady_events_per_s'] / ceiling:.0%}"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from logflow.config import load_settings
+from logflow.config import Settings, load_settings
 from logflow.demo.corpus import ShipRecord
 from logflow.demo.run import run_worker_until_caught_up
 from logflow.errors import ConfigError
@@ -244,6 +244,16 @@ async def _until(condition: Any, timeout: float, what: str) -> float:
     return time.monotonic()
 
 
+async def _two_events_on_one_partition(
+    make_settings: SettingsFactory, max_wait_ms: int
+) -> tuple[Settings, dict[TP, int], TP]:
+    """Two 4-record events on partition 0: the second has no start line after it, so it is held."""
+    settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": max_wait_ms})
+    await setup_templates(settings)
+    produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
+    return settings, produced, (settings.kafka.topics[0], 0)
+
+
 class TestDelivery:
     def test_joined_records_are_committed_and_indexed_once(self, make_settings: Any) -> None:
         """Through Kafka and Elasticsearch: 3 events from 12 records, every offset committed, no doubles."""
@@ -290,10 +300,7 @@ class TestDelivery:
         self, make_settings: SettingsFactory
     ) -> None:
         """The trailing event (offsets 4-7) has no start line after it: offset 4 is the commit until it is indexed."""
-        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 2000})
-        await setup_templates(settings)
-        produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
-        tp: TP = (settings.kafka.topics[0], 0)
+        settings, produced, tp = await _two_events_on_one_partition(make_settings, max_wait_ms=2000)
         worker = Worker(settings)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop))
@@ -316,10 +323,7 @@ class TestDelivery:
         self, make_settings: SettingsFactory
     ) -> None:
         """With a wait bound of ten minutes, the stop signal is what finishes the trailing event."""
-        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 600_000})
-        await setup_templates(settings)
-        produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
-        tp: TP = (settings.kafka.topics[0], 0)
+        settings, produced, tp = await _two_events_on_one_partition(make_settings, max_wait_ms=600_000)
         worker = Worker(settings)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop))
