@@ -7,7 +7,7 @@ handle a record from a topic the shipper labelled. The document's ``message`` is
 dataset has (time, level, logger, process, host) must be present. Redaction, a separate stage that
 masks text on purpose, is switched off: this measures the parsers.
 
-    python bench/loghub_parsers.py [--loghub ../shared/loghub] [--report-only] [--show 5]
+    python bench/loghub_parsers.py [--loghub tests/data/loghub] [--report-only] [--show 5]
 
 Exits 1 when a dataset is below 100% (unless ``--report-only``), 2 when the data is missing.
 """

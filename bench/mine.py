@@ -3,7 +3,7 @@
     python bench/mine.py [--lines N] [--batch B] [--loghub DIR] [--skip-drain3]
 
 The stream is built at run time (nothing is copied into the repo) from the `Content` column of
-the Loghub-2k datasets found under `--loghub` (default ../shared/loghub; see its LICENSE, data
+the Loghub-2k datasets found under `--loghub` (default tests/data/loghub; see its LICENSE, data
 from https://github.com/logpai/loghub). Lines are taken in a seeded shuffled order, and every
 digit run is replaced by a fresh random number of a random length, so raw lines almost never
 repeat: the miner cannot win by remembering whole lines.
@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # drain3_mine.py lives beside this file
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
-DEFAULT_LOGHUB = HERE.parent.parent / "shared" / "loghub"
+DEFAULT_LOGHUB = HERE.parent / "tests" / "data" / "loghub"
 _DIGITS = re.compile(r"[0-9]+")
 
 

@@ -1,6 +1,6 @@
 """The eight Loghub-2k datasets as parser test cases: shared by tests/parse/test_loghub.py and
-bench/loghub_parsers.py. Data: Loghub (https://github.com/logpai/loghub), read from ../shared/loghub,
-never copied (see its LICENSE and CITATION there)."""
+bench/loghub_parsers.py. Data: Loghub (https://github.com/logpai/loghub), a copy of the 2k samples in
+tests/data/loghub with its LICENSE and CITATION, so every clone can run the tests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from logflow.config import Settings
 
-LOGHUB = Path(__file__).resolve().parents[3] / "shared" / "loghub"
+LOGHUB = Path(__file__).resolve().parents[1] / "data" / "loghub"
 
 # Redaction is a later, separate stage that masks text on purpose (`Token: Token {...}` in one Hadoop
 # line reads as a secret); the parsers are measured without it.

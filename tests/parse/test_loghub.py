@@ -1,11 +1,11 @@
-"""The system-log parsers against the Loghub-2k ground truth (../shared/loghub from the repo root).
+"""The system-log parsers against the Loghub-2k ground truth (tests/data/loghub).
 
 Each raw line goes through the full per-event path with the Kafka header ``logflow-type: <hint>``;
 its `message` must equal the `Content` column of ``*_2k.log_structured.csv`` and the header fields
-the format has must be present. The data is part of every checkout's surroundings and of CI: when
-it is missing the tests fail, they never skip. (The same run, with a table: bench/loghub_parsers.py.)
+the format has must be present. The data ships with the repository (tests/data/loghub): when it is
+missing the tests fail, they never skip. (The same run, with a table: bench/loghub_parsers.py.)
 
-Loghub: https://github.com/logpai/loghub (see ../shared/loghub/LICENSE and CITATION).
+Loghub: https://github.com/logpai/loghub (see tests/data/loghub/LICENSE and CITATION).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _first_failures(run: Run, bad: list[int]) -> str:
 
 
 def test_the_loghub_data_is_present() -> None:
-    """The eight datasets sit at ../shared/loghub; without them the parser library is unverified."""
+    """The eight datasets sit at tests/data/loghub; without them the parser library is unverified."""
     missing = [d.name for d in DATASETS if not (LOGHUB / d.name / f"{d.name}_2k.log_structured.csv").exists()]
     assert not missing, f"Loghub datasets missing under {LOGHUB}: {missing}"
 
