@@ -45,13 +45,13 @@ class Processor:
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
         """One record to its finished document (raises RecordError for what cannot be indexed)."""
-        context = self.header_context(record.headers) if record.headers else None
-        if context is not None and context.dead_letter:
+        context = self.header_context(record.headers) if record.headers else NO_HEADERS
+        if context.dead_letter:
             # From the dead-letter topic: a fixed-shape document, never re-parsed.
             doc = dead_letter_document(record, context.headers, ingested)
             self.enrich(doc, record, None, ingested, None)
             return doc
-        dec = decode(record, self.max_bytes, context or NO_HEADERS)
+        dec = decode(record, self.max_bytes, context)
         if dec.obj is not None:
             parser = self.parsers.json_parser_for(dec.obj, dec.hint)
             if parser is None:

@@ -49,10 +49,7 @@ _FAST_HTTP = re.compile(
 )
 # Syslog without a year: `Nov  3 01:02:03`; the date part is resolved once per day (see _syslog_day).
 _FAST_SYSLOG = re.compile(r"([A-Z][a-z]{2} [ \d]\d) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?")
-_MONTH_NUMBERS = {
-    name.title(): f"{number:02d}" for name, number in (("jan", 1), ("feb", 2), ("mar", 3), ("apr", 4), ("may", 5),
-    ("jun", 6), ("jul", 7), ("aug", 8), ("sep", 9), ("oct", 10), ("nov", 11), ("dec", 12))
-}
+_MONTH_NUMBERS = {name.title(): f"{number:02d}" for name, number in _MONTHS.items() if len(name) == 3}
 
 Converter = Callable[[str, tzinfo, datetime], datetime | None]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -14,6 +15,7 @@ from aiokafka.structs import ConsumerRecord
 from logflow.config import Settings
 from logflow.demo.corpus import ShipRecord
 from logflow.es import make_client
+from logflow.pipeline import Worker
 from logflow.ship import ensure_topics, produce
 from logflow.source import TP, security_kwargs
 from logflow.templates import install_templates
@@ -134,3 +136,15 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         }
     )
     return env
+
+
+@contextlib.asynccontextmanager
+async def running(worker: Worker) -> AsyncIterator[asyncio.Task[None]]:
+    """``worker`` runs in the background inside the block; leaving it stops the worker and waits for it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        yield task
+    finally:
+        stop.set()
+        await task

@@ -12,7 +12,7 @@ from logflow.demo.corpus import CorpusGenerator
 from logflow.health import Health
 from logflow.pipeline import Worker
 from logflow.servers import free_port
-from tests.support import setup_templates, ship
+from tests.support import running, setup_templates, ship
 
 
 class TestHealthEndpoints:
@@ -24,10 +24,8 @@ class TestHealthEndpoints:
         await setup_templates(settings)
         produced = await ship(settings, corpus)
         worker = Worker(settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(worker.run(stop))
         base = f"http://127.0.0.1:{port}"
-        try:
+        async with running(worker):
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and worker.stats.committed != produced:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)  # polling a counter the worker task updates; no event to wait on
@@ -39,9 +37,6 @@ class TestHealthEndpoints:
                     assert resp.status == 200, await resp.text()
                 async with http.get(f"{base}/metrics") as resp:
                     text = await resp.text()
-        finally:
-            stop.set()
-            await task
         assert "logflow_records_received_total 300.0" in text
         assert "logflow_records_indexed_total 298.0" in text
         assert 'logflow_records_dead_lettered_total{error_type="empty",stage="decode"} 1.0' in text

@@ -19,7 +19,7 @@ from logflow.process import Processor
 from logflow.record import Action, Processed, Record
 from logflow.source import TP
 from tests.conftest import SettingsFactory
-from tests.support import all_documents, committed_offsets, setup_templates, ship, wait
+from tests.support import all_documents, committed_offsets, running, setup_templates, ship, wait
 from tests.test_pipeline import MOMENT
 
 START = r"^\d{4}-\d{2}-\d{2}[T ]"
@@ -302,17 +302,12 @@ class TestDelivery:
         """The trailing event (offsets 4-7) has no start line after it: offset 4 is the commit until it is indexed."""
         settings, produced, tp = await _two_events_on_one_partition(make_settings, max_wait_ms=2000)
         worker = Worker(settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(worker.run(stop))
-        try:
+        async with running(worker):
             held_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
             assert worker.stats.committed[tp] == 4
             assert await committed_offsets(settings, [tp]) == {tp: 4}
             assert [d["logflow.kafka.offset"] for d in await all_documents(settings, ["logflow.kafka.offset"])] == [0]
             done_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 8, 10, "the flush")
-        finally:
-            stop.set()
-            await task
         assert done_at - held_at >= 1.5  # held for the wait bound (2 s from its batch), not flushed at once
         assert await committed_offsets(settings, [tp]) == produced == {tp: 8}
         docs = await all_documents(settings, ["error.stack_trace", "logflow.kafka.offset"])
@@ -325,14 +320,9 @@ class TestDelivery:
         """With a wait bound of ten minutes, the stop signal is what finishes the trailing event."""
         settings, produced, tp = await _two_events_on_one_partition(make_settings, max_wait_ms=600_000)
         worker = Worker(settings)
-        stop = asyncio.Event()
-        task = asyncio.create_task(worker.run(stop))
-        try:
+        async with running(worker):
             await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
             assert worker.stats.committed[tp] == 4
-        finally:
-            stop.set()
-            await task
         assert worker.stats.committed[tp] == 8
         assert await committed_offsets(settings, [tp]) == produced == {tp: 8}
         docs = await all_documents(settings, ["logflow.kafka.offset"])

@@ -404,6 +404,12 @@ class Cascade:
 Incident = NewError | ErrorSpike | RareMessages | Cascade
 
 
+def _app_error(service: str, incident: str, moment: datetime, text: str, trace_id: str | None) -> ShipRecord:
+    """An ERROR line of the app text format from ``service``, labelled with the incident it belongs to."""
+    line = _text_line(moment, service, "ERROR", text, trace_id)
+    return ShipRecord(line, service.encode(), _svc(service), service, "app", "error", moment, trace_id, incident)
+
+
 def _text_line(moment: datetime, service: str, level: str, text: str, trace: str | None) -> bytes:
     logger = {"orders": "com.shop.orders.OrderService"}.get(service, f"{service}.api")
     suffix = f" trace_id={trace}" if trace else ""
@@ -423,20 +429,8 @@ def _incident_records(incident: Incident, start: datetime, rng: random.Random) -
         for i in range(incident.count):
             moment = at + step * (i + rng.random())
             t = trace()
-            line = _text_line(moment, incident.service, "ERROR", incident.message.format(n=rng.randint(1, 9)), t)
-            out.append(
-                ShipRecord(
-                    line,
-                    incident.service.encode(),
-                    _svc(incident.service),
-                    incident.service,
-                    "app",
-                    "error",
-                    moment,
-                    t,
-                    incident.name,
-                )
-            )
+            text = incident.message.format(n=rng.randint(1, 9))
+            out.append(_app_error(incident.service, incident.name, moment, text, t))
     elif isinstance(incident, ErrorSpike):
         step = incident.duration / max(incident.count, 1)
         for i in range(incident.count):
@@ -452,20 +446,7 @@ def _incident_records(incident: Incident, start: datetime, rng: random.Random) -
     elif isinstance(incident, RareMessages):
         for i, text in enumerate(incident.messages):
             moment = at + incident.every * i
-            line = _text_line(moment, incident.service, "ERROR", text, None)
-            out.append(
-                ShipRecord(
-                    line,
-                    incident.service.encode(),
-                    _svc(incident.service),
-                    incident.service,
-                    "app",
-                    "error",
-                    moment,
-                    None,
-                    incident.name,
-                )
-            )
+            out.append(_app_error(incident.service, incident.name, moment, text, None))
     else:
         out.extend(_cascade(incident, at, trace(), rng))
     return out
