@@ -310,6 +310,17 @@ class PipelineConfig(_Section):
             "event's delay and how far the committed offset trails behind a quiet source."
         ),
     )
+    cri_join_partial: bool = Field(
+        default=True,
+        description=(
+            "Join Kubernetes CRI partial lines into one event: containerd and CRI-O split a container line longer "
+            "than their 16 KiB buffer into `<time> <stream> P <piece>` records up to a last `F` record, and a `P` "
+            "record alone is never a whole event. The pieces of one source (topic, partition, key) and stream are "
+            "concatenated byte for byte under the first record's time and `_id`, also across fetch batches "
+            "(bounded by `multiline_max_lines`, `multiline_max_wait_ms` and `max_line_bytes`). Independent of "
+            "`multiline_start`. Off: every piece is indexed as a document of its own."
+        ),
+    )
     max_line_bytes: int = Field(
         default=1_048_576,
         ge=1024,

@@ -14,8 +14,9 @@ is abandoned: what was finished is committed, the rest is left to the new owner.
 retries (Elasticsearch down, throttling) every assigned partition is paused, so the consumer drops
 its prefetched records and fetches nothing; memory stays bounded by the batch in hand.
 
-Multiline events held across batches (``HeldEvents``): a partition's commit point never passes the
-first offset of an event still held, and an event finished in a later batch is tracked by its first
+Events held across batches (``HeldEvents``: multiline events, and CRI partial lines whose last piece
+has not arrived; see ``logflow.multiline``): a partition's commit point never passes the first
+offset of an event still held, and an event finished in a later batch is tracked by its first
 (lower) offset there. Held events are indexed once they waited ``pipeline.multiline_max_wait_ms`` or
 at shutdown before the last commit; they are dropped (and so re-read from the commit point) when
 their partition is revoked or rewound after an abandoned batch.
@@ -267,9 +268,9 @@ class Worker:
     def _events(self, records: list[Record], final: bool) -> tuple[list[Record], OffsetTracker]:
         """The events to deliver now, and their tracker.
 
-        Without multiline, the records themselves. With it: held events that waited
-        ``multiline_max_wait_ms`` (or all of them when ``final``), then what ``records`` finished; the
-        tracker's commit points stay at or below every event still held.
+        Without a joiner (multiline and CRI joining both off), the records themselves. With one: held
+        events that waited ``multiline_max_wait_ms`` (or all of them when ``final``), then what
+        ``records`` finished; the tracker's commit points stay at or below every event still held.
         """
         held = self.held
         if held is None:

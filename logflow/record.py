@@ -22,6 +22,7 @@ class Record:
     key: bytes | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
     timestamp_ms: int | None = None
+    joined: bool = False  # several records joined into this one event (multiline, CRI partial lines)
 
     @property
     def doc_id(self) -> str:

@@ -24,6 +24,7 @@ FIELDS: dict[str, dict[str, Any]] = {
     "log.level": KEYWORD,
     "log.logger": KEYWORD,
     "log.file.path": KEYWORD,
+    "log.flags": KEYWORD,
     "log.syslog.facility.code": {"type": "long"},
     "log.syslog.priority": {"type": "long"},
     "service.name": KEYWORD,

@@ -95,10 +95,11 @@ class TestJoining:
         assert len(out.actions) == 2
 
     def test_without_a_start_pattern_every_record_is_its_own_event(self) -> None:
-        """Multiline is opt-in: the default configuration never joins."""
+        """Multiline is opt-in: the default joiner joins only CRI partial lines, so these stay five events."""
         settings = load_settings(environ={})
-        assert MultilineJoiner.from_config(settings.pipeline) is None
-        assert len(Processor(settings).process(records([*EVENT, NEXT])).actions) == 5
+        joiner = MultilineJoiner.from_config(settings.pipeline)
+        assert joiner is not None and joiner.start is None
+        assert len(Processor(settings).process(joiner.join(records([*EVENT, NEXT]))).actions) == 5
 
     def test_json_and_empty_records_never_join(self) -> None:
         """A continuation after a JSON record is an event of its own; an empty record is still dead-lettered."""
@@ -231,6 +232,184 @@ class TestCommitPoints:
         assert delivered(second, held).commit_points() == {("logs", 0): 3}
 
 
+TIME = "2026-11-23T01:02:03.123456789Z"
+
+
+def cri(stream: str, tag: str, content: bytes, time: str = TIME) -> bytes:
+    """One record of a pod's log file as containerd writes it."""
+    return f"{time} {stream} {tag} ".encode() + content
+
+
+def cri_joiner(**pipeline: Any) -> MultilineJoiner:
+    """The joiner of the default configuration (CRI joining on, multiline off), with ``pipeline`` overrides."""
+    joiner = MultilineJoiner.from_config(load_settings(environ={}, overrides={"pipeline": pipeline}).pipeline)
+    assert joiner is not None
+    return joiner
+
+
+def values(events: list[Record]) -> list[tuple[int, bytes]]:
+    return [(e.offset, e.value or b"") for e in events]
+
+
+class TestCriPartialLines:
+    def test_partial_pieces_and_their_final_piece_become_one_line_under_the_first_records_id(self) -> None:
+        """P P F: the pieces concatenate byte for byte after the first record's time and stream, tagged F."""
+        pieces = [b"x" * 16384, b"  y " * 4096, b"z end"]
+        batch = [
+            Record("logs", 0, 7, cri("stdout", "P", pieces[0]), b"pod", (("host", b"node-1"),), 1),
+            Record("logs", 0, 8, cri("stdout", "P", pieces[1], "2026-11-23T01:02:03.2Z"), b"pod", (), 2),
+            Record("logs", 0, 9, cri("stdout", "F", pieces[2], "2026-11-23T01:02:03.3Z"), b"pod", (), 3),
+        ]
+        [event] = cri_joiner().join(batch)
+        assert (event.offset, event.key, event.headers, event.timestamp_ms) == (7, b"pod", (("host", b"node-1"),), 1)
+        assert event.value == cri("stdout", "F", b"".join(pieces))
+        settings = load_settings(environ={})
+        out = Processor(settings).process([event], keep_documents=True)
+        [document] = out.documents
+        assert out.actions[0].doc_id == "logs-0-7"
+        assert document["message"] == b"".join(pieces).decode()
+        assert (document["log.cri.tag"], document["log.stream"]) == ("F", "stdout")
+        assert document["@timestamp"] == "2026-11-23T01:02:03.123Z"
+
+    def test_interleaved_stdout_and_stderr_runs_of_one_source_are_joined_each_on_its_own(self) -> None:
+        """A stderr line written in the middle of a long stdout line is not swallowed by it, nor cuts it."""
+        batch = records(
+            [
+                cri("stdout", "P", b"out-1 "),
+                cri("stderr", "P", b"err-1 "),
+                cri("stdout", "P", b"out-2 "),
+                cri("stderr", "F", b"err-2"),
+                cri("stderr", "F", b"a whole stderr line"),
+                cri("stdout", "F", b"out-3"),
+            ]
+        )
+        assert values(cri_joiner().join(batch)) == [
+            (0, cri("stdout", "F", b"out-1 out-2 out-3")),
+            (1, cri("stderr", "F", b"err-1 err-2")),
+            (4, cri("stderr", "F", b"a whole stderr line")),
+        ]
+
+    def test_runs_of_different_record_keys_on_one_partition_are_joined_separately(self) -> None:
+        """The source is (topic, partition, key) as for multiline: two pods' pieces never mix."""
+        batch = [
+            Record("logs", 0, 0, cri("stdout", "P", b"a1 "), b"pod-a"),
+            Record("logs", 0, 1, cri("stdout", "P", b"b1 "), b"pod-b"),
+            Record("logs", 0, 2, cri("stdout", "F", b"a2"), b"pod-a"),
+            Record("logs", 0, 3, cri("stdout", "F", b"b2"), b"pod-b"),
+        ]
+        assert values(cri_joiner().join(batch)) == [
+            (0, cri("stdout", "F", b"a1 a2")), (1, cri("stdout", "F", b"b1 b2"))
+        ]
+
+    @pytest.mark.parametrize("ender", [b"a plain text line", b'{"msg": "json"}', b""], ids=["text", "json", "empty"])
+    def test_a_record_that_is_not_a_cri_line_ends_the_open_run_as_far_as_it_got(self, ender: bytes) -> None:
+        """The pieces so far are one event that keeps the tag P (not a whole line); the late F is its own event."""
+        batch = records([cri("stdout", "P", b"a "), cri("stdout", "P", b"b "), ender, cri("stdout", "F", b"c")])
+        assert values(cri_joiner().join(batch)) == [
+            (0, cri("stdout", "P", b"a b ")), (2, ender), (3, cri("stdout", "F", b"c"))
+        ]
+
+    def test_text_that_only_mentions_stdout_p_is_not_a_partial_line(self) -> None:
+        """The cheap bytes test lets it through to the regex, which wants a CRI time first."""
+        batch = records([b"2026-11-23 job 7 wrote its stdout P in 3 s", b"2026-11-23 job 8 done"])
+        assert values(cri_joiner().join(batch)) == values(batch)
+
+    def test_a_run_stops_at_the_line_limit_and_the_next_piece_starts_an_event(self) -> None:
+        """multiline_max_lines caps the pieces of one event too."""
+        pieces = [cri("stdout", "P", b"%d " % i) for i in range(5)] + [cri("stdout", "F", b"5")]
+        assert values(cri_joiner(multiline_max_lines=3).join(records(pieces))) == [
+            (0, cri("stdout", "P", b"0 1 2 ")), (3, cri("stdout", "F", b"3 4 5"))
+        ]
+
+    def test_a_run_stops_before_its_value_would_pass_max_line_bytes(self) -> None:
+        """A piece that does not fit starts the next event: nothing is truncated, and no value passes the bound."""
+        pieces = [cri("stdout", "P", bytes([65 + i]) * 400) for i in range(3)] + [cri("stdout", "F", b"D" * 400)]
+        events = cri_joiner(max_line_bytes=1024).join(records(pieces))
+        assert values(events) == [
+            (0, cri("stdout", "P", b"A" * 400 + b"B" * 400)), (2, cri("stdout", "F", b"C" * 400 + b"D" * 400))
+        ]
+        assert max(len(e.value or b"") for e in events) <= 1024
+
+    def test_with_cri_joining_off_partial_records_are_documents_of_their_own(self) -> None:
+        """cri_join_partial = false (and no multiline_start): no joiner, each piece is indexed as it is."""
+        settings = load_settings(environ={"LOGFLOW_PIPELINE_CRI_JOIN_PARTIAL": "false"})
+        assert MultilineJoiner.from_config(settings.pipeline) is None
+        batch = records([cri("stdout", "P", b"a "), cri("stdout", "F", b"b")])
+        documents = Processor(settings).process(batch, keep_documents=True).documents
+        assert [(d["log.cri.tag"], d["message"]) for d in documents] == [("P", "a "), ("F", "b")]
+
+    def test_with_multiline_on_each_rule_joins_its_own_way(self) -> None:
+        """A stack trace written by a container: lines join on a new line (multiline), a trace line the runtime
+        split joins byte for byte (CRI), and a start line split in two starts an event that is also a run."""
+        start = r"^\S+ std(?:out|err) [PF] \d{4}-\d{2}-\d{2} "
+        batch = records(
+            [
+                cri("stderr", "F", EVENT[0]),
+                cri("stderr", "P", b"java.lang.IllegalStateException: order 7 "),
+                cri("stderr", "F", b"already shipped"),
+                cri("stderr", "F", EVENT[2]),
+                cri("stderr", "P", NEXT[:30]),
+                cri("stderr", "F", NEXT[30:]),
+            ]
+        )
+        events = cri_joiner(multiline_start=start).join(batch)
+        assert [(e.offset, lines(e)) for e in events] == [
+            (0, [
+                cri("stderr", "F", EVENT[0]),
+                cri("stderr", "F", b"java.lang.IllegalStateException: order 7 already shipped"),
+                cri("stderr", "F", EVENT[2]),
+            ]),
+            (4, [cri("stderr", "F", NEXT)]),
+        ]
+        document = Processor(load_settings(environ={})).process(events[:1], keep_documents=True).documents[0]
+        assert document["message"] == EVENT[0].decode()
+        assert "order 7 already shipped" in document["error.stack_trace"]
+
+
+class TestCriAcrossBatches:
+    def test_a_run_cut_by_the_batch_is_held_until_its_final_piece_arrives_in_the_next_one(self) -> None:
+        """Only the open run is held (a whole line of another pod goes at once); the commit stays at its first
+        piece until the joined event is acknowledged, and the event's span is kept for interleaved commits."""
+        held = HeldEvents(cri_joiner())
+        first = [
+            Record("logs", 0, 0, cri("stdout", "P", b"a "), b"pod-a"),
+            Record("logs", 0, 1, cri("stdout", "F", b"whole"), b"pod-b"),
+            Record("logs", 0, 2, cri("stdout", "P", b"b "), b"pod-a"),
+        ]
+        events = held.feed(first, now=0.0)
+        assert values(events) == [(1, cri("stdout", "F", b"whole"))]
+        assert (len(held), held.floors()) == (1, {("logs", 0): 0})
+        assert delivered(events, held).commit_points() == {("logs", 0): 0}
+        later = held.feed([Record("logs", 0, 3, cri("stdout", "F", b"c"), b"pod-a")], now=0.1)
+        assert values(later) == [(0, cri("stdout", "F", b"a b c"))]
+        assert (len(held), held.floors(), held.spans) == (0, {}, {("logs", 0): [(0, 3)]})
+        assert delivered(later, held).commit_points() == {("logs", 0): 4}
+        assert held.spans == {}
+
+    def test_a_held_run_is_indexed_as_far_as_it_got_once_it_waited_max_wait(self) -> None:
+        """The wait bound finishes a run whose F never came (tag P); a late F is then an event of its own."""
+        held = HeldEvents(cri_joiner(multiline_max_wait_ms=1000))
+        assert held.feed(records([cri("stdout", "P", b"a "), cri("stdout", "P", b"b ")]), now=5.0) == []
+        assert held.due(5.9) == []
+        assert values(held.due(6.0)) == [(0, cri("stdout", "P", b"a b "))]
+        assert values(held.feed(records([cri("stdout", "F", b"c")], first=2), now=6.1)) == [
+            (2, cri("stdout", "F", b"c"))
+        ]
+        assert len(held) == 0
+
+    def test_held_runs_are_flushed_at_shutdown_and_dropped_on_revoke(self) -> None:
+        """Both streams of a source hold a run: flush indexes both; a revoke forgets both, to be re-read whole."""
+        batch = records([cri("stdout", "P", b"o "), cri("stderr", "P", b"e ")])
+        held = HeldEvents(cri_joiner())
+        held.feed(batch, now=0.0)
+        assert values(held.flush()) == values(batch)
+        held.feed(batch, now=0.0)
+        assert held.drop({("logs", 0)}) == 2
+        assert (len(held), held.floors()) == (0, {})
+        again = held.feed([*batch, *records([cri("stderr", "F", b"e2"), cri("stdout", "F", b"o2")], first=2)], now=1)
+        assert values(again) == [(0, cri("stdout", "F", b"o o2")), (1, cri("stderr", "F", b"e e2"))]
+
+
 def _records(*values: bytes, key: bytes = b"orders") -> list[ShipRecord]:
     return [ShipRecord(value, key, (), "orders", "app", "error", MOMENT) for value in values]
 
@@ -361,3 +540,40 @@ class TestDelivery:
         assert sorted((d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in docs) == [
             (0, 0), (0, 4), (1, 0), (1, 4)
         ]
+
+
+    def test_a_container_line_split_into_partial_records_and_fetch_batches_is_one_document(
+        self, make_settings: SettingsFactory
+    ) -> None:
+        """Through Kafka and Elasticsearch with the default configuration: four pieces of a 56 KiB line cut by
+        batches of 2 records are one document whose message is the line, under the first piece's `_id`."""
+        settings = make_settings(kafka={"max_batch_records": 2})
+        line = b"".join(bytes([97 + i]) * 16384 for i in range(3)) + b" the end"
+        pieces = [line[:16384], line[16384:32768], line[32768:49152], line[49152:]]
+        shipped = [
+            ShipRecord(value, b"pod", (), "app", "kubernetes.container_logs", "", MOMENT)
+            for value in [
+                cri("stdout", "F", b"before"),
+                *(cri("stdout", "P", piece) for piece in pieces[:-1]),
+                cri("stdout", "F", pieces[-1]),
+                cri("stdout", "F", b"after"),
+            ]
+        ]
+
+        async def go() -> tuple[list[dict[str, Any]], dict[Any, int | None], dict[Any, int], int]:
+            await setup_templates(settings)
+            produced = await ship(settings, shipped, partitions=1)
+            worker = await run_worker_until_caught_up(settings, produced, timeout=60)
+            docs = await all_documents(settings, ["message", "log.cri.tag", "logflow.kafka.offset", "log.flags"])
+            return docs, await committed_offsets(settings, list(produced)), produced, worker.stats.batches
+
+        docs, committed, produced, batches = wait(go())
+        topic = settings.kafka.topics[0]
+        assert committed == produced == {(topic, 0): 6}
+        assert batches >= 2  # the pieces (offsets 1-4) came in at least two fetches of at most 2 records
+        assert [(d["_id"], d["logflow.kafka.offset"], d["log.cri.tag"]) for d in docs] == [
+            (f"{topic}-0-0", 0, "F"), (f"{topic}-0-1", 1, "F"), (f"{topic}-0-5", 5, "F")
+        ]
+        assert docs[1]["message"] == line.decode()
+        assert [docs[0]["message"], docs[2]["message"]] == ["before", "after"]
+        assert [d.get("log.flags") for d in docs] == [None, ["multiline"], None]

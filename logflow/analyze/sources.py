@@ -102,7 +102,7 @@ def _raw_docs(
                 raw = line.rstrip(b"\r\n")
                 if raw.strip():
                     records.append(Record(path.name, 0, number - 1, raw))
-            if joiner is not None:  # a stack trace split over lines is one event, as in the worker
+            if joiner is not None:  # a stack trace or a CRI line split over records is one event, as in the worker
                 records = joiner.join(records)
             for doc in processor.process(records, keep_documents=True).documents:
                 yield int(doc["logflow.kafka.offset"]) + 1, doc
