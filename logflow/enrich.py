@@ -71,11 +71,13 @@ ERROR_LEVELS = frozenset({"error", "fatal"})
 
 _HEX = re.compile(r"[0-9a-f]+\Z")
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
-_TEXT_IDS = re.compile(
+_TEXT_IDS_SOURCE = (
     r"\b(?P<key>traceparent|trace[_.-]?id|request[_.-]?id|req[_.-]?id|correlation[_.-]?id|x-request-id)"
-    r"[\"']?\s*[=:]\s*[\"']?(?P<value>[0-9A-Za-z][0-9A-Za-z._:-]{3,127})",
-    re.IGNORECASE,
+    r"[\"']?\s*[=:]\s*[\"']?(?P<value>[0-9A-Za-z][0-9A-Za-z._:-]{3,127})"
 )
+_TEXT_IDS = re.compile(_TEXT_IDS_SOURCE, re.IGNORECASE)
+# Searched in the lowered message (a third faster than IGNORECASE); values are cut from the original.
+_TEXT_IDS_LOWER = re.compile(_TEXT_IDS_SOURCE)
 _SECURITY = re.compile(
     r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
     r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt"
@@ -83,9 +85,13 @@ _SECURITY = re.compile(
 _SECURITY_WORDS = ("fail", "invalid", "unauthori", "forbidden", "denied", "brute", "break-in")
 
 
-def is_security_message(message: str) -> bool:
-    """Failed logins, unauthorized access...; a substring check first, as most lines have none of the words."""
-    low = message.lower()
+def is_security_message(message: str, low: str | None = None) -> bool:
+    """Failed logins, unauthorized access...; a substring check first, as most lines have none of the words.
+
+    ``low`` is ``message.lower()`` when the caller has it already.
+    """
+    if low is None:
+        low = message.lower()
     for word in _SECURITY_WORDS:
         if word in low:
             return _SECURITY.search(low) is not None
@@ -188,11 +194,18 @@ def trace_from_fields(doc: dict[str, Any]) -> None:
             doc["span.id"] = b3ids[1]
 
 
-def trace_from_text(message: str, doc: dict[str, Any]) -> None:
-    """``trace_id=…``, ``request_id=…``, ``traceparent=…`` in free text."""
-    for m in _TEXT_IDS.finditer(message):
+def trace_from_text(message: str, doc: dict[str, Any], low: str | None = None) -> None:
+    """``trace_id=…``, ``request_id=…``, ``traceparent=…`` in free text.
+
+    ``low`` is ``message.lower()`` when the caller has it already.
+    """
+    if low is None:
+        low = message.lower()
+    # Lowering keeps every position unless a character grows (e.g. "İ"): then search case-insensitively.
+    same = len(low) == len(message)
+    for m in (_TEXT_IDS_LOWER.finditer(low) if same else _TEXT_IDS.finditer(message)):
         key = m.group("key").lower().replace("-", "_").replace(".", "_")
-        value = m.group("value")
+        value = message[m.start("value") : m.end("value")]
         if key == "traceparent":
             ids = parse_traceparent(value)
             if ids and "trace.id" not in doc:
@@ -255,10 +268,13 @@ class Enricher:
         if "logflow.traceparent" in doc or "logflow.b3" in doc:
             trace_from_fields(doc)
         message = get("message")
+        low = None
         if type(message) is not str:
             message = None
-        elif "id" in message or "Id" in message or "ID" in message or "traceparent" in message:
-            trace_from_text(message, doc)
+        else:
+            low = message.lower()  # shared by the trace and security checks
+            if "id" in low or "traceparent" in low:
+                trace_from_text(message, doc, low)
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
         stack = get("error.stack_trace")
@@ -281,7 +297,7 @@ class Enricher:
             self.rules.apply(doc, tags)
         if get("log.level") in ERROR_LEVELS or "error.type" in doc:
             tags.append("error")
-        if (message is not None and is_security_message(message)) or get("event.dataset") == "audit":
+        if (message is not None and is_security_message(message, low)) or get("event.dataset") == "audit":
             tags.append("security")
         if "@timestamp" not in doc:
             envelope_time = doc.pop("logflow.envelope_timestamp", None)
@@ -300,6 +316,8 @@ class Enricher:
         doc["logflow.kafka.topic"] = record.topic
         doc["logflow.kafka.partition"] = record.partition
         doc["logflow.kafka.offset"] = record.offset
+        if record.joined:  # as Filebeat marks its multiline events, so the same Kibana filter works
+            doc["log.flags"] = ["multiline"]
         if original is not None and (
             self.keep_original == "always" or (self.keep_original == "failures" and "parse_failure" in tags)
         ):

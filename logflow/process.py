@@ -18,7 +18,7 @@ from logflow.deadletter import dead_letter_document
 from logflow.decode import decode
 from logflow.enrich import Enricher
 from logflow.errors import RecordError
-from logflow.headers import NO_HEADERS, HeaderContexts
+from logflow.headers import NO_HEADERS, HeaderContext, HeaderContexts
 from logflow.mining import TemplateMiner
 from logflow.parse import FALLBACK_DATASET, ParserSet
 from logflow.record import Action, Processed, Record, Rejection
@@ -44,7 +44,23 @@ class Processor:
         self.header_context = HeaderContexts()
 
     def document(self, record: Record, now: datetime, ingested: str) -> dict[str, Any]:
-        """One record to its finished document (raises RecordError for what cannot be indexed)."""
+        """One record to its finished document (raises RecordError for what cannot be indexed).
+
+        The per-record form of ``process`` (same stages, redaction per document), for checks and tools.
+        """
+        parsed = self._parse(record, now, ingested)
+        if isinstance(parsed, dict):
+            return parsed
+        doc, context, original = parsed
+        if self.redact is not None:  # before enrich, so the raw line it keeps is masked too
+            original = self.redact(doc, original)
+        self.enrich(doc, record, context, ingested, original)
+        return doc
+
+    def _parse(
+        self, record: Record, now: datetime, ingested: str
+    ) -> dict[str, Any] | tuple[dict[str, Any], HeaderContext, str | None]:
+        """Decode and parse: (document, header context, raw line) to redact and enrich, or a finished document."""
         context = self.header_context(record.headers) if record.headers else NO_HEADERS
         if context.dead_letter:
             # From the dead-letter topic: a fixed-shape document, never re-parsed.
@@ -113,10 +129,7 @@ class Processor:
         if tags:
             existing = doc.get("tags")
             doc["tags"] = [*existing, *tags] if isinstance(existing, list) else tags
-        if self.redact is not None:  # before enrich, so the raw line it keeps is masked too
-            original = self.redact(doc, original)
-        self.enrich(doc, record, context, ingested, original)
-        return doc
+        return doc, context, original
 
     def process(self, records: Sequence[Record], keep_documents: bool = False) -> Processed:
         now = datetime.now(UTC)
@@ -125,15 +138,46 @@ class Processor:
         rejections = out.rejections
         docs: list[dict[str, Any]] = []
         kept: list[Record] = []
+        contexts: list[HeaderContext | None] = []  # None: a finished (dead-letter) document
+        originals: list[str | None] = []
         for record in records:
             try:
-                docs.append(self.document(record, now, ingested))
-                kept.append(record)
+                parsed = self._parse(record, now, ingested)
             except RecordError as exc:
                 stage = "decode" if exc.error_type in ("empty", "invalid_utf8") else "parse"
                 rejections.append(Rejection(record, stage, exc.error_type, exc.reason))
+                continue
             except Exception as exc:  # a bug must not stop the worker: dead-letter the record, keep going
-                rejections.append(Rejection(record, "process", type(exc).__name__, f"{type(exc).__name__}: {exc}"))
+                rejections.append(_bug(record, exc))
+                continue
+            kept.append(record)
+            if isinstance(parsed, dict):
+                docs.append(parsed)
+                contexts.append(None)
+                originals.append(None)
+            else:
+                docs.append(parsed[0])
+                contexts.append(parsed[1])
+                originals.append(parsed[2])
+        # Per batch: the redaction prechecks scan each field's values at once.
+        failed = self._redact(docs, contexts, originals) if self.redact is not None else {}
+        enrich = self.enrich
+        finished: list[int] = []
+        for i, (record, doc, context) in enumerate(zip(kept, docs, contexts, strict=True)):
+            if context is None:
+                finished.append(i)
+                continue
+            if failed and i in failed:  # never indexed unmasked
+                rejections.append(_bug(record, failed[i]))
+                continue
+            try:
+                enrich(doc, record, context, ingested, originals[i])
+                finished.append(i)
+            except Exception as exc:  # a bug must not stop the worker
+                rejections.append(_bug(record, exc))
+        if len(finished) < len(docs):
+            kept = [kept[i] for i in finished]
+            docs = [docs[i] for i in finished]
         # Mining is per batch: the miner's caches make a batch far cheaper than its lines one by one.
         templates = self.miner.add_batch([str(doc.get("message", "")).split("\n", 1)[0] for doc in docs])
         actions = out.actions
@@ -160,3 +204,29 @@ class Processor:
                 doc["_index"] = primary
                 out.documents.append(doc)
         return out
+
+    def _redact(
+        self, docs: list[dict[str, Any]], contexts: list[HeaderContext | None], originals: list[str | None]
+    ) -> dict[int, Exception]:
+        """Redact, in place, the documents still to enrich (dead-letter documents are not); the ones that failed."""
+        assert self.redact is not None
+        todo = [i for i, context in enumerate(contexts) if context is not None]
+        batch = [docs[i] for i in todo] if len(todo) < len(docs) else docs
+        raws = [originals[i] for i in todo]
+        try:
+            self.redact.batch(batch, raws)
+        except Exception:  # a bug must not cost the batch: one by one, so only the failing documents are lost
+            failed: dict[int, Exception] = {}
+            for i in todo:
+                try:
+                    originals[i] = self.redact(docs[i], originals[i])
+                except Exception as exc:
+                    failed[i] = exc
+            return failed
+        for i, raw in zip(todo, raws, strict=True):
+            originals[i] = raw
+        return {}
+
+
+def _bug(record: Record, exc: Exception) -> Rejection:
+    return Rejection(record, "process", type(exc).__name__, f"{type(exc).__name__}: {exc}")

@@ -1,9 +1,11 @@
 """The redact stage: mask secrets and personal data in a document before it is indexed.
 
-Pure and configured once (``[redaction]``): patterns are compiled in ``__init__``; per event,
-each configured text field gets cheap C-speed prechecks (a substring, a translated digit run)
-and only a field that passes one is searched with a regular expression. A document where
-anything was masked is tagged ``redacted``.
+Pure and configured once (``[redaction]``): patterns are compiled in ``__init__``. Each kind has
+a cheap necessary condition (a key name before ``=``/``:``, ``://``, ``bearer``, a run of 13
+digits, ``@``); only a value that meets one is searched with the kind's full expression. ``batch``
+checks the conditions once per field over the whole batch (the values joined, scanned at C speed)
+instead of once per value, so a batch pays a few scans and the rare suspect values their full
+search. A document where anything was masked is tagged ``redacted``.
 
 Kinds (``redaction.kinds``):
 
@@ -22,8 +24,10 @@ have their whole value masked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from itertools import accumulate
+from typing import Any, AnyStr
 
 from logflow.config import RedactionConfig
 
@@ -73,9 +77,9 @@ class Redactor:
         not_done = rf"(?!{re.escape(cfg.replacement)})" if cfg.replacement else ""
         # The key name is found by a case-sensitive search of the lowered text (C speed) before the
         # case-insensitive substitution runs: "Failed password for ..." has the word but no `=`/`:`.
-        self._password_hint = re.compile(
-            r"(?:pass(?:word|wd|phrase)|pwd|secret|token|key)[\"']?[ \t]*[=:]"
-        ).search
+        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|key)[\"']?[ \t]*[=:]")
+        self._password_hint = hint.search
+        self._password_hints = hint.finditer
         self._password = re.compile(
             r"(?P<key>(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key))"
             r"(?P<sep>[\"']?[ \t]*[=:][ \t]*[\"']?)" + not_done
@@ -150,24 +154,80 @@ class Redactor:
                 if masked is not value:
                     doc[name] = masked
                     changed = True
-        if self.secret_names:
-            for key in self._secret_fields(doc):
-                if doc[key] is not None and doc[key] != self.replacement:
-                    doc[key] = self.replacement
-                    changed = True
+        if self.secret_names and self._mask_secret_keys(doc):
+            changed = True
         if original is not None and self.original and self._keeps_original(doc):
             masked = self.text(original)
             if masked is not original:
                 original = masked
                 changed = True
         if changed:
-            tags = doc.get("tags")
-            if isinstance(tags, list):
-                if TAG not in tags:
-                    tags.append(TAG)
-            else:
-                doc["tags"] = [TAG] if tags is None else [str(tags), TAG]
+            _tag(doc)
         return original
+
+    def batch(self, docs: Sequence[dict[str, Any]], originals: list[str | None]) -> None:
+        """Mask a batch in place (``originals[i]`` is document i's raw line): the same result as the call per document.
+
+        The per-value conditions are checked over each field's values joined; only the documents with a
+        suspect value take the per-document path, the others only have their key names checked.
+        """
+        suspects: set[int] = set()
+        for name in self.fields:
+            where: list[int] = []
+            values: list[str] = []
+            for i, doc in enumerate(docs):
+                value = doc.get(name)
+                if type(value) is str:
+                    where.append(i)
+                    values.append(value)
+            suspects.update(where[j] for j in self._suspects(values))
+        if self.original:
+            where = [i for i, text in enumerate(originals) if text is not None and self._keeps_original(docs[i])]
+            kept = [originals[i] or "" for i in where]
+            suspects.update(where[j] for j in self._suspects(kept))
+        for i, doc in enumerate(docs):
+            if i in suspects:
+                originals[i] = self(doc, originals[i])
+            elif self.secret_names and self._mask_secret_keys(doc):
+                _tag(doc)
+
+    def _suspects(self, values: list[str]) -> set[int] | range:
+        """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change)."""
+        if not values:
+            return set()
+        joined = "\x00".join(values)  # no condition can match across a NUL
+        lower = joined.lower()
+        if len(lower) != len(joined):  # a character that lowers to two ("İ") shifts positions: check each value
+            return range(len(values))
+        starts = list(accumulate((len(v) + 1 for v in values), initial=0))
+        found: set[int] = set()
+
+        def at(position: int) -> None:
+            found.add(bisect_right(starts, position) - 1)
+
+        if self._password is not None:
+            for m in self._password_hints(lower):
+                at(m.start())
+            _find_all(joined, "://", at)
+        if self._bearer is not None:
+            _find_all(lower, "bearer", at)
+        if self._email is not None:
+            _find_all(joined, "@", at)
+        if self._card is not None:
+            if joined.isascii():  # bytes and characters line up
+                _find_all(joined.encode().translate(_DIGIT_TABLE), _DIGIT_RUN, at)
+            else:
+                found.update(j for j, value in enumerate(values) if len(value) >= 13 and _DIGIT_RUN in _digits(value))
+        return found
+
+    def _mask_secret_keys(self, doc: dict[str, Any]) -> bool:
+        """Whole values of fields named like a secret (``labels.password``); whether any changed."""
+        changed = False
+        for key in self._secret_fields(doc):
+            if doc[key] is not None and doc[key] != self.replacement:
+                doc[key] = self.replacement
+                changed = True
+        return changed
 
     def _keeps_original(self, doc: dict[str, Any]) -> bool:
         """Mirrors the enrich stage's rule: the raw line is indexed always, or for parse failures."""
@@ -177,3 +237,20 @@ class Redactor:
             tags = doc.get("tags")
             return isinstance(tags, list) and "parse_failure" in tags
         return False
+
+
+def _tag(doc: dict[str, Any]) -> None:
+    tags = doc.get("tags")
+    if isinstance(tags, list):
+        if TAG not in tags:
+            tags.append(TAG)
+    else:
+        doc["tags"] = [TAG] if tags is None else [str(tags), TAG]
+
+
+def _find_all(haystack: AnyStr, needle: AnyStr, found: Callable[[int], None]) -> None:
+    """Call ``found`` with every position of ``needle`` (``str.find`` is a fast substring search)."""
+    position = haystack.find(needle)
+    while position >= 0:
+        found(position)
+        position = haystack.find(needle, position + len(needle))

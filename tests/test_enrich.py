@@ -72,6 +72,14 @@ class TestTraceContext:
         doc = enrich({"message": f"charged card trace_id={TRACE} request_id=req-77"})
         assert doc["trace.id"] == TRACE and doc["http.request.id"] == "req-77"
 
+    @pytest.mark.parametrize("prefix", ["", "İstanbul checkout: "])  # "İ" lowers to two characters
+    def test_keys_in_any_case_are_found_and_values_keep_their_case(self, prefix: str) -> None:
+        """The search runs on the lowered text; the value is cut from the original, also when lowering shifts it."""
+        doc = enrich({"message": f"{prefix}Correlation-ID: Req-AbC-9 X-Request-Id=ignored"})
+        assert doc["http.request.id"] == "Req-AbC-9"
+        doc = enrich({"message": f"{prefix}TRACE_ID={TRACE.upper()}"})
+        assert doc["trace.id"] == TRACE
+
     def test_a_request_id_becomes_the_trace_id_when_there_is_no_trace(self) -> None:
         """X-Request-ID alone still correlates events."""
         doc = enrich({"message": "m"}, {"x-request-id": b"abc-123"})
@@ -125,6 +133,14 @@ class TestLevelsAndTags:
             9,
         )
         assert doc["service.name"] == "own" and doc["service.environment"] == "prod"
+
+    def test_an_event_joined_from_several_records_is_flagged_multiline(self) -> None:
+        """The flag Filebeat sets on its multiline events, so one Kibana filter finds them either way."""
+        for joined, flags in ((True, ["multiline"]), (False, None)):
+            doc: dict[str, Any] = {"message": "m"}
+            record = Record("logs", 1, 9, b"x", joined=joined)
+            Enricher(PipelineConfig())(doc, record, None, "2026-11-23T00:00:00.000Z", None)
+            assert doc.get("log.flags") == flags
 
     def test_the_original_line_is_kept_for_parse_failures_by_default(self) -> None:
         """keep_original=failures keeps event.original only where parsing failed."""
