@@ -398,6 +398,27 @@ def dlq_replay(
     raise typer.Exit(0)
 
 
+def server_error(exc: BaseException) -> str | None:
+    """A one-line explanation for a server that could not be reached or did not answer; None for anything else."""
+    from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+    from elastic_transport import ConnectionError as EsConnectionError
+    from elastic_transport import ConnectionTimeout
+    from elasticsearch import ApiError
+
+    if isinstance(exc, ConnectionTimeout):
+        return (
+            f"Elasticsearch did not answer in time ({exc.message}); raise elasticsearch.request_timeout_s "
+            "(LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S) or ask for less (a shorter window, --mode documents)"
+        )
+    if isinstance(exc, EsConnectionError):
+        return f"cannot reach Elasticsearch ({exc.message}); check elasticsearch.hosts (LOGFLOW_ELASTICSEARCH_HOSTS)"
+    if isinstance(exc, ApiError):
+        return f"Elasticsearch refused the request: HTTP {exc.meta.status} {exc.message}"
+    if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
+        return f"cannot reach Kafka ({exc}); check kafka.bootstrap_servers (LOGFLOW_KAFKA_BOOTSTRAP_SERVERS)"
+    return None
+
+
 def main() -> None:
     try:
         app()
@@ -406,4 +427,10 @@ def main() -> None:
         sys.exit(2)
     except LogflowError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:
+        message = server_error(exc)
+        if message is None:
+            raise  # a bug: the traceback is the useful output
+        err.print(f"[red]error:[/] {message}", highlight=False)
         sys.exit(1)

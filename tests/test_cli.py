@@ -15,6 +15,7 @@ import orjson
 
 from logflow.config import Settings
 from logflow.es import make_client
+from logflow.servers import free_port
 from tests.support import read_topic, wait
 
 
@@ -154,3 +155,37 @@ class TestDemo:
         assert "logs-nginx.access-2026.11.22" in out
         assert "new_pattern" in out  # the analysis at the end found the injected new error
         assert (tmp_path / "demo" / "analysis.html").stat().st_size > 10_000
+
+
+class TestServerErrors:
+    """A server that is down or slow is a one-line error naming the setting to check, never a traceback."""
+
+    def test_an_unreachable_elasticsearch_names_the_hosts_setting(self) -> None:
+        proc = logflow(
+            "analyze", "--es", f"http://127.0.0.1:{free_port()}", "--index", "logs-*",
+            "--since", "2026-11-22T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+        )
+        assert proc.returncode == 1
+        assert b"cannot reach Elasticsearch" in proc.stderr and b"LOGFLOW_ELASTICSEARCH_HOSTS" in proc.stderr
+        assert b"Traceback" not in proc.stderr
+
+    def test_an_elasticsearch_that_answers_too_late_names_the_timeout_setting(self, settings: Settings) -> None:
+        proc = logflow(
+            "analyze", "--es", settings.elasticsearch.hosts[0], "--index", f"{settings.pipeline.index_prefix}-*",
+            "--since", "2026-11-22T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+            env={**env_for(settings), "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "0.000001"},
+        )
+        assert proc.returncode == 1
+        assert b"did not answer in time" in proc.stderr and b"REQUEST_TIMEOUT_S" in proc.stderr
+        assert b"Traceback" not in proc.stderr
+
+    def test_an_unreachable_kafka_names_the_bootstrap_setting(self, tmp_path: Path) -> None:
+        lines = tmp_path / "app.log"
+        lines.write_text("one line\n")
+        proc = logflow(
+            "ship", str(lines), "--topic", "logs",
+            env={"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"},
+        )
+        assert proc.returncode == 1
+        assert b"cannot reach Kafka" in proc.stderr and b"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS" in proc.stderr
+        assert b"Traceback" not in proc.stderr
