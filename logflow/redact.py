@@ -77,7 +77,7 @@ class Redactor:
         not_done = rf"(?!{re.escape(cfg.replacement)})" if cfg.replacement else ""
         # The key name is found by a case-sensitive search of the lowered text (C speed) before the
         # case-insensitive substitution runs: "Failed password for ..." has the word but no `=`/`:`.
-        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|key)[\"']?[ \t]*[=:]")
+        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
         self._password_hint = hint.search
         self._password_hints = hint.finditer
         self._password = re.compile(
@@ -172,23 +172,21 @@ class Redactor:
         suspect value take the per-document path, the others only have their key names checked.
         """
         suspects: set[int] = set()
-        for name in self.fields:
-            where: list[int] = []
-            values: list[str] = []
-            for i, doc in enumerate(docs):
-                value = doc.get(name)
-                if type(value) is str:
-                    where.append(i)
-                    values.append(value)
-            suspects.update(where[j] for j in self._suspects(values))
+        for name in self.fields:  # a value that is not a string joins as "", so positions are document indices
+            suspects.update(self._suspects([v if type(v := doc.get(name)) is str else "" for doc in docs]))
         if self.original:
-            where = [i for i, text in enumerate(originals) if text is not None and self._keeps_original(docs[i])]
-            kept = [originals[i] or "" for i in where]
-            suspects.update(where[j] for j in self._suspects(kept))
+            keeps = self._keeps_original
+            raws = [raw if raw and keeps(doc) else "" for doc, raw in zip(docs, originals, strict=True)]
+            suspects.update(self._suspects(raws))
+        checked, secret_keys = self._checked, self._secret_keys  # cleared in place, never replaced
         for i, doc in enumerate(docs):
             if i in suspects:
                 originals[i] = self(doc, originals[i])
-            elif self.secret_names and self._mask_secret_keys(doc):
+            elif (
+                self.secret_names
+                and (not secret_keys.isdisjoint(doc) or not checked.issuperset(doc))
+                and self._mask_secret_keys(doc)
+            ):
                 _tag(doc)
 
     def _suspects(self, values: list[str]) -> set[int] | range:
@@ -199,7 +197,7 @@ class Redactor:
         lower = joined.lower()
         if len(lower) != len(joined):  # a character that lowers to two ("İ") shifts positions: check each value
             return range(len(values))
-        starts = list(accumulate((len(v) + 1 for v in values), initial=0))
+        starts = list(accumulate(map((1).__add__, map(len, values)), initial=0))  # C-level loops
         found: set[int] = set()
 
         def at(position: int) -> None:

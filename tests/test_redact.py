@@ -255,6 +255,12 @@ class TestBatch:
         assert [d["message"] for d in docs] == ["é" * 40, f"{R} paid", f"café password={R}"]
         assert [d.get("tags") for d in docs] == [None, ["redacted"], ["redacted"]]
 
+    @pytest.mark.parametrize("text", ["cache hit key=cart:44308", "monkey: 3", "Failed password for bob"])
+    def test_words_that_only_look_like_keys_do_not_make_a_value_suspect(self, text: str) -> None:
+        """A bare `key=` (not api_key/access_key) cannot be masked, so it does not cost the full search."""
+        assert Redactor(ALL)._suspects([text]) == set()
+        assert masked(text) == text
+
     def test_clean_values_never_reach_the_full_expressions(self) -> None:
         """What makes redaction cheap: a value that meets no condition is never searched with a kind's expression."""
 
