@@ -1,9 +1,10 @@
 """The parse stage: a line (or a decoded JSON object) in, flat ECS fields out.
 
 Parsers are data (``parsers/*.toml``), loaded and compiled once. For each text line the stage
-tries, in order: the parser named by a hint (Kafka header, envelope field), the parser that matched
-the previous line from the same source (logs arrive in runs of one format, so this usually hits
-first time), then every parser by priority. A line no parser matches is still an event: it keeps
+tries, in order: the parser named by a hint (Kafka header, envelope field), the parsers that
+matched the last lines from the same source (up to three, most recent first: logs arrive in runs of
+one format, and a partition written unkeyed interleaves a few; each pattern tried and failed costs
+1-4 µs of regex), then every parser by priority. A line no parser matches is still an event: it keeps
 its text as ``message`` and is tagged ``parse_failure``.
 """
 
@@ -27,6 +28,8 @@ from logflow.timestamps import TimeParser
 log = structlog.get_logger("logflow.parse")
 
 FALLBACK_DATASET = "generic"
+# Parsers remembered per source: a partition written unkeyed carries several formats at once.
+RECENT_PARSERS = 3
 _DURATION_SCALE = {"s": 1e9, "ms": 1e6, "us": 1e3, "ns": 1.0}
 
 
@@ -338,7 +341,7 @@ class ParserSet:
         for p in self.parsers:
             for hint in (*p.hints, p.name.lower(), p.dataset.lower()):
                 self._by_hint.setdefault(hint, p)
-        self._sticky: dict[Any, Parser] = {}
+        self._sticky: dict[Any, tuple[Parser, ...]] = {}  # per source, the parsers that matched lately
 
     @classmethod
     def load(cls, directory: Path | None = None) -> ParserSet:
@@ -375,27 +378,33 @@ class ParserSet:
     def parse_text(
         self, line: str, source: Any, topic: str, hint: str | None = None, timeouts: list[str] | None = None
     ) -> TextMatch | None:
-        """The first parser that matches ``line``; ``source`` keys the sticky last-match cache.
+        """The first parser that matches ``line``; ``source`` keys the parsers it matched lately.
 
         Patterns that ran out of time budget are appended to ``timeouts`` (the caller tags the event).
         """
-        first = self._by_hint.get(hint.lower()) if hint else None
-        if first is None:
-            first = self._sticky.get(source)
-        if first is not None and first.kind == "grok":
-            found = first.match_text(line, timeouts)
-            if found is not None:
-                return TextMatch(first, found[1], found[0])
+        hinted = self._by_hint.get(hint.lower()) if hint else None
+        tried: tuple[Parser, ...] = (hinted,) if hinted is not None else self._sticky.get(source, ())
+        for position, parser in enumerate(tried):
+            if parser.kind == "grok":
+                found = parser.match_text(line, timeouts)
+                if found is not None:
+                    if position:  # most recent first
+                        self._remember(source, parser, tried)
+                    return TextMatch(parser, found[1], found[0])
         for parser in self.text_parsers:
-            if parser is first or (parser.topics and topic not in parser.topics):
+            if (parser.topics and topic not in parser.topics) or any(parser is t for t in tried):
                 continue
             found = parser.match_text(line, timeouts)
             if found is not None:
-                if len(self._sticky) > 10_000:
-                    self._sticky.clear()
-                self._sticky[source] = parser
+                self._remember(source, parser, () if hinted is not None else tried)
                 return TextMatch(parser, found[1], found[0])
         return None
+
+    def _remember(self, source: Any, parser: Parser, recent: tuple[Parser, ...]) -> None:
+        """``parser`` becomes the source's most recent; the source keeps its last few distinct ones."""
+        if len(self._sticky) > 10_000:
+            self._sticky.clear()
+        self._sticky[source] = (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS]
 
     def explain(self, line: str) -> list[dict[str, Any]]:
         """For `parse --explain`: which parsers match, and how far the others got."""
