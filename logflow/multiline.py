@@ -81,6 +81,13 @@ class _Grown:
     last: int  # offset of its last record
     opener: int = 0  # index in ``parts`` of the line that opened the current CRI run (its tag turns F)
 
+    def add(self, offset: int, *parts: bytes) -> None:
+        """One more record joined: its parts (a CRI piece, or a newline and a multiline line)."""
+        self.parts.extend(parts)
+        self.count += 1
+        self.size += sum(map(len, parts))
+        self.last = offset
+
     def complete(self) -> None:
         """The run's ``F`` piece arrived: the line that opened it is whole, so its tag becomes ``F``."""
         line = self.parts[self.opener]
@@ -254,12 +261,8 @@ class MultilineJoiner:
                     else:
                         fits = state.count < limit and state.size + len(piece) <= max_bytes
                         if fits:
-                            parts = state.parts
-                            parts[-1] = _strip_newline(parts[-1])
-                            parts.append(piece)
-                            state.count += 1
-                            state.size += len(piece)
-                            state.last = record.offset
+                            state.parts[-1] = _strip_newline(state.parts[-1])
+                            state.add(record.offset, piece)
                     if fits:
                         assert state is not None
                         if not partial:  # the F piece: the line is whole
@@ -286,10 +289,7 @@ class MultilineJoiner:
                         state = grown[main] = _Grown([line, b"\n", value], 2, len(line) + 1 + len(value), record.offset)
                         joined = True
                     elif state.count < limit:
-                        state.parts += (b"\n", value)
-                        state.count += 1
-                        state.size += 1 + len(value)
-                        state.last = record.offset
+                        state.add(record.offset, b"\n", value)
                         joined = True
                     else:
                         joined = False  # the event is full: this line starts another
