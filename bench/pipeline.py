@@ -12,7 +12,6 @@ audit JSON, syslog), no network. Prints lines/s per stage group and peak RSS.
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import random
 import resource
@@ -22,6 +21,7 @@ from logflow.config import load_settings
 from logflow.demo.corpus import MONTHS, CorpusGenerator
 from logflow.process import Processor
 from logflow.record import Record
+from logflow.runner import tune_collector
 from logflow.sink import bulk_body
 
 BATCH = 5000
@@ -98,9 +98,10 @@ def main() -> None:
     built = time.perf_counter() - started
     processor = Processor(load_settings(environ={}))
     processor.process(records[:BATCH])  # warm caches the way a running worker has them
-    # A worker holds one batch, not a million records: keep the corpus (millions of objects, ~2 GB)
-    # out of the cyclic collector's way, or each full collection walks it (measured: -16 % at 1M).
-    gc.freeze()
+    # The collector as a worker process sets it (`logflow.runner.tune_collector`). A worker holds one
+    # batch, not a million records: the freeze also keeps the corpus (millions of objects, ~2 GB) out
+    # of the collector's walks, or each full collection walks it (measured: -16 % at 1M).
+    tune_collector()
     rss_before = peak_rss_mb()
     total_bytes = 0
     started = time.perf_counter()
