@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any, AnyStr
 
 from logflow.config import RedactionConfig
@@ -172,11 +172,16 @@ class Redactor:
         suspect value take the per-document path, the others only have their key names checked.
         """
         suspects: set[int] = set()
-        for name in self.fields:  # a value that is not a string joins as "", so positions are document indices
-            suspects.update(self._suspects([v if type(v := doc.get(name)) is str else "" for doc in docs]))
-        if self.original:
-            keeps = self._keeps_original
-            raws = [raw if raw and keeps(doc) else "" for doc, raw in zip(docs, originals, strict=True)]
+        for name in self.fields:  # gathered by C-level calls: a missing field joins as "", so positions are indices
+            suspects.update(self._suspects(list(map(dict.get, docs, repeat(name), repeat("")))))
+        if self.original and self.keep_original in ("always", "failures"):
+            if self.keep_original == "always":
+                raws = [raw or "" for raw in originals]
+            else:  # "failures", as `_keeps_original` says, inlined: it is per document
+                raws = [
+                    raw if raw and type(tags := doc.get("tags")) is list and "parse_failure" in tags else ""
+                    for doc, raw in zip(docs, originals, strict=True)
+                ]
             suspects.update(self._suspects(raws))
         checked, secret_keys = self._checked, self._secret_keys  # cleared in place, never replaced
         for i, doc in enumerate(docs):
@@ -193,7 +198,11 @@ class Redactor:
         """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change)."""
         if not values:
             return set()
-        joined = "\x00".join(values)  # no condition can match across a NUL
+        try:
+            joined = "\x00".join(values)  # no condition can match across a NUL
+        except TypeError:  # a number, a list...: joins as "" (only strings are masked)
+            values = [v if type(v) is str else "" for v in values]
+            joined = "\x00".join(values)
         lower = joined.lower()
         if len(lower) != len(joined):  # a character that lowers to two ("İ") shifts positions: check each value
             return range(len(values))
