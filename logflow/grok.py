@@ -65,15 +65,7 @@ def _backtracks(match: Callable[[str], Any]) -> bool:
     return False
 
 
-def _to_int(text: str) -> int:
-    return int(text)
-
-
-def _to_float(text: str) -> float:
-    return float(text)
-
-
-CONVERTERS: dict[str, Converter | None] = {"string": None, "int": _to_int, "float": _to_float}
+CONVERTERS: dict[str, Converter | None] = {"string": None, "int": int, "float": float}  # builtins: no frame per value
 
 
 def field_path(name: str) -> str:
@@ -157,8 +149,8 @@ class Grok:
     """One grok expression compiled to one regex; ``match`` returns flat dotted fields or None."""
 
     __slots__ = (
-        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "_positional", "budget_s", "captures",
-        "engine", "expression", "pathological", "pattern",
+        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "_positional", "_unique", "budget_s",
+        "captures", "engine", "expression", "pathological", "pattern",
     )
 
     def __init__(
@@ -187,6 +179,10 @@ class Grok:
         self._groups = tuple(c.group for c in self.captures)
         self._names = tuple(c.field for c in self.captures)
         self._multi = len(self._groups) > 1
+        # Each field captured once: `dict(zip(...))` builds the fields in C, half the cost of a comprehension,
+        # and types apply per field. A field captured in two places (`(?:%{IP:client}|%{HOSTNAME:client})`)
+        # takes the value and the type of the capture that took part.
+        self._unique = len(set(self._names)) == len(self._names)
         # When the expression's only capture groups are the named captures, in order, `m.groups()` (one C
         # call, no name lookups) gives the values.
         index = compiled.groupindex
@@ -214,7 +210,12 @@ class Grok:
             values = m.groups()
         else:
             values = m.group(*self._groups) if self._multi else (m.group(self._groups[0]),) if self._groups else ()
-        out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
+        if not self._unique:
+            return self._fields_by_capture(values)
+        if None not in values:  # the usual case: every capture took part
+            out = dict(zip(self._names, values, strict=True))
+        else:  # a field whose part did not take part is absent, not null
+            out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
         for name, convert in self._converted:
             value = out.get(name)
             if value is not None:
@@ -222,6 +223,21 @@ class Grok:
                     out[name] = convert(value)
                 except ValueError:
                     del out[name]  # a `-` where a number goes: leave it out rather than conflict the mapping
+        return out
+
+    def _fields_by_capture(self, values: tuple[str | None, ...]) -> dict[str, Any]:
+        """A field captured in several places: the capture that took part gives the value, and its own type."""
+        out: dict[str, Any] = {}
+        for capture, value in zip(self.captures, values, strict=True):
+            if value is None:
+                continue
+            if capture.convert is None:
+                out[capture.field] = value
+                continue
+            try:
+                out[capture.field] = capture.convert(value)
+            except ValueError:
+                out.pop(capture.field, None)
         return out
 
     def prefix_length(self, text: str) -> int:

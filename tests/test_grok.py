@@ -34,6 +34,16 @@ class TestGrok:
         grok = Grok("%{NUMBER:n:int} %{NUMBER:f:float} %{NOTSPACE:bad:int}", library)
         assert grok.match("7 2.5 x") == {"n": 7, "f": 2.5}
 
+    def test_a_capture_in_a_part_that_did_not_take_part_leaves_its_field_absent(self, library: PatternLibrary) -> None:
+        grok = Grok("%{WORD:verb}(?: %{INT:count:int})?", library)
+        assert grok.match("start 3") == {"verb": "start", "count": 3}
+        assert grok.match("start") == {"verb": "start"}
+
+    def test_a_field_captured_in_two_alternatives_takes_the_one_that_matched(self, library: PatternLibrary) -> None:
+        grok = Grok("(?:%{INT:id:int}|%{WORD:id}) %{WORD:tail}", library)
+        assert grok.match("42 x") == {"id": 42, "tail": "x"}
+        assert grok.match("abc x") == {"id": "abc", "tail": "x"}
+
     def test_inline_named_groups_and_bracket_fields_work(self, library: PatternLibrary) -> None:
         """(?<field>...) captures too, with bracket or dotted names."""
         grok = Grok(r"(?<[user][name]>\w+)=(?<value>\d+)", library)
