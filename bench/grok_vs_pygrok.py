@@ -23,10 +23,11 @@ from typing import Any
 from pygrok import Grok as PyGrok
 
 from logflow.demo.corpus import CorpusGenerator
-from logflow.grok import Grok
+from logflow.grok import Grok, PatternLibrary
 from logflow.parse import ParserSet
 
 APP = "%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{DATA:logger}: %{GREEDYDATA:message}"
+SYSLOG = "%{SYSLOGTIMESTAMP:timestamp} %{SYSLOGHOST:host} %{SYSLOGPROG}: %{GREEDYDATA:message}"
 
 
 def lines_of(kind: str, count: int) -> list[str]:
@@ -42,18 +43,16 @@ def lines_of(kind: str, count: int) -> list[str]:
 
 
 def rate(match: Callable[[str], Any], lines: list[str]) -> tuple[float, int]:
-    started = time.perf_counter()
+    """One pass: lines per CPU second (steal time on this shared VM is not charged), and lines matched."""
+    started = time.process_time()
     hits = sum(1 for line in lines if match(line) is not None)
-    return len(lines) / (time.perf_counter() - started), hits
+    return len(lines) / max(time.process_time() - started, 1e-9), hits
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lines", type=int, default=200_000)
-    args = ap.parse_args()
-    library = ParserSet.load().library
+def cases(library: PatternLibrary) -> dict[str, list[tuple[str, Callable[[str], Any]]]]:
+    """Per kind of line, the matchers compared (pygrok first: the baseline)."""
     app_shipped = ParserSet.load().by_name["app"].groks[0]
-    cases = {
+    return {
         "access": [
             ("pygrok %{COMBINEDAPACHELOG}", PyGrok("%{COMBINEDAPACHELOG}").match),
             ("logflow %{COMBINEDAPACHELOG}", Grok("%{COMBINEDAPACHELOG}", library).match),
@@ -65,16 +64,38 @@ def main() -> None:
             ("logflow seed expression", Grok(APP, library).match),
             ("logflow app parser (shipped, ECS)", app_shipped.match),
         ],
+        "syslog": [
+            ("pygrok SYSLOGBASE-style expression", PyGrok(SYSLOG).match),
+            ("logflow SYSLOGBASE-style expression", Grok(SYSLOG, library).match),
+        ],
     }
+
+
+def compare(kind: str, runners: list[tuple[str, Callable[[str], Any]]], lines: list[str], passes: int = 5) -> None:
+    """Each matcher's best of ``passes`` on ``lines``, relative to the first (pygrok).
+
+    Passes are interleaved (pygrok, logflow, ..., pygrok, logflow, ...), so a slow phase of this shared
+    machine hits every matcher alike instead of deciding a ratio.
+    """
+    best = [0.0] * len(runners)
+    hits = [0] * len(runners)
+    for _ in range(passes):
+        for i, (_, match) in enumerate(runners):
+            per_second, hits[i] = rate(match, lines)
+            best[i] = max(best[i], per_second)
+    for (name, _), per_second, matched in zip(runners, best, hits, strict=True):
+        print(f"{kind:7s} {name:42s} {per_second:>10,.0f} lines/s  {per_second / best[0]:5.2f}x pygrok  "
+              f"({matched:,} of {len(lines):,} matched)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=200_000)
+    args = ap.parse_args()
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, {args.lines:,} lines per case")
-    for kind, runners in cases.items():
-        lines = lines_of(kind, args.lines)
-        baseline = None
-        for name, match in runners:
-            per_second, hits = rate(match, lines)
-            baseline = baseline or per_second
-            print(f"{kind:7s} {name:42s} {per_second:>10,.0f} lines/s  {per_second / baseline:5.2f}x pygrok  "
-                  f"({hits:,} matched)")
+    for kind, runners in cases(ParserSet.load().library).items():
+        if kind in ("access", "app"):  # the demo generator writes no syslog: `bench/pipeline.py` compares it
+            compare(kind, runners, lines_of(kind, args.lines))
 
 
 def _hand_access() -> Callable[[str], Any]:

@@ -7,6 +7,11 @@ audit JSON, syslog), no network. Prints lines/s per stage group and peak RSS.
     python bench/pipeline.py                 # 1,000,000 lines
     python bench/pipeline.py --lines 200000
     python bench/pipeline.py --lines 100000 --by-shape   # also: CPU µs per record, by record shape
+    python bench/pipeline.py --no-pygrok                 # skip the parse-only comparison
+
+After the per-event path, the same run compares parse-only speed with pygrok on the corpus's own
+lines, for the expressions both engines run (`bench/grok_vs_pygrok.py` has the cases): its raw
+combined access lines, the first lines of its app text records and its syslog lines.
 """
 
 from __future__ import annotations
@@ -14,11 +19,15 @@ from __future__ import annotations
 import argparse
 import platform
 import random
+import re
 import resource
 import time
 
+from grok_vs_pygrok import cases, compare
+
 from logflow.config import load_settings
 from logflow.demo.corpus import MONTHS, CorpusGenerator
+from logflow.parse import ParserSet
 from logflow.process import Processor
 from logflow.record import Record
 from logflow.runner import tune_collector
@@ -84,6 +93,24 @@ def by_shape(records: list[Record]) -> None:
         print(f"  {name:32s} {len(group) / len(records):6.1%}  {spent / len(group) * 1e6:6.1f} µs")
 
 
+_ACCESS = re.compile(r'\S+ \S+ \S+ \[[^\]]+\] "')  # a combined access line's head
+_SYSLOG = re.compile(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \S+ \S+: ")  # RFC 3164 head
+_APP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S* [A-Z]+ ")  # ISO time, level
+
+
+def pygrok_side_by_side(records: list[Record]) -> None:
+    """Parse only, on this corpus's own lines: pygrok and logflow on the expressions both run."""
+    raw = [r.value.decode("utf-8", "replace") for r in records if r.value and r.value[:1] != b"{"]
+    lines = {
+        "access": [line for line in raw if _ACCESS.match(line)],
+        "app": [line.split("\n", 1)[0] for line in raw if _APP.match(line)],
+        "syslog": [line for line in raw if _SYSLOG.match(line)],
+    }
+    print("parse only (match + fields), same corpus lines, logflow vs pygrok:")
+    for kind, runners in cases(ParserSet.load().library).items():
+        compare(kind, runners, lines[kind])
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -92,6 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--by-shape", action="store_true", help="also print CPU µs per record for each record shape")
+    ap.add_argument("--no-pygrok", action="store_true", help="skip the parse-only comparison with pygrok")
     args = ap.parse_args()
     started = time.perf_counter()
     records = corpus(args.lines)
@@ -122,6 +150,8 @@ def main() -> None:
         f"{total_bytes / len(records):,.0f} bulk bytes/line)"
     )
     print(f"peak RSS: {peak_rss_mb():,.0f} MB")
+    if not args.no_pygrok:
+        pygrok_side_by_side(records)
     if args.by_shape:
         by_shape(records)
 
