@@ -1,0 +1,72 @@
+"""The floor: how fast can one CPython process go with only the work no log pipeline can skip?
+
+Per record of `bench/pipeline.py`'s corpus: decode the bytes; for a JSON record `orjson.loads`; for
+a text record one `match` of the regex of the parser that the real pipeline chose for it, its
+groups zipped into a dict; four provenance fields; `orjson.dumps`; the `_bulk` action line. No
+envelopes, time parsing, enrichment, redaction, mining or routing, no per-record error handling:
+an upper bound for any per-record Python design on this machine, to set the 150,000 lines/s target
+of issue 3 against.
+
+    python bench/floor.py                 # 1,000,000 lines
+    python bench/floor.py --lines 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from typing import Any
+
+import orjson
+from pipeline import BATCH, corpus
+
+from logflow.config import load_settings
+from logflow.process import Processor
+from logflow.runner import tune_collector
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    args = ap.parse_args()
+    records = corpus(args.lines)
+    # Which compiled regex the real pipeline used for each text record (outside the timed loop).
+    processor = Processor(load_settings(environ={}))
+    by_name = processor.parsers.by_name
+    plans: list[tuple[Any, tuple[str, ...]] | None] = []
+    for i in range(0, len(records), BATCH):
+        for doc in processor.process(records[i : i + BATCH], keep_documents=True).documents:
+            parser = by_name.get(str(doc.get("logflow.parser")))
+            grok = parser.groks[0] if parser is not None and parser.groks else None
+            plans.append(None if grok is None else (grok._match, grok._names))
+    tune_collector()
+    dumps, loads = orjson.dumps, orjson.loads
+    started = time.perf_counter()
+    total = 0
+    for i in range(0, len(records), BATCH):
+        parts: list[bytes] = []
+        for record, plan in zip(records[i : i + BATCH], plans[i : i + BATCH], strict=True):
+            text = (record.value or b"").decode("utf-8")
+            doc: dict[str, Any]
+            if text[:1] == "{" or plan is None:
+                value = loads(text) if text[:1] == "{" else {"message": text}
+                doc = value if isinstance(value, dict) else {"message": text}
+            else:
+                m = plan[0](text.partition("\n")[0])
+                doc = dict(zip(plan[1], m.groups())) if m is not None else {"message": text}  # noqa: B905
+            doc["event.ingested"] = "2026-11-23T00:00:00.000Z"
+            doc["logflow.kafka.topic"] = record.topic
+            doc["logflow.kafka.partition"] = record.partition
+            doc["logflow.kafka.offset"] = record.offset
+            parts.append(b'{"index":{"_index":"logs-x","_id":"%s"}}\n' % record.doc_id.encode())
+            parts.append(dumps(doc))
+        total += len(b"\n".join(parts))
+    elapsed = time.perf_counter() - started
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, 1 process")
+    print(f"floor (decode + one regex or orjson.loads + 4 fields + orjson.dumps + action line): "
+          f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {total / len(records):,.0f} bulk bytes/line)")
+
+
+if __name__ == "__main__":
+    main()
