@@ -36,8 +36,8 @@ def main() -> None:
     by_name = processor.parsers.by_name
     plans: list[tuple[Any, tuple[str, ...]] | None] = []
     for i in range(0, len(records), BATCH):
-        for doc in processor.process(records[i : i + BATCH], keep_documents=True).documents:
-            parser = by_name.get(str(doc.get("logflow.parser")))
+        for done in processor.process(records[i : i + BATCH], keep_documents=True).documents:
+            parser = by_name.get(str(done.get("logflow.parser")))
             grok = parser.groks[0] if parser is not None and parser.groks else None
             plans.append(None if grok is None else (grok._match, grok._names))
     tune_collector()
