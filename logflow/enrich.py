@@ -85,6 +85,13 @@ _SECURITY = re.compile(
 _SECURITY_WORDS = ("fail", "invalid", "unauthori", "forbidden", "denied", "brute", "break-in")
 
 
+def keeps_original(mode: str, tags: object) -> bool:
+    """Whether the raw line is indexed as ``event.original``: ``pipeline.keep_original`` "always", or
+    "failures" for an event tagged ``parse_failure``. The redact stage masks exactly the lines this keeps.
+    """
+    return mode == "always" or (mode == "failures" and type(tags) is list and "parse_failure" in tags)
+
+
 def is_security_message(message: str, low: str | None = None) -> bool:
     """Failed logins, unauthorized access...; a substring check first, as most lines have none of the words.
 
@@ -318,7 +325,5 @@ class Enricher:
         doc["logflow.kafka.offset"] = record.offset
         if record.joined:  # as Filebeat marks its multiline events, so the same Kibana filter works
             doc["log.flags"] = ["multiline"]
-        if original is not None and (
-            self.keep_original == "always" or (self.keep_original == "failures" and "parse_failure" in tags)
-        ):
+        if original is not None and keeps_original(self.keep_original, tags):
             doc["event.original"] = original

@@ -81,12 +81,24 @@ class _Grown:
     last: int  # offset of its last record
     opener: int = 0  # index in ``parts`` of the line that opened the current CRI run (its tag turns F)
 
+    @classmethod
+    def opened(cls, first: Record, line: bytes) -> _Grown:
+        """An event of one record so far (``line`` is its value as the join will use it)."""
+        return cls([line], 1, len(line), first.offset)
+
     def add(self, offset: int, *parts: bytes) -> None:
         """One more record joined: its parts (a CRI piece, or a newline and a multiline line)."""
         self.parts.extend(parts)
         self.count += 1
         self.size += sum(map(len, parts))
         self.last = offset
+
+    def trim(self) -> None:
+        """Drop a line terminator a shipper left on the last part: CRI pieces concatenate without it."""
+        last = self.parts[-1]
+        if last[-1:] == b"\n":
+            self.parts[-1] = last[:-1]
+            self.size -= 1
 
     def complete(self) -> None:
         """The run's ``F`` piece arrived: the line that opened it is whole, so its tag becomes ``F``."""
@@ -252,19 +264,11 @@ class MultilineJoiner:
                 if run >= 0:  # CRI rule: the open run of this stream continues
                     assert lanes is not None
                     piece = _strip_newline(value[head.end() :])
-                    state = grown.get(run)
-                    if state is None:
-                        line = _strip_newline(out[run].value or b"")
-                        fits = limit > 1 and len(line) + len(piece) <= max_bytes
-                        if fits:
-                            state = grown[run] = _Grown([line, piece], 2, len(line) + len(piece), record.offset)
-                    else:
-                        fits = state.count < limit and state.size + len(piece) <= max_bytes
-                        if fits:
-                            state.parts[-1] = _strip_newline(state.parts[-1])
-                            state.add(record.offset, piece)
-                    if fits:
-                        assert state is not None
+                    state = grown.get(run) or _Grown.opened(out[run], out[run].value or b"")
+                    state.trim()
+                    if state.count < limit and state.size + len(piece) <= max_bytes:
+                        state.add(record.offset, piece)
+                        grown[run] = state
                         if not partial:  # the F piece: the line is whole
                             state.complete()
                             lanes[lane] = -1
@@ -283,17 +287,10 @@ class MultilineJoiner:
                     and (not runs or (main != lanes[OUT] and main != lanes[ERR]))  # not another stream's run
                     and start(value) is None
                 ):  # multiline rule: a continuation line, joined on a new line
-                    state = grown.get(main)
-                    if state is None:
-                        line = out[main].value or b""
-                        state = grown[main] = _Grown([line, b"\n", value], 2, len(line) + 1 + len(value), record.offset)
-                        joined = True
-                    elif state.count < limit:
+                    state = grown.get(main) or _Grown.opened(out[main], out[main].value or b"")
+                    if state.count < limit:  # else the event is full: this line starts another
                         state.add(record.offset, b"\n", value)
-                        joined = True
-                    else:
-                        joined = False  # the event is full: this line starts another
-                    if joined:
+                        grown[main] = state
                         if partial:  # the event now ends in a partial line: its run is open
                             state.opener = len(state.parts) - 1
                             lanes[lane] = main
@@ -325,8 +322,8 @@ class MultilineJoiner:
                 carried: list[_Open] = []
                 for index in indices:
                     roles = tuple(lane for lane in (_MAIN, _STDOUT, _STDERR) if lanes[lane] == index)
-                    state = grown.get(index)
-                    if state is not None and state.count >= limit and roles == (_MAIN,):
+                    grew = grown.get(index)
+                    if grew is not None and grew.count >= limit and roles == (_MAIN,):
                         # Full: it cannot grow, so it is finished now. A full partial run is held all the
                         # same: its stream's next piece must start an event of its own, as in ``join``.
                         continue

@@ -50,9 +50,11 @@ class Sample:
     absent: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Parser:
-    """One log type: how to recognize it and how to turn it into fields."""
+    """One log type: how to recognize it and how to turn it into fields. Compared by identity: a parser is
+    loaded once, and `parser in tried` must not compare every field of two different parsers.
+    """
 
     name: str
     dataset: str
@@ -394,7 +396,7 @@ class ParserSet:
                         self._remember(source, parser, tried)
                     return TextMatch(parser, found[1], found[0])
         for parser in self.text_parsers:
-            if (parser.topics and topic not in parser.topics) or any(parser is t for t in tried):
+            if (parser.topics and topic not in parser.topics) or parser in tried:
                 continue
             found = parser.match_text(line, timeouts)
             if found is not None:

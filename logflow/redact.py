@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, repeat
 from typing import Any, AnyStr
 
 from logflow.config import RedactionConfig
+from logflow.enrich import keeps_original
 
 TAG = "redacted"
 _NONE: frozenset[str] = frozenset()
@@ -132,17 +133,21 @@ class Redactor:
         return value if out == value else out
 
     def _secret_fields(self, doc: dict[str, Any]) -> set[str] | frozenset[str]:
+        self._classify(doc)
+        return self._secret_keys.intersection(doc) if self._secret_keys else _NONE
+
+    def _classify(self, keys: Iterable[str]) -> None:
+        """Note which of ``keys`` are named like a secret; each key name is classified once."""
         checked = self._checked
-        if not checked.issuperset(doc):  # a key never seen before: classify it once
+        if not checked.issuperset(keys):  # a key never seen before
             if len(checked) > 50_000:  # unbounded key sets (labels.*) must not grow memory forever
                 checked.clear()
                 self._secret_keys.clear()
-            for key in doc:
+            for key in keys:
                 if key not in checked:
                     checked.add(key)
                     if key.rpartition(".")[2].lower() in self.secret_names:
                         self._secret_keys.add(key)
-        return self._secret_keys.intersection(doc) if self._secret_keys else _NONE
 
     def __call__(self, doc: dict[str, Any], original: str | None = None) -> str | None:
         """Mask ``doc`` in place; returns ``original`` (the raw line) masked too when it will be kept."""
@@ -156,7 +161,7 @@ class Redactor:
                     changed = True
         if self.secret_names and self._mask_secret_keys(doc):
             changed = True
-        if original is not None and self.original and self._keeps_original(doc):
+        if original is not None and self.original and keeps_original(self.keep_original, doc.get("tags")):
             masked = self.text(original)
             if masked is not original:
                 original = masked
@@ -168,30 +173,29 @@ class Redactor:
     def batch(self, docs: Sequence[dict[str, Any]], originals: list[str | None]) -> None:
         """Mask a batch in place (``originals[i]`` is document i's raw line): the same result as the call per document.
 
-        The per-value conditions are checked over each field's values joined; only the documents with a
-        suspect value take the per-document path, the others only have their key names checked.
+        The per-value conditions are checked over each field's values joined, and the key names over the
+        batch's names at once; only the documents with a suspect value take the per-document path, and the
+        others have their keys masked only when some key in the batch is named like a secret.
         """
         suspects: set[int] = set()
         for name in self.fields:  # gathered by C-level calls: a missing field joins as "", so positions are indices
             suspects.update(self._suspects(list(map(dict.get, docs, repeat(name), repeat("")))))
-        if self.original and self.keep_original in ("always", "failures"):
-            if self.keep_original == "always":
-                raws = [raw or "" for raw in originals]
-            else:  # "failures", as `_keeps_original` says, inlined: it is per document
-                raws = [
-                    raw if raw and type(tags := doc.get("tags")) is list and "parse_failure" in tags else ""
-                    for doc, raw in zip(docs, originals, strict=True)
-                ]
+        if self.original and self.keep_original != "never":
+            mode = self.keep_original
+            raws = [
+                raw if raw and keeps_original(mode, doc.get("tags")) else ""
+                for doc, raw in zip(docs, originals, strict=True)
+            ]
             suspects.update(self._suspects(raws))
-        checked, secret_keys = self._checked, self._secret_keys  # cleared in place, never replaced
+        secret_here = False
+        if self.secret_names:
+            names = set().union(*docs)  # C-level, half the cost of two set tests per document
+            self._classify(names)
+            secret_here = not self._secret_keys.isdisjoint(names)
         for i, doc in enumerate(docs):
             if i in suspects:
                 originals[i] = self(doc, originals[i])
-            elif (
-                self.secret_names
-                and (not secret_keys.isdisjoint(doc) or not checked.issuperset(doc))
-                and self._mask_secret_keys(doc)
-            ):
+            elif secret_here and self._mask_secret_keys(doc):
                 _tag(doc)
 
     def _suspects(self, values: list[str]) -> set[int] | range:
@@ -235,15 +239,6 @@ class Redactor:
                 doc[key] = self.replacement
                 changed = True
         return changed
-
-    def _keeps_original(self, doc: dict[str, Any]) -> bool:
-        """Mirrors the enrich stage's rule: the raw line is indexed always, or for parse failures."""
-        if self.keep_original == "always":
-            return True
-        if self.keep_original == "failures":
-            tags = doc.get("tags")
-            return isinstance(tags, list) and "parse_failure" in tags
-        return False
 
 
 def _tag(doc: dict[str, Any]) -> None:

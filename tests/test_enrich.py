@@ -164,3 +164,15 @@ class TestStackTraces:
         """A document with a stack trace gets error.type and error.message."""
         doc = enrich({"message": "m", "error.stack_trace": "Traceback (most recent call last):\nKeyError: 'sku'"})
         assert doc["error.type"] == "KeyError" and doc["error.message"] == "'sku'"
+
+
+class TestKeepsOriginal:
+    def test_the_raw_line_is_kept_always_or_for_parse_failures_only(self) -> None:
+        """One rule for the enrich stage (what it indexes) and the redact stage (what it masks)."""
+        from logflow.enrich import keeps_original
+
+        assert keeps_original("always", None)
+        assert keeps_original("failures", ["parse_failure", "x"])
+        assert not keeps_original("failures", ["error"])
+        assert not keeps_original("failures", "parse_failure")  # tags that are not a list are not ours
+        assert not keeps_original("never", ["parse_failure"])
