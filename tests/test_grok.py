@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from logflow.errors import ParserDefinitionError
-from logflow.grok import Grok, Origin, PatternLibrary, field_path
-from logflow.parse import default_parsers_dir
+from logflow.grok import Grok, Origin, PatternLibrary, _optional_groups, field_path
+from logflow.parse import ParserSet, default_parsers_dir
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,51 @@ class TestGrok:
         """The faster engine is chosen; `regex` is only the fallback."""
         assert Grok("%{TIMESTAMP_ISO8601:t}", library).engine == "re"
         assert Grok(r"\p{L}+", library).engine == "regex"
+
+    @pytest.mark.parametrize(
+        "expression",
+        [
+            "%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{DATA:logger}: %{GREEDYDATA:message}",
+            "%{WORD:verb}(?: %{INT:count:int})?(?: %{NUMBER:ratio:float})?",
+            "%{NGINX_ACCESS}",
+            r"(start|stop) %{WORD:verb}(?: (\d+))?",  # unnamed groups: values picked by group name
+            r"(start|stop) (?:%{INT:count:int})?",
+            "%{WORD:it's \\ odd\"} %{INT:count:int}",  # quotes and a backslash in a field name
+        ],
+    )
+    def test_the_specialized_matcher_gives_what_the_general_one_gives(
+        self, library: PatternLibrary, expression: str
+    ) -> None:
+        """The per-expression closure is only a faster path: same fields, same types, same absences."""
+        grok = Grok(expression, library)
+        assert grok.match != grok._match_general  # the closure is the one in use
+        lines = [
+            "2026-11-23T10:00:00Z INFO app.orders: order 17 placed",
+            "2026-11-23 10:00:00,123 WARN x.y: retry: 3 of 5",
+            "start", "start 3", "start 3 0.5", "start x", "start 99999999999999999999 1e3", "stop go 7", "stop ",
+            '1.2.3.4 - bob [23/Nov/2026:01:02:03 +0000] "GET /a?b=1 HTTP/1.1" 200 512 "-" "curl/8" 0.012',
+            '1.2.3.4 - - [23/Nov/2026:01:02:03 +0000] "GET / HTTP/1.1" 404 - "-" "curl/8"',
+            "start " + "9" * 2000,  # past LONG_LINE: the guarded engine
+            "2026-11-23T10:00:00Z INFO app: " + "x" * 3000,
+            "", "\x00\xff", "nothing like it",
+        ]
+        for line in lines:
+            assert grok.match(line) == grok._match_general(line), line
+
+    def test_every_shipped_expression_gives_the_same_fields_through_either_matcher(self) -> None:
+        """Over the parser library's own samples, tried against every expression of every parser."""
+        parsers = ParserSet.load().parsers
+        lines = [sample.line.partition("\n")[0] for parser in parsers for sample in parser.samples]
+        compared = 0
+        for parser in parsers:
+            for grok in parser.groks:
+                for line in lines:
+                    assert grok.match(line) == grok._match_general(line), (parser.name, line)
+                    compared += grok.match(line) is not None
+        assert compared >= len(lines)  # every sample matched somewhere: the fields were compared, not just None
+
+    def test_groups_in_alternatives_repeats_and_optional_parts_are_known_to_be_optional(self) -> None:
+        assert _optional_groups(r"(?P<a>x)(?:(?P<b>y)|z)(?P<c>w)?(?P<d>q)+(?P<e>(?P<f>r)*)(?=(?P<g>s))") == {2, 3, 6, 7}
 
     def test_prefix_length_tells_how_far_a_line_matched(self, library: PatternLibrary) -> None:
         """--explain reports how many characters matched before the pattern gave up."""
