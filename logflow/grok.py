@@ -276,8 +276,8 @@ def match(text):
         return None
     {unpack} = {values}
     try:
-        out = {{{required}}}
-{optional}        return out
+        out = {{{display}}}
+{statements}        return out
     except ValueError:  # a `-` where a number goes: the general path leaves that one field out
         return fields(({unpack}))
 """
@@ -305,16 +305,22 @@ def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
         "fields": grok._fields,
         "groups": grok._groups,
     }
-    required, conditional = [], []
+    # Fields keep capture order (documents stay byte-identical): the leading captures that always take
+    # part form the display, the rest follow as statements.
+    display: list[str] = []
+    statements: list[str] = []
     for i, capture in enumerate(grok.captures):
         value = f"v{i}"
         if capture.convert is not None:
             env[f"convert{i}"] = capture.convert
             value = f"convert{i}(v{i})"
-        if optional is not None and index.get(capture.group) not in optional:
-            required.append(f"{capture.field!r}: {value}")
+        always = optional is not None and index.get(capture.group) not in optional
+        if always and not statements:
+            display.append(f"{capture.field!r}: {value}")
+        elif always:
+            statements.append(f"        out[{capture.field!r}] = {value}\n")
         else:
-            conditional.append(f"        if v{i} is not None:\n            out[{capture.field!r}] = {value}\n")
+            statements.append(f"        if v{i} is not None:\n            out[{capture.field!r}] = {value}\n")
     if grok._positional:
         values = "m.groups()"
     elif len(grok._groups) > 1:
@@ -324,8 +330,8 @@ def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
     source = _MATCHER.format(
         unpack="".join(f"v{i}, " for i in range(len(grok.captures))),
         values=values,
-        required=", ".join(required),
-        optional="".join(conditional),
+        display=", ".join(display),
+        statements="".join(statements),
     )
     exec(compile(source, f"<grok {grok.pattern[:60]!r}>", "exec"), env)  # noqa: S102 (literal keys, see above)
     matcher: Callable[[str], dict[str, Any] | None] = env["match"]
