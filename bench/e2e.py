@@ -5,10 +5,12 @@
 
 For each worker count: a fresh topic (4 partitions) holding the corpus, a fresh consumer group, the
 worker started as the CLI starts it, and the clock stopped when every partition's committed offset
-equals what was produced. Reported: events/s over the whole run (including the ~3 s group join) and
-from the first commit on (steady state), worker CPU seconds (user+sys of the worker processes,
-from getrusage of reaped children), peak RSS of the largest worker process, and the CPU seconds
-Tansu and the sink used meanwhile (they share the machine's cores with the workers).
+equals what was produced. Reported: events/s over the whole run (including process start and the
+group join, in which the broker waits ~3 s for more members before the first assignment), from the
+workers' partition assignment on (their logs say when), and from the first commit on (steady
+state); worker CPU seconds (user+sys of the worker processes, from getrusage of reaped children);
+the largest worker's peak RSS (VmHWM, sampled while it runs); and the CPU seconds Tansu, the sink
+and this script used meanwhile (they share the machine's cores with the workers).
 
 `--sink ack` posts to `bench/ack_server.py` (acknowledges every item, stores nothing): the
 worker's own capacity. `--sink osmem` posts to osmem, and first measures osmem's own bulk ceiling
@@ -20,13 +22,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from datetime import datetime
 from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,7 +48,6 @@ from logflow.ship import ensure_topics, produce  # noqa: E402
 from logflow.sink import bulk_body  # noqa: E402
 from logflow.source import TP  # noqa: E402
 from logflow.templates import install_templates  # noqa: E402
-from tests.support import committed_offsets  # noqa: E402
 
 PARTITIONS = 4
 
@@ -119,46 +125,127 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc): `logflow run --workers N` runs its workers as children."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    """The largest VmHWM (peak resident set) among ``pids``, in MB."""
+    peak = 0.0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return peak
+
+
+def assigned_at(log_path: Path) -> float | None:
+    """Wall time of the last "Partitions assigned." line in the workers' JSON logs."""
+    last = None
+    for line in log_path.read_text(errors="replace").splitlines():
+        if '"Partitions assigned."' in line:
+            try:
+                stamp = json.loads(line)["timestamp"]
+            except (ValueError, KeyError):
+                continue
+            last = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    return last
+
+
+async def watch(settings: Settings, produced: dict[TP, int], proc: subprocess.Popen[bytes]) -> dict[str, float]:
+    """Poll the group's committed offsets with one client until they reach ``produced``.
+
+    One consumer for the whole run (joining no group): a new client per poll cost this script CPU
+    that the workers, on the same two cores, then lacked.
+    """
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=settings.kafka.group_id,
+                                enable_auto_commit=False)
+    await consumer.start()
+    partitions = [TopicPartition(*tp) for tp in produced]
+    first_commit: tuple[float, int] | None = None
+    peak = 0.0
+    try:
+        while True:
+            done = {(tp.topic, tp.partition): await consumer.committed(tp) for tp in partitions}
+            now = time.perf_counter()
+            count = sum(v or 0 for v in done.values())
+            if count and first_commit is None:
+                first_commit = (now, count)
+            peak = max(peak, peak_rss_mb([proc.pid, *descendants(proc.pid)]))  # --workers 1 runs in the process itself
+            if done == produced:
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited with {proc.returncode}")
+            await asyncio.sleep(0.25)
+    finally:
+        await consumer.stop()
+    assert first_commit is not None
+    return {"finished": now, "first_commit_at": first_commit[0], "first_commit_count": first_commit[1],
+            "peak_rss_mb": peak}
+
+
 def run_workers(
     settings: Settings, produced: dict[TP, int], workers: int, others: dict[str, int]
 ) -> dict[str, float]:
     """Run `logflow run --workers N` until caught up; ``others`` (name -> pid) get their CPU reported too."""
     others_before = {name: cpu_seconds(pid) for name, pid in others.items()}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_before = resource.getrusage(resource.RUSAGE_SELF)
+    log_path = Path(tempfile.mkstemp(prefix="e2e-workers-", suffix=".log")[1])
+    env = env_for(settings)
+    env["LOGFLOW_LOG_LEVEL"] = "info"  # a handful of lines: start, assignment, stop
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
-                            env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    first_commit = None
-    total = sum(produced.values())
-    try:
-        while True:
-            done = asyncio.run(committed_offsets(settings, list(produced)))
-            count = sum(v or 0 for v in done.values())
-            if count and first_commit is None:
-                first_commit = (time.perf_counter(), count)
-            if done == produced:
-                break
-            if proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {proc.returncode}")
-            time.sleep(0.5)
-        finished = time.perf_counter()
-    finally:
-        proc.terminate()
-        proc.wait(120)
+    wall_started = time.time()
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
+                                env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            watched = asyncio.run(watch(settings, produced, proc))
+        finally:
+            proc.terminate()
+            proc.wait(120)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
     others_cpu = {f"{name}_cpu_s": cpu_seconds(pid) - others_before[name] for name, pid in others.items()}
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    assert first_commit is not None
-    steady = (total - first_commit[1]) / max(1e-9, finished - first_commit[0])
-    return {
+    total = sum(produced.values())
+    finished = watched["finished"]
+    steady = (total - watched["first_commit_count"]) / max(1e-9, finished - watched["first_commit_at"])
+    assigned = assigned_at(log_path)
+    log_path.unlink()
+    result = {
         "workers": workers,
         "events": total,
         "seconds": finished - started,
         "events_per_s": total / (finished - started),
         "steady_events_per_s": steady,
+    }
+    if assigned is not None:
+        since = finished - (started + assigned - wall_started)
+        result["assigned_after_s"] = assigned - wall_started
+        result["events_per_s_from_assignment"] = total / since
+    return {
+        **result,
         "cpu_s": cpu,
         "cpu_per_event_us": cpu / total * 1e6,
-        "peak_rss_mb": after.ru_maxrss / 1024,
+        "worker_peak_rss_mb": watched["peak_rss_mb"],
+        "script_cpu_s": (self_after.ru_utime - self_before.ru_utime) + (self_after.ru_stime - self_before.ru_stime),
         **others_cpu,
     }
 

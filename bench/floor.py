@@ -23,13 +23,14 @@ from pipeline import BATCH, corpus
 
 from logflow.config import load_settings
 from logflow.process import Processor
-from logflow.runner import tune_collector
+from logflow.runner import tune_allocator, tune_collector
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000)
     args = ap.parse_args()
+    tune_allocator()  # as a worker process does (`logflow.runner.MALLOC_SETTINGS`)
     records = corpus(args.lines)
     # Which compiled regex the real pipeline used for each text record (outside the timed loop).
     processor = Processor(load_settings(environ={}))

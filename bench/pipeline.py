@@ -30,7 +30,7 @@ from logflow.demo.corpus import MONTHS, CorpusGenerator
 from logflow.parse import ParserSet
 from logflow.process import Processor
 from logflow.record import Record
-from logflow.runner import tune_collector
+from logflow.runner import tune_allocator, tune_collector
 from logflow.sink import bulk_body
 
 BATCH = 5000
@@ -121,6 +121,7 @@ def main() -> None:
     ap.add_argument("--by-shape", action="store_true", help="also print CPU µs per record for each record shape")
     ap.add_argument("--no-pygrok", action="store_true", help="skip the parse-only comparison with pygrok")
     args = ap.parse_args()
+    tune_allocator()  # as a worker process sets glibc's allocator (`logflow.runner.MALLOC_SETTINGS`)
     started = time.perf_counter()
     records = corpus(args.lines)
     built = time.perf_counter() - started
