@@ -3,8 +3,9 @@
     python bench/ack_server.py [--port P]
 
 Answers `GET /` like Elasticsearch (so the client's product check passes), and `POST /_bulk` with
-one `{"index":{"status":201}}` item per action line. It counts documents and bytes received and
-serves them at `GET /_stats`. Runs in its own process so it does not share the worker's core.
+one created item per action line (filtered by `filter_path` as Elasticsearch does). It counts
+documents and bytes received and serves them at `GET /_stats`. Runs in its own process so it does
+not share the worker's core.
 """
 
 from __future__ import annotations
@@ -16,6 +17,14 @@ from aiohttp import web
 
 _PRODUCT = {"x-elastic-product": "Elasticsearch"}
 _ITEM = b'{"index":{"_index":"bench","_id":"x","_version":1,"result":"created","status":201}}'
+_FILTERED_ITEM = b'{"index":{"status":201}}'  # what Elasticsearch sends for filter_path=items.*.status
+
+
+def bulk_answer(request: web.Request, count: int) -> bytes:
+    """``count`` created items, filtered as Elasticsearch filters them when the request asks (`filter_path`)."""
+    if "items.*.status" in request.query.get("filter_path", ""):
+        return b'{"items":[' + b",".join([_FILTERED_ITEM] * count) + b"]}"
+    return b'{"took":1,"errors":false,"items":[' + b",".join([_ITEM] * count) + b"]}"
 
 
 class AckServer:
@@ -45,8 +54,7 @@ class AckServer:
         self.documents += count
         self.bytes += len(body)
         self.requests += 1
-        payload = b'{"took":1,"errors":false,"items":[' + b",".join([_ITEM] * count) + b"]}"
-        return web.Response(body=payload, content_type="application/json", headers=_PRODUCT)
+        return web.Response(body=bulk_answer(request, count), content_type="application/json", headers=_PRODUCT)
 
     async def _other(self, request: web.Request) -> web.Response:
         return web.Response(body=orjson.dumps({"acknowledged": True}), content_type="application/json",

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import structlog
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -46,6 +48,9 @@ from logflow.source import TP, KafkaSource
 log = structlog.get_logger("logflow.worker")
 
 _Key = tuple[str, int, int]
+_KEY = attrgetter("topic", "partition", "offset")  # a record's coordinates, as a tuple built in C
+_RECORD = attrgetter("record")
+_VALUE = attrgetter("value")
 
 
 @dataclass
@@ -76,7 +81,7 @@ class OffsetTracker:
     """
 
     def __init__(self, records: Sequence[Record], held: HeldEvents | None = None) -> None:
-        self.outstanding: dict[_Key, int] = {}
+        self.outstanding: Counter[_Key] = Counter()
         self.floors: dict[TP, int] = {}
         self.spans: dict[TP, list[tuple[int, int]]] = {}
         ends: dict[TP, int] = {}
@@ -91,14 +96,15 @@ class OffsetTracker:
 
     def hold(self, record: Record) -> None:
         """One more thing (a document, a dead-letter write) must finish before ``record`` is."""
-        key = (record.topic, record.partition, record.offset)
-        self.outstanding[key] = self.outstanding.get(key, 0) + 1
+        self.outstanding[_KEY(record)] += 1
+
+    def hold_all(self, records: Iterable[Record]) -> None:
+        """``hold`` for each of ``records`` (a record may come more than once: a document and its copy)."""
+        self.outstanding.update(map(_KEY, records))  # counted in C
 
     def acknowledged(self, actions: list[Action]) -> None:
         outstanding = self.outstanding
-        for action in actions:
-            r = action.record
-            key = (r.topic, r.partition, r.offset)
+        for key in map(_KEY, map(_RECORD, actions)):
             outstanding[key] -= 1
 
     def settle(self, record: Record) -> None:
@@ -305,15 +311,13 @@ class Worker:
     async def _deliver(self, records: list[Record], tracker: OffsetTracker) -> None:
         stats, metrics = self.stats, self.metrics
         metrics.inflight_records.set(len(records))
-        metrics.inflight_bytes.set(sum(len(r.value or b"") for r in records))
+        metrics.inflight_bytes.set(sum(map(len, filter(None, map(_VALUE, records)))))  # C-level, per batch
         processed = self.processor.process(records)
         for dataset, count in processed.parse_failures.items():
             metrics.parse_failures.labels(dataset).inc(count)
         rejections = processed.rejections
-        for action in processed.actions:
-            tracker.hold(action.record)
-        for rejection in rejections:
-            tracker.hold(rejection.record)
+        tracker.hold_all(map(_RECORD, processed.actions))
+        tracker.hold_all(map(_RECORD, rejections))
         try:
             result = await self.sink.index(processed.actions, on_done=tracker.acknowledged)
         finally:

@@ -79,6 +79,7 @@ class FaultProxy:
         self.reject_status = reject_status
         self.counts: Counter[str] = Counter()
         self.bulk_requests = 0
+        self.bulk_filters: Counter[str | None] = Counter()  # the `filter_path` each bulk request asked for
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
@@ -134,6 +135,7 @@ class FaultProxy:
             code, raw, headers = await self._forward(request, body)
             return web.Response(status=code, body=raw, headers=headers)
         self.bulk_requests += 1
+        self.bulk_filters[request.query.get("filter_path")] += 1
         pairs = _pairs(body)
         fault = self.faults.pop(0) if self.faults else None
         if fault is not None and fault.kind == "status":

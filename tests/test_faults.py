@@ -229,6 +229,8 @@ class TestFaultyProxy:
         assert worker.stats.dead_lettered == 0
         if faults.startswith("per-item"):
             assert worker.stats.retried_items == proxy.counts["item_429"]
+            # The item answers are read from filtered responses: only each item's status and error.
+            assert set(proxy.bulk_filters) == {"items.*.status,items.*.error"}
         assert_exactly_once(result, produced, 600)
 
 

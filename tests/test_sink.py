@@ -49,8 +49,7 @@ class TestOffsetTracker:
         """Two documents from one record need two acknowledgements; a dead-letter acknowledgement settles it."""
         first, second = Record("t", 0, 0, b"a"), Record("t", 0, 1, b"b")
         tracker = OffsetTracker([first, second])
-        for r in (first, first, second, second):
-            tracker.hold(r)
+        tracker.hold_all([first, first, second, second])  # as the worker holds a batch's actions
         tracker.acknowledged([_action(first), _action(second)])
         assert tracker.commit_points() == {("t", 0): 0}
         tracker.settle(first)  # its copy failed; the dead-letter topic acknowledged the record
