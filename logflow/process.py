@@ -118,7 +118,8 @@ class Processor:
             for key, value in dec.meta.items():
                 doc.setdefault(key, value)
             envelope_time = doc.get("logflow.envelope_timestamp")
-            if envelope_time is not None:
+            # Only a fallback for events without a time of their own (enrich drops it otherwise): parse it then.
+            if envelope_time is not None and "@timestamp" not in doc:
                 stamp = self._envelope_time.parse(envelope_time, now)
                 if stamp is None:
                     del doc["logflow.envelope_timestamp"]

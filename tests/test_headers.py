@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from logflow.headers import NO_HEADERS, HeaderContexts, header_context
+from logflow.headers import NO_HEADERS, HeaderContexts, header_context, traceparent_context
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
@@ -43,3 +43,27 @@ class TestMemo:
         for i in range(10_000):
             contexts((("traceparent", f"00-{i:032x}-{SPAN}-01".encode()),))
         assert len(contexts._cache) <= 4096
+
+
+class TestLoneTraceparent:
+    VALUES = (
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        b"  00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01  ",  # spaces, upper case
+        b"ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  # version ff: invalid
+        b"00-00000000000000000000000000000000-00f067aa0ba902b7-01",  # all-zero trace id: invalid
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736",  # too short
+        b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\xff",  # not ASCII
+        b"",
+    )
+
+    def test_it_gives_the_context_the_general_path_gives(self) -> None:
+        for value in self.VALUES:
+            assert traceparent_context(value) == header_context((("traceparent", value),)), value
+
+    def test_it_is_used_for_a_lone_traceparent_and_leaves_the_memo_alone(self) -> None:
+        contexts = HeaderContexts()
+        for value in self.VALUES:
+            assert contexts((("traceparent", value),)) == header_context((("traceparent", value),))
+        assert contexts._cache == {}
+        contexts((("Traceparent", self.VALUES[0]),))  # any other spelling takes the general, memoized path
+        assert len(contexts._cache) == 1
