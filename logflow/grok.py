@@ -24,7 +24,11 @@ import regex
 from logflow.errors import ParserDefinitionError
 
 # The parse tree `re` compiles from (private, stable since 3.11): which groups can stay out of a match.
-_sre = importlib.import_module("re._parser")
+# Without it every capture is treated as possibly absent: correct, a little slower.
+try:
+    _sre: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - a future Python
+    _sre = None
 
 _REFERENCE = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
 # (?<name>...) and (?P<name>...) but not look-behinds (?<= (?<!
@@ -296,7 +300,7 @@ def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
     if not grok._unique or not grok._groups:
         return grok._match_general
     compiled = re.compile(grok.expression) if grok.engine == "re" else None
-    optional = _optional_groups(grok.expression) if compiled is not None else None
+    optional = _optional_groups(grok.expression, compiled.groups) if compiled is not None else None
     index = compiled.groupindex if compiled is not None else {}
     env: dict[str, Any] = {
         "LONG_LINE": LONG_LINE,
@@ -338,17 +342,27 @@ def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
     return matcher
 
 
-def _optional_groups(expression: str) -> set[int]:
+def _optional_groups(expression: str, groups: int) -> set[int] | None:
     """Numbers of the groups that can stay out of a match: inside an alternative, an optional or zero-minimum
-    repeat, a conditional or a look-around. Read from the parse tree of ``re`` itself (``re._parser``)."""
+    repeat, a conditional or a look-around. Read from the parse tree of ``re`` itself (``re._parser``).
+
+    None (treat every group as optional) when the tree cannot be read, or when the walk did not meet all
+    ``groups`` groups: a construct it does not know may hold some, and a wrong "always there" would index
+    nulls.
+    """
+    if _sre is None:
+        return None
     optional: set[int] = set()
+    seen: set[int] = set()
 
     def walk(items: Any, conditional: bool) -> None:
         for op, av in items:
             if op is _sre.SUBPATTERN:
                 group, _, _, sub = av
-                if group is not None and conditional:
-                    optional.add(group)
+                if group is not None:
+                    seen.add(group)
+                    if conditional:
+                        optional.add(group)
                 walk(sub, conditional)
             elif op is _sre.BRANCH:
                 for alternative in av[1]:
@@ -365,8 +379,11 @@ def _optional_groups(expression: str) -> set[int]:
             elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
                 walk(av[1], True)
 
-    walk(_sre.parse(expression), False)
-    return optional
+    try:
+        walk(_sre.parse(expression), False)
+    except Exception:  # a tree shaped otherwise than in 3.11-3.13
+        return None
+    return optional if len(seen) == groups else None
 
 
 def _split_top_level(expression: str) -> list[str]:

@@ -135,7 +135,12 @@ class TestGrok:
         assert compared >= len(lines)  # every sample matched somewhere: the fields were compared, not just None
 
     def test_groups_in_alternatives_repeats_and_optional_parts_are_known_to_be_optional(self) -> None:
-        assert _optional_groups(r"(?P<a>x)(?:(?P<b>y)|z)(?P<c>w)?(?P<d>q)+(?P<e>(?P<f>r)*)(?=(?P<g>s))") == {2, 3, 6, 7}
+        expression = r"(?P<a>x)(?:(?P<b>y)|z)(?P<c>w)?(?P<d>q)+(?P<e>(?P<f>r)*)(?=(?P<g>s))"
+        assert _optional_groups(expression, 7) == {2, 3, 6, 7}
+
+    def test_a_walk_that_misses_a_group_treats_every_group_as_optional(self) -> None:
+        """Were `re`'s tree to hold groups where the walk does not look, none is taken to be always there."""
+        assert _optional_groups(r"(?P<a>x)(?P<b>y)", 3) is None
 
     def test_prefix_length_tells_how_far_a_line_matched(self, library: PatternLibrary) -> None:
         """--explain reports how many characters matched before the pattern gave up."""
