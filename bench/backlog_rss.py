@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ack_server import _ITEM, _PRODUCT, AckServer  # noqa: E402
-from e2e import env_for, settings_for, ship_corpus  # noqa: E402
+from e2e import env_for, settings_for, ship_corpus, vm_kb  # noqa: E402
 
 from logflow.demo.corpus import CorpusGenerator  # noqa: E402
 from logflow.servers import free_port, start_tansu  # noqa: E402
@@ -77,13 +77,6 @@ def serve(server: ThrottlingServer, port: int) -> None:
         await asyncio.Event().wait()
 
     threading.Thread(target=lambda: asyncio.run(run()), daemon=True).start()
-
-
-def vm_kb(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 def main() -> None:

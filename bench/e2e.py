@@ -148,17 +148,23 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def vm_kb(pid: int, key: str) -> int:
+    """A ``/proc/PID/status`` figure in kB (``VmRSS``, ``VmHWM``); 0 when absent."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
 def peak_rss_mb(pids: list[int]) -> float:
-    """The largest VmHWM (peak resident set) among ``pids``, in MB."""
-    peak = 0.0
+    """The largest VmHWM (peak resident set) among ``pids``, in MB; processes gone meanwhile are skipped."""
+    peak = 0
     for pid in pids:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]) / 1024)
+            peak = max(peak, vm_kb(pid, "VmHWM"))
         except OSError:
             continue
-    return peak
+    return peak / 1024
 
 
 def assigned_at(log_path: Path) -> float | None:

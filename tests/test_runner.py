@@ -7,9 +7,7 @@ import platform
 import subprocess
 import sys
 
-import pytest
-
-from logflow.runner import GC_THRESHOLDS, tune_collector
+from logflow.runner import GC_THRESHOLDS, tune_allocator, tune_collector
 
 
 def test_tune_collector_raises_the_young_threshold_and_freezes_what_start_up_built() -> None:
@@ -46,9 +44,12 @@ print(tuned, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
 def test_tune_allocator_stops_each_batch_from_faulting_its_memory_in_again() -> None:
     """Five batches of demo records processed: by default glibc hands freed memory back and faults it in again."""
+
+    if platform.libc_ver()[0] != "glibc":  # musl, macOS: nothing to set, and it says so
+        assert tune_allocator() is False
+        return
 
     def faults(mode: str) -> tuple[str, int]:
         out = subprocess.run([sys.executable, "-c", _FAULTS, mode], capture_output=True, text=True, check=True)
