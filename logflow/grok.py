@@ -201,8 +201,9 @@ class Grok:
         )
         converted = {c.field: c.convert for c in self.captures if c.convert is not None}
         self._converted = tuple(converted.items())
-        # `match` is the per-line hot call, so each expression gets its own, generated for it (below).
-        self.match = self._match_general if self.pathological else _generated_matcher(self)
+        # `match` is the per-line hot call, so each expression gets its own, generated for it (below). A
+        # pathological expression goes through `regex` under the time budget on every line: the general method.
+        self.match = self._match_general if self.pathological else _generated_matcher(self, compiled)
 
     def _match_general(self, text: str) -> dict[str, Any] | None:
         """Anchored at the start like Logstash's usual ``^`` patterns; fields that did not take part are absent.
@@ -287,7 +288,7 @@ def match(text):
 """
 
 
-def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
+def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str], dict[str, Any] | None]:
     """``Grok.match`` written out for one expression: one regex call and one dict display.
 
     Why generated: the general method spends more time than the regex itself on attribute loads,
@@ -296,12 +297,12 @@ def _generated_matcher(grok: Grok) -> Callable[[str], dict[str, Any] | None]:
     that can stay out of a match (in an optional part or an alternative) get an ``is not None`` test;
     the rest go straight into the display. Field names enter the source only as ``repr()`` literals,
     converters only as bound names. Expressions whose fields repeat keep the general method.
+    ``compiled`` is the expression's stdlib `re` pattern (a non-pathological expression always has one).
     """
     if not grok._unique or not grok._groups:
         return grok._match_general
-    compiled = re.compile(grok.expression) if grok.engine == "re" else None
-    optional = _optional_groups(grok.expression, compiled.groups) if compiled is not None else None
-    index = compiled.groupindex if compiled is not None else {}
+    optional = _optional_groups(grok.expression, compiled.groups)
+    index = compiled.groupindex
     env: dict[str, Any] = {
         "LONG_LINE": LONG_LINE,
         "general": grok._match_general,
