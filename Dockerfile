@@ -5,12 +5,17 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # Build wheels for logflow and every dependency, so the runtime stage needs no compiler and no network.
+# logflow's wheel compiles its per-event path with mypyc (hatch_build.py): gcc here, =yes so a broken
+# toolchain fails the build instead of quietly shipping the slower pure-Python wheel.
 FROM ${PYTHON_IMAGE} AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY logflow ./logflow
 COPY parsers ./parsers
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN LOGFLOW_BUILD_COMPILED=yes pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM ${PYTHON_IMAGE}
 LABEL org.opencontainers.image.title="logflow" \

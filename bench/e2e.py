@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -240,9 +241,11 @@ def run_workers(
     finished = watched["finished"]
     steady = (total - watched["first_commit_count"]) / max(1e-9, finished - watched["first_commit_at"])
     assigned = assigned_at(log_path)
+    build = re.search(r"compiled\W+(true|false)", log_path.read_text(errors="replace"), re.IGNORECASE)
     log_path.unlink()
     result = {
         "workers": workers,
+        "build": "?" if build is None else "compiled" if build.group(1).lower() == "true" else "pure-python",
         "events": total,
         "seconds": finished - started,
         "events_per_s": total / (finished - started),
@@ -260,6 +263,15 @@ def run_workers(
         "script_cpu_s": (self_after.ru_utime - self_before.ru_utime) + (self_after.ru_stime - self_before.ru_stime),
         **others_cpu,
     }
+
+
+def number(value: object) -> str:
+    """Thousands separators for counts and rates; anything else as it is."""
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
 
 
 def main() -> None:
@@ -314,7 +326,7 @@ def main() -> None:
             if sink is not None:
                 others[args.sink] = sink
             result = run_workers(settings, produced, workers, others)
-            line = ", ".join(f"{k}={v:,.1f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in result.items())
+            line = ", ".join(f"{k}={number(v)}" for k, v in result.items())
             if ceiling:
                 line += f", fraction_of_osmem_ceiling={result['steady_events_per_s'] / ceiling:.0%}"
             print(line, flush=True)

@@ -25,6 +25,7 @@ import time
 
 from grok_vs_pygrok import cases, compare
 
+from logflow import compiled
 from logflow.config import load_settings
 from logflow.demo.corpus import MONTHS, CorpusGenerator
 from logflow.parse import ParserSet
@@ -141,7 +142,9 @@ def main() -> None:
         total_bytes += len(body)
         documents += len(out.actions)
     elapsed = time.perf_counter() - started
+    build = "compiled (mypyc wheel)" if compiled() else "pure Python (sources)"
     print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, 1 process")
+    print(f"per-event path: {build}")
     print(
         f"corpus: {len(records):,} records built in {built:.1f} s ({rss_before:,.0f} MB peak RSS with corpus in memory)"
     )

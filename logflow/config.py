@@ -493,7 +493,8 @@ def _is_list(annotation: Any) -> bool:
 def env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Map ``LOGFLOW_SECTION_KEY`` variables onto the nested settings dict."""
     out: dict[str, dict[str, Any]] = {}
-    known: set[str] = {f"{ENV_PREFIX}CONFIG"}
+    # LOGFLOW_BUILD_COMPILED is read by the package build (hatch_build.py), not here: allowed, ignored.
+    known: set[str] = {f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}BUILD_COMPILED"}
     for section, model in SECTIONS.items():
         for key, info in model.model_fields.items():
             name = env_name(section, key)
@@ -600,6 +601,8 @@ def reference_markdown() -> str:
         "environment variables. Every setting `section.key` has the variable `LOGFLOW_SECTION_KEY`;",
         "lists are comma-separated, booleans `true`/`false`. Unknown keys and unknown `LOGFLOW_*`",
         "variables are errors (exit code 2, naming the key and the fix). Secrets are never printed.",
+        "One exception: `LOGFLOW_BUILD_COMPILED` (`auto`/`yes`/`no`) is read by the package build, not",
+        "the worker: whether a wheel compiles the per-event path (see docs/deploy.md).",
         "",
     ]
     for section, model in SECTIONS.items():

@@ -35,6 +35,7 @@ import structlog
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from elasticsearch import AsyncElasticsearch
 
+from logflow import compiled
 from logflow.config import Settings
 from logflow.dlq import DeadLetterQueue
 from logflow.es import make_client
@@ -224,7 +225,12 @@ class Worker:
         try:
             await self.source.start()
             try:
-                log.info("Worker started.", topics=self.settings.kafka.topics, group=self.settings.kafka.group_id)
+                log.info(
+                    "Worker started.",
+                    topics=self.settings.kafka.topics,
+                    group=self.settings.kafka.group_id,
+                    compiled=compiled(),
+                )
                 while not stop.is_set() and not self.abort.is_set():
                     records = await self.source.fetch()
                     if records or self.held:  # an empty fetch still lets held events that waited long enough go

@@ -132,8 +132,12 @@ class Processor:
             doc["tags"] = [*existing, *tags] if isinstance(existing, list) else tags
         return doc, context, original
 
-    def process(self, records: Sequence[Record], keep_documents: bool = False) -> Processed:
-        now = datetime.now(UTC)
+    def process(
+        self, records: Sequence[Record], keep_documents: bool = False, now: datetime | None = None
+    ) -> Processed:
+        """The batch's actions and rejections; ``now`` (ingest time) is the clock, fixed by tests."""
+        if now is None:
+            now = datetime.now(UTC)
         ingested = format_utc(now)
         out = Processed()
         rejections = out.rejections

@@ -27,7 +27,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate, repeat
-from typing import Any, AnyStr
+from typing import Any
 
 from logflow.config import RedactionConfig
 from logflow.enrich import keeps_original
@@ -198,8 +198,11 @@ class Redactor:
             elif secret_here and self._mask_secret_keys(doc):
                 _tag(doc)
 
-    def _suspects(self, values: list[str]) -> set[int] | range:
-        """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change)."""
+    def _suspects(self, values: list[Any]) -> set[int] | range:
+        """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change).
+
+        Values are field values of any type; only strings can hold what is masked.
+        """
         if not values:
             return set()
         try:
@@ -250,9 +253,10 @@ def _tag(doc: dict[str, Any]) -> None:
         doc["tags"] = [TAG] if tags is None else [str(tags), TAG]
 
 
-def _find_all(haystack: AnyStr, needle: AnyStr, found: Callable[[int], None]) -> None:
-    """Call ``found`` with every position of ``needle`` (``str.find`` is a fast substring search)."""
-    position = haystack.find(needle)
+def _find_all(haystack: str | bytes, needle: str | bytes, found: Callable[[int], None]) -> None:
+    """Call ``found`` with every position of ``needle`` (``find`` is a fast substring search)."""
+    find: Callable[[Any, int], int] = haystack.find  # str in str or bytes in bytes (not a TypeVar: mypyc)
+    position = find(needle, 0)
     while position >= 0:
         found(position)
-        position = haystack.find(needle, position + len(needle))
+        position = find(needle, position + len(needle))

@@ -77,7 +77,7 @@ class TestDockerfile:
             if word == "COPY" and "--from" not in args
             for src in args.split()[:-1]
         ]
-        assert {"pyproject.toml", "README.md", "logflow", "parsers"} <= set(sources)
+        assert {"pyproject.toml", "README.md", "hatch_build.py", "logflow", "parsers"} <= set(sources)
         for source in sources:
             assert (ROOT / source).exists(), source
 
@@ -85,3 +85,10 @@ class TestDockerfile:
         """.dockerignore excludes .venv, .git and tests from the build context."""
         ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()}
         assert {".venv", ".git", "tests"} <= ignored
+
+    def test_the_image_installs_the_compiled_core_or_fails_to_build(self) -> None:
+        """The build stage has a C compiler and requires the compiled wheel (no silent pure-Python fallback)."""
+        runs = [args for word, args in instructions() if word == "RUN"]
+        assert any("apt-get install" in run and "gcc" in run for run in runs)
+        assert any("LOGFLOW_BUILD_COMPILED=yes pip wheel" in run for run in runs)
+

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from logflow.parse import RECENT_PARSERS, Parser, ParserSet
+from logflow.parse import RECENT_PARSERS, ParserSet
 
 PARSERS = ParserSet.load()
 APP = "2026-11-22 00:00:44,129 INFO checkout.api: cart priced items=4 total=478.82"
@@ -16,20 +16,32 @@ SYSLOG = "Nov 22 09:59:53 host-3 sshd[98999]: Accepted publickey for deploy from
 
 
 @contextmanager
-def attempts() -> Iterator[list[str]]:
-    """The names of the parsers tried, in order, while the block runs."""
+def attempts(parsers: ParserSet) -> Iterator[list[str]]:
+    """The names of the parsers tried, in order, while the block runs.
+
+    Counted at each parser's first grok expression (every parser tried runs it), by wrapping the
+    expression's matcher: the parse module may be compiled (mypyc), whose classes cannot be patched.
+    """
     tried: list[str] = []
-    original = Parser.match_text
+    restore: list[tuple[Any, Any]] = []
 
-    def counting(self: Parser, line: str, timeouts: list[str] | None = None) -> Any:
-        tried.append(self.name)
-        return original(self, line, timeouts)
+    def counting(name: str, match: Callable[[str], Any]) -> Callable[[str], Any]:
+        def counted(line: str) -> Any:
+            tried.append(name)
+            return match(line)
 
-    Parser.match_text = counting  # type: ignore[method-assign]
+        return counted
+
+    for parser in parsers:
+        if parser.groks:
+            grok = parser.groks[0]
+            restore.append((grok, grok.match))
+            grok.match = counting(parser.name, grok.match)
     try:
         yield tried
     finally:
-        Parser.match_text = original  # type: ignore[method-assign]
+        for grok, match in restore:
+            grok.match = match
 
 
 def parser_of(parsers: ParserSet, line: str, source: Any) -> str | None:
@@ -42,7 +54,7 @@ def test_an_unkeyed_partition_that_interleaves_formats_tries_only_the_parsers_it
     source = ("logs", 0, "")  # what an unkeyed raw record's source is
     for line in (APP, ACCESS, SYSLOG):  # each found by priority order once
         parser_of(parsers, line, source)
-    with attempts() as tried:
+    with attempts(parsers) as tried:
         names = [parser_of(parsers, line, source) for line in (SYSLOG, APP, ACCESS, APP, SYSLOG)]
     assert names == ["syslog", "app", "nginx.access", "app", "syslog"]
     assert len(tried) <= 5 * RECENT_PARSERS  # never the whole library (over a dozen parsers) again
@@ -78,7 +90,7 @@ def test_a_hint_is_tried_before_anything_the_source_remembers() -> None:
     parsers = ParserSet.load()
     source = ("logs", 0, "")
     parser_of(parsers, APP, source)
-    with attempts() as tried:
+    with attempts(parsers) as tried:
         found = parsers.parse_text(ACCESS, source, "logs", hint="nginx")
     assert found is not None and found.parser.name == "nginx.access"
     assert tried == ["nginx.access"]

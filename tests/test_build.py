@@ -1,0 +1,180 @@
+"""The packages people install: the compiled wheel behaves as the sources do, and a machine without a
+compiler still gets a working (pure-Python) wheel. The editable install the tests run is the sources.
+
+Builds run `pip wheel` in subprocesses (pip fetches mypy and setuptools for the build, as any user's
+`pip install .` does); the compiled package is then imported from an unpacked copy on PYTHONPATH, ahead
+of the editable install.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import logflow
+import logflow.process
+from logflow.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from hatch_build import COMPILED  # noqa: E402
+
+# The tests of the compiled modules, run again against the compiled package.
+COMPILED_TESTS = [
+    "tests/test_decode.py",
+    "tests/test_headers.py",
+    "tests/test_deadletter.py",
+    "tests/test_timestamps.py",
+    "tests/parse",
+    "tests/test_rules.py",
+    "tests/test_enrich.py",
+    "tests/test_redact.py",
+    "tests/test_route.py",
+    "tests/mining",
+    "tests/test_safety.py",
+    "tests/test_multiline.py",
+]
+
+# Bulk bodies and rejections of a demo corpus at a fixed clock, as one digest.
+DIGEST = """
+import hashlib, sys
+from datetime import UTC, datetime
+import logflow
+import logflow.process
+from logflow.config import load_settings
+from logflow.demo.corpus import CorpusGenerator
+from logflow.process import Processor
+from logflow.record import Record
+from logflow.sink import bulk_body
+
+now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+ships = CorpusGenerator(seed=11).records(6000)
+records = [Record("logs", i % 3, i, s.value, s.key, s.headers) for i, s in enumerate(ships)]
+processor = Processor(load_settings(environ={}))
+digest = hashlib.sha256()
+for i in range(0, len(records), 1000):
+    out = processor.process(records[i : i + 1000], now=now)
+    digest.update(bulk_body(out.actions))
+    for r in out.rejections:
+        digest.update(repr((r.record.offset, r.stage, r.error_type, r.reason)).encode())
+print(logflow.process.__file__)
+print(digest.hexdigest(), sum(1 for _ in records))
+"""
+
+
+def build_wheel(out: Path, compiled: str, **env: str) -> Path:
+    """`pip wheel` of this checkout with LOGFLOW_BUILD_COMPILED=`compiled`; the wheel's path."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        env={**os.environ, "LOGFLOW_BUILD_COMPILED": compiled, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (wheel,) = out.glob("logflow-*.whl")
+    return wheel
+
+
+def unpacked(wheel: Path, into: Path) -> Path:
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(into)
+    return into
+
+
+def python(code: str, path: Path | None = None, cwd: Path = ROOT) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    if path is not None:
+        env["PYTHONPATH"] = str(path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The compiled wheel, unpacked."""
+    work = tmp_path_factory.mktemp("compiled")
+    return unpacked(build_wheel(work / "dist", "yes"), work / "site")
+
+
+def test_the_editable_install_the_tests_use_runs_the_sources() -> None:
+    """A stale extension module beside an edited .py file would shadow it: editable installs never compile."""
+    assert Path(logflow.process.__file__).suffix == ".py"
+    assert not logflow.compiled()
+    assert not list((ROOT / "logflow").rglob("*.so"))
+
+
+def test_the_wheel_compiles_every_module_of_the_per_event_path(compiled: Path) -> None:
+    (dist_info,) = compiled.glob("logflow-*.dist-info")
+    (wheel_tag,) = (dist_info / "WHEEL").read_text().split("Tag: ")[1:]
+    abi = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    assert wheel_tag.startswith(f"{abi}-{abi}-"), wheel_tag  # a platform wheel, not py3-none-any
+    for source in COMPILED:
+        module = source.removesuffix(".py")
+        assert list(compiled.glob(f"{module}.cpython-*.so")), f"{source} was not compiled"
+        assert (compiled / source).exists(), f"{source} is not shipped beside its extension module"
+    code = "import logflow, logflow.mining.miner as m; print(logflow.compiled(), m.__file__)"
+    flag, miner = python(code, compiled, cwd=compiled).split()
+    assert flag == "True" and miner.endswith(".so"), (flag, miner)
+
+
+def test_the_compiled_modules_pass_their_unit_tests(compiled: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
+    env["PYTHONPATH"] = str(compiled)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not integration", *COMPILED_TESTS],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert " passed" in result.stdout
+
+
+def test_the_compiled_build_writes_byte_identical_documents(compiled: Path) -> None:
+    """Same bulk bodies, same rejections, on a demo corpus with every shape and its poison records."""
+    pure = python(DIGEST).split()
+    fast = python(DIGEST, compiled, cwd=compiled).split()
+    assert pure[0].endswith(".py") and fast[0].endswith(".so")
+    assert pure[1:] == fast[1:]
+
+
+def test_without_a_c_compiler_the_wheel_is_pure_python_and_works(tmp_path: Path) -> None:
+    """A fresh machine with only Python and pip: `auto` warns and ships the sources."""
+    wheel = build_wheel(tmp_path / "dist", "auto", CC=str(tmp_path / "no-such-compiler"))
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name
+    site = unpacked(wheel, tmp_path / "site")
+    assert not list(site.rglob("*.so"))
+    out = python(DIGEST, site, cwd=site).split()
+    assert out[0].endswith(".py") and out[0].startswith(str(site))
+
+
+def test_a_required_compiled_build_fails_without_a_compiler(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(tmp_path), str(ROOT)],
+        env={**os.environ, "LOGFLOW_BUILD_COMPILED": "yes", "CC": str(tmp_path / "no-such-compiler")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "LOGFLOW_BUILD_COMPILED=yes but the compiled core did not build" in result.stdout + result.stderr
+    assert not list(tmp_path.glob("*.whl"))
+
+
+def test_the_build_setting_is_not_mistaken_for_a_worker_setting() -> None:
+    """Exported for `pip install .`, it must not stop `logflow run` in the same shell."""
+    load_settings(environ={"LOGFLOW_BUILD_COMPILED": "yes"})
