@@ -1,7 +1,7 @@
 """Build hook: compile the per-event path with mypyc when building a wheel (`pip install .`, the image).
 
-The same typed sources, compiled to C extension modules: the pipeline's per-event CPU drops by about
-a third (docs/benchmarks.md), with no second implementation to keep in step. The `.py` files ship
+The same typed sources, compiled to C extension modules: the pipeline's per-event CPU drops by a fifth
+to a third (docs/benchmarks.md), with no second implementation to keep in step. The `.py` files ship
 alongside; Python imports the compiled module when both are present.
 
 `LOGFLOW_BUILD_COMPILED` chooses:
