@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from typing import Any
 
 import orjson
@@ -254,6 +255,28 @@ class TestBatch:
         redact.batch(docs, [None, None, None])
         assert [d["message"] for d in docs] == ["é" * 40, f"{R} paid", f"café password={R}"]
         assert [d.get("tags") for d in docs] == [None, ["redacted"], ["redacted"]]
+
+    @pytest.mark.parametrize(
+        "word",
+        ["password", "passwd", "passphrase", "pwd", "secret", "token",
+         "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key"],
+    )
+    def test_every_key_word_makes_its_value_suspect_wherever_it_stands(self, word: str) -> None:
+        """The batch check finds the hint's words by substring search and tries the hint only there."""
+        values = [f"{word}", f"{word}=x", f"my{word.upper()} : y", f'"{word}"\t:"z"', "clean", f"{word}:", f"{word} is"]
+        assert Redactor(RedactionConfig(kinds=["password"]))._suspects(values) == {1, 2, 3, 5}
+
+    def test_the_batch_hint_check_flags_exactly_the_values_the_hint_expression_matches(self) -> None:
+        """Near misses (``api__key``, ``acces_key``, words cut by a value boundary) included: as a regex scan."""
+        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
+        parts = ["api", "access", "_", "-", "key", "pass", "word", "wd", "phrase", "pwd", "secret", "token",
+                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword="]
+        redact = Redactor(RedactionConfig(kinds=["password"]))
+        rng = random.Random(5)
+        for _ in range(300):
+            values = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 12))]
+            expected = {j for j, value in enumerate(values) if hint.search(value.lower())}
+            assert redact._suspects(values) == expected, values
 
     @pytest.mark.parametrize("text", ["cache hit key=cart:44308", "monkey: 3", "Failed password for bob"])
     def test_words_that_only_look_like_keys_do_not_make_a_value_suspect(self, text: str) -> None:
