@@ -41,14 +41,18 @@ _CACHE_LIMIT = 4096
 # Days after the 28th take the full path, which knows month lengths.
 _FAST_ISO = re.compile(
     r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))[T ]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)"
-    r"(?:[.,](\d{1,9}))?(?:Z|[+-]00:?00)?"
+    r"(?:[.,](\d{1,9}))?(?:Z|[+-]00:?00)?",
+    re.ASCII,  # each fast path copies digits into @timestamp: "٢٠٢٦" would pass `\d` and be rejected there
 )
 # Access logs: `23/Nov/2026:01:02:03 +0000`. An explicit +0000 is UTC whatever the parser's zone.
 _FAST_HTTP = re.compile(
-    r"(0[1-9]|1\d|2[0-8])/([A-Z][a-z]{2})/(\d{4}):((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) [+-]0000"
+    r"(0[1-9]|1\d|2[0-8])/([A-Z][a-z]{2})/(\d{4}):((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) [+-]0000",
+    re.ASCII,
 )
 # Syslog without a year: `Nov  3 01:02:03`; the date part is resolved once per day (see _syslog_day).
-_FAST_SYSLOG = re.compile(r"([A-Z][a-z]{2} [ \d]\d) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?")
+_FAST_SYSLOG = re.compile(
+    r"([A-Z][a-z]{2} [ \d]\d) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?", re.ASCII
+)
 _MONTH_NUMBERS = {name.title(): f"{number:02d}" for name, number in _MONTHS.items() if len(name) == 3}
 
 Converter = Callable[[str, tzinfo, datetime], datetime | None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from logflow.errors import ConfigError
 from logflow.timestamps import TimeParser, _httpdate, _syslog, format_utc
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ASCII_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 
 
 class TestTimeParser:
@@ -62,6 +64,21 @@ class TestTimeParser:
     def test_text_that_is_not_a_time_gives_none(self, text: str) -> None:
         """An unreadable time is None (the caller uses ingest time and tags the event), never an exception."""
         assert TimeParser(["ISO8601", "HTTPDATE", "SYSLOG", "EPOCH"]).parse(text, NOW) is None
+
+    @pytest.mark.parametrize(
+        ("fmt", "text"),
+        [
+            ("ISO8601", "\u0662\u0660\u0662\u0666-11-23 01:02:03,456"),  # Arabic-Indic year
+            ("ISO8601", "2026-11-23T0\u0661:02:03Z"),
+            ("ISO8601", "\uff12\uff10\uff12\uff16-11-23T01:02:03Z"),  # fullwidth digits
+            ("HTTPDATE", "2\u0663/Nov/2026:01:02:03 +0000"),
+            ("SYSLOG", "Nov \u0663 01:02:03"),
+        ],
+    )
+    def test_a_time_in_non_ascii_digits_never_reaches_the_index_as_written(self, fmt: str, text: str) -> None:
+        """Elasticsearch rejects such a @timestamp: read into ASCII digits, or unreadable (ingest time + tag)."""
+        result = TimeParser([fmt]).parse(text, NOW)
+        assert result is None or ASCII_UTC.fullmatch(result)
 
     def test_numbers_are_read_as_epochs_by_magnitude(self) -> None:
         """JSON numbers: 10 digits are seconds, 13 milliseconds."""
