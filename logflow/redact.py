@@ -233,7 +233,7 @@ class Redactor:
                 while position >= 0:
                     for back in backs:  # the hint's start; what matches there lies in that start's value
                         if back <= position and match(lower, position - back):
-                            hits.append(position - back)
+                            at(position - back)
                             break
                     position = lower.find(needle, position + len(needle))
             _find_all(joined, "://", at)
