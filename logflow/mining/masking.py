@@ -9,9 +9,10 @@ string with spaces, a list of block ids) still yields one shape with one token c
 
 Masking runs in two steps, so the hot path stays one cheap regex per line:
 
-1. `Masker.key(message)`: user `extra_masks`, then every run of digits becomes `0`. Lines that
-   differ only in their numbers share a key, and the miner caches key -> cluster, so a repeated
-   key costs one substitution and one dict lookup.
+1. `Masker.key(message)`: user `extra_masks`, then every token holding a digit becomes `0`. Lines
+   that differ only in their numbers share a key, and the miner caches key -> cluster, so a
+   repeated key costs one substitution and one dict lookup. `Masker.keys` computes a batch's keys
+   through a cheaper substitution first (below).
 2. `Masker.shape(key)`: the full masking, run only when a key is new. It works on the key, so the
    shape is a function of the key and the cache is exact. Rules, in order, all generic:
 
@@ -31,8 +32,7 @@ similarity search.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 #: The placeholder for a variable, in shapes and in template text.
@@ -83,6 +83,12 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
 # A token holding a digit. Only token starts are tried and nothing backtracks: the plain form
 # (`[^sep]*[0-9][^sep]*`) rescanned each digit-free token from every position, twice the cost.
 _DIGITS = re.compile(r"(?<![^\s=:,;()\[\]{}\"'<>])[^\s=:,;()\[\]{}\"'<>0-9]*+[0-9][^\s=:,;()\[\]{}\"'<>]*+")
+# From a token's first digit to its end. A search for it starts only at digits (re's prefix scan),
+# where `_DIGITS` tries every position: half the instructions. It keeps what precedes the digit, so
+# it is not the key, but `_DIGITS` of its result is (token bounds and digit-holding are kept).
+_FROM_DIGIT = re.compile(r"[0-9][^\s=:,;()\[\]{}\"'<>]*+")
+#: Entries `Masker.keys` remembers (cheap form -> key) before it starts afresh.
+MEMO_LIMIT = 65_536
 _WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.:;/\-]+){_W})+")
 _SPACES = re.compile(r"\s+")
 
@@ -92,7 +98,7 @@ Substitute = Callable[[str, str], str]
 class Masker:
     """Computes message keys (hot path) and shapes (on a new key). Compiled once, then called."""
 
-    __slots__ = ("_digits", "_extra", "_rules")
+    __slots__ = ("_digits", "_extra", "_from_digit", "_memo", "_rules")
 
     def __init__(self, kinds: tuple[str, ...] | None = None, extra: tuple[str, ...] = ()) -> None:
         """Compile the named kinds (default: all of `PATTERNS`, in their order) and `extra` regexes."""
@@ -105,6 +111,8 @@ class Masker:
             (_GUARDS[k], re.compile(p).sub) for k, p in PATTERNS.items() if k in wanted
         )
         self._digits: Substitute = _DIGITS.sub
+        self._from_digit: Substitute = _FROM_DIGIT.sub
+        self._memo: dict[str, str] = {}
 
     def key(self, message: str) -> str:
         """Return the cache key of `message`: extra masks applied, digit runs turned into `0`."""
@@ -112,9 +120,31 @@ class Masker:
             message = sub(WILDCARD, message)
         return self._digits("0", message)
 
-    def key_function(self) -> Callable[[str], str]:
-        """`key` as the cheapest callable: a C-level partial when there are no extra masks."""
-        return partial(self._digits, "0") if not self._extra else self.key
+    def keys(self, messages: Iterable[str]) -> list[str]:
+        """`key` of each message, for the miner's per-batch hot loop.
+
+        Without extra masks, a message first loses everything from each token's first digit on
+        (`_FROM_DIGIT`, half the cost of `_DIGITS`); the key of that cheap form, which is the key of
+        the message, is remembered. Hex ids make the cheap forms a little more varied than the keys
+        (`ab0` and `0` for `ab12` and `12`), so a few per cent of them miss and pay the full key.
+        """
+        if self._extra:
+            return [self.key(m) for m in messages]
+        cheap = self._from_digit
+        full = self._digits
+        memo = self._memo
+        found = memo.get
+        out: list[str] = []
+        append = out.append
+        for message in messages:
+            form = cheap("0", message)
+            key = found(form)
+            if key is None:
+                if len(memo) >= MEMO_LIMIT:
+                    memo.clear()
+                key = memo[form] = full("0", form)
+            append(key)
+        return out
 
     def shape(self, key: str) -> str:
         """Return the shape of a key: fully masked, whitespace-normalised, wildcard runs collapsed."""

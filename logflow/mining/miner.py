@@ -1,7 +1,7 @@
 """The online template miner: mask, look the key up, search the tree only for new shapes.
 
-Per message the hot path is one regex substitution (`Masker.key`) and one dict lookup
-(key -> cluster). Only a new key runs the full masking (`Masker.shape`); only a new shape runs the
+Per message the hot path is one regex substitution and two dict lookups (`Masker.keys`, then
+key -> cluster). Only a new key runs the full masking (`Masker.shape`); only a new shape runs the
 bucket search (`FamilyTree.best`). Both caches are bounded, and so is the number of clusters
 (`MinerConfig.max_templates`, least recently used evicted first).
 
@@ -65,14 +65,13 @@ class TemplateMiner:
         """
         self._tick += 1
         tick = self._tick
-        key = self._masker.key_function()
         cache_get = self._key_cache.get
         learn = self._learn
         found: list[Cluster] = []
         append = found.append
         limit = self._config.max_message_chars
-        for message in messages:
-            k = key(message if len(message) <= limit else message[:limit])
+        keys = self._masker.keys([m if len(m) <= limit else m[:limit] for m in messages])
+        for k in keys:
             cluster = cache_get(k)
             if cluster is None:
                 cluster = learn(k)

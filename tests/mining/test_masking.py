@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from logflow.mining import masking
 from logflow.mining.masking import PATTERNS, WILDCARD, Masker, tokens
 
 
@@ -91,6 +92,29 @@ class TestMaskerShapes:
             message = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
             assert masker.key(message) == plain.sub("0", message), repr(message)
         assert masker.key("blk_-123 x=4:5 v1.2 (id7)") == "0 x=0:0 0 (0)"
+
+    def test_batch_keys_equal_the_key_of_each_message(self, masker: Masker) -> None:
+        """`keys` takes a cheaper route (and remembers it), yet gives exactly `key` for every message."""
+        rng = random.Random(11)
+        alphabet = " \t=:,;()[]{}\"'<>ab1Z9.-_/é٣fe0"
+        messages = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5_000)]
+        messages += ["trace_id=ab12cd order 7", "trace_id=12abcd order 7", "v1.2.3 ok", "٣ items"]
+        # twice: the second pass is answered from the memo
+        assert masker.keys(messages) == masker.keys(messages) == [masker.key(m) for m in messages]
+
+    def test_batch_keys_forget_their_memo_when_it_is_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The memo is bounded: it starts afresh at its limit and stays right."""
+        monkeypatch.setattr(masking, "MEMO_LIMIT", 10)
+        masker = Masker()
+        messages = [f"user u{i}x logged in" for i in range(50)]
+        assert masker.keys(messages) == [masker.key(m) for m in messages]
+        assert len(masker._memo) <= 10
+
+    def test_batch_keys_apply_extra_masks_first(self) -> None:
+        """With user masks the batch path is the plain `key`, so the masks see the raw message."""
+        masker = Masker(extra=(r"order-[a-z]+",))
+        messages = ["order-abc shipped 3", "order-xyz shipped 45"]
+        assert masker.keys(messages) == [masker.key(m) for m in messages] == ["<*> shipped 0"] * 2
 
     def test_shape_is_a_function_of_the_key(self, masker: Masker) -> None:
         """Masking the key gives the same shape as masking the raw message."""
