@@ -22,6 +22,7 @@ from typing import Any
 import regex
 
 from logflow.errors import ParserDefinitionError
+from logflow.grok_rewrite import class_end, lazy_dots
 
 # The parse tree `re` compiles from (private, stable since 3.11): which groups can stay out of a match.
 # Without it every capture is treated as possibly absent: correct, a little slower.
@@ -176,7 +177,7 @@ class Grok:
         self.pattern = pattern
         origin = origin or Origin("<inline>")
         captures: list[Capture] = []
-        self.expression = _expand(pattern, library, captures, origin, stack=())
+        self.expression = lazy_dots(_expand(pattern, library, captures, origin, stack=()))
         self.captures = tuple(captures)
         compiled, self.engine = _compile(self.expression, origin, engine)
         self._match = compiled.search if search else compiled.match
@@ -402,7 +403,7 @@ def _split_top_level(expression: str) -> list[str]:
                     i += 2
                     continue
                 if c == "[":
-                    i = _skip_class(expression, i)
+                    i = class_end(expression, i)
                     continue
                 if c == "(":
                     depth += 1
@@ -413,7 +414,7 @@ def _split_top_level(expression: str) -> list[str]:
                         break
                 i += 1
         elif ch == "[":
-            i = _skip_class(expression, i)
+            i = class_end(expression, i)
         elif ch == "\\":
             i += 2
         else:
@@ -426,17 +427,6 @@ def _split_top_level(expression: str) -> list[str]:
                 i += 1
         atoms.append(expression[start:i])
     return atoms
-
-
-def _skip_class(expression: str, i: int) -> int:
-    i += 1
-    if i < len(expression) and expression[i] == "^":
-        i += 1
-    if i < len(expression) and expression[i] == "]":
-        i += 1
-    while i < len(expression) and expression[i] != "]":
-        i += 2 if expression[i] == "\\" else 1
-    return i + 1
 
 
 def _expand(
