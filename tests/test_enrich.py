@@ -72,6 +72,32 @@ class TestTraceContext:
         doc = enrich({"message": f"charged card trace_id={TRACE} request_id=req-77"})
         assert doc["trace.id"] == TRACE and doc["http.request.id"] == "req-77"
 
+    @pytest.mark.parametrize(
+        ("text", "field"),
+        [
+            (f"trace.id={TRACE}", "trace.id"),
+            (f"trace-id: {TRACE}", "trace.id"),
+            (f"traceid='{TRACE}'", "trace.id"),
+            ("req_id=r-1234", "http.request.id"),
+            ("reqid=r-1234", "http.request.id"),
+            ("request.id=r-1234", "http.request.id"),
+            ('correlation_id="r-1234"', "http.request.id"),
+            ("x-request-id: r-1234", "http.request.id"),
+        ],
+    )
+    def test_every_spelling_of_a_key_is_understood(self, text: str, field: str) -> None:
+        """Separators `_`, `.`, `-` or none, `=` or `:`, quotes: the key's kind decides the field."""
+        doc = enrich({"message": f"done {text} ok"})
+        assert doc[field] == (TRACE if field == "trace.id" else "r-1234")
+
+    @pytest.mark.parametrize(
+        "text", [f"subtrace_id={TRACE}", "myrequest_id=r-1234", "xreq_id=r-1234", "ancorrelation_id=r-1"]
+    )
+    def test_a_key_inside_a_longer_word_is_not_a_key(self, text: str) -> None:
+        """Keys start at a word boundary, so `subtrace_id` is not `trace_id`."""
+        doc = enrich({"message": f"done {text} ok"})
+        assert "trace.id" not in doc and "http.request.id" not in doc
+
     @pytest.mark.parametrize("prefix", ["", "İstanbul checkout: "])  # "İ" lowers to two characters
     def test_keys_in_any_case_are_found_and_values_keep_their_case(self, prefix: str) -> None:
         """The search runs on the lowered text; the value is cut from the original, also when lowering shifts it."""
