@@ -270,20 +270,20 @@ class TimeParser:
         else:
             converters = self._converters
             if self._fast_iso is not None and (m := self._fast_iso(text)) is not None:
-                fraction = m.group(3)
+                date, clock, fraction = m.groups()  # one call, not three
                 millis = (fraction + "00")[:3] if fraction else "000"
-                return f"{m.group(1)}T{m.group(2)}.{millis}Z"
+                return f"{date}T{clock}.{millis}Z"
             if self._fast_http is not None and (m := self._fast_http(text)) is not None:
                 day, month, year, clock = m.groups()
                 number = _MONTH_NUMBERS.get(month)
                 if number is not None:
                     return f"{year}-{number}-{day}T{clock}.000Z"
             if self._fast_syslog is not None and (m := self._fast_syslog(text)) is not None:
-                stamp = self._syslog_date(m.group(1), now)
+                month_day, clock, fraction = m.groups()
+                stamp = self._syslog_date(month_day, now)
                 if stamp is not None:
-                    fraction = m.group(3)
                     millis = (fraction + "00")[:3] if fraction else "000"
-                    return f"{stamp}T{m.group(2)}.{millis}Z"
+                    return f"{stamp}T{clock}.{millis}Z"
         cached = self._cache.get(text, "")
         if cached != "":
             return cached
