@@ -115,7 +115,7 @@ class Masker:
         self._memo: dict[str, str] = {}
 
     def key(self, message: str) -> str:
-        """Return the cache key of `message`: extra masks applied, digit runs turned into `0`."""
+        """Return the cache key of `message`: extra masks applied, each token holding a digit turned into `0`."""
         for sub in self._extra:
             message = sub(WILDCARD, message)
         return self._digits("0", message)
