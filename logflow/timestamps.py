@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from logflow.errors import ConfigError
@@ -37,23 +38,29 @@ _MONTHS = {
     for name in names
 }
 _CACHE_LIMIT = 4096
-# The most common shape of all, already in UTC: rewritten by slicing, no datetime object at all.
-# Days after the 28th take the full path, which knows month lengths.
-_FAST_ISO = re.compile(
-    r"(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]))[T ]((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)"
-    r"(?:[.,](\d{1,9}))?(?:Z|[+-]00:?00)?",
-    re.ASCII,  # each fast path copies digits into @timestamp: "٢٠٢٦" would pass `\d` and be rejected there
+# Fast paths for the most common shapes: rewritten by slicing, with no datetime object at all. Each
+# shape is a fixed-length head (date and clock, to the second) and a short tail (fraction, zone). A head
+# repeats for every line of its second, so ``TimeParser`` checks each head once with these expressions
+# and remembers the answer; it checks the tail with string methods. All of them are ASCII-only: each
+# fast path copies digits into @timestamp, and "٢٠٢٦" would pass a Unicode `\d` and be rejected there.
+#
+# ISO 8601 in UTC: `2026-11-23T01:02:03`, then `[.,]` and 1-9 digits, then `Z`, `+00:00`, `-0000`...
+# (or nothing). Days after the 28th take the full path, which knows month lengths.
+_ISO_HEAD: Final = re.compile(
+    r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d", re.ASCII
 )
-# Access logs: `23/Nov/2026:01:02:03 +0000`. An explicit +0000 is UTC whatever the parser's zone.
-_FAST_HTTP = re.compile(
-    r"(0[1-9]|1\d|2[0-8])/([A-Z][a-z]{2})/(\d{4}):((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d) [+-]0000",
-    re.ASCII,
-)
-# Syslog without a year: `Nov  3 01:02:03`; the date part is resolved once per day (see _syslog_day).
-_FAST_SYSLOG = re.compile(
-    r"([A-Z][a-z]{2} [ \d]\d) ((?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d{1,6}))?", re.ASCII
-)
-_MONTH_NUMBERS = {name.title(): f"{number:02d}" for name, number in _MONTHS.items() if len(name) == 3}
+# Access logs: `23/Nov/2026:01:02:03`, then ` +0000` or ` -0000` (UTC whatever the parser's zone).
+_HTTP_HEAD: Final = re.compile(r"(?:0[1-9]|1\d|2[0-8])/[A-Z][a-z]{2}/\d{4}:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d", re.ASCII)
+_HTTP_TAILS: Final = (" +0000", " -0000")
+# Syslog without a year: `Nov  3 01:02:03`, then `.` and 1-6 digits or nothing; the date part depends
+# on today (see _syslog_day), so these heads are forgotten when the day changes.
+_SYSLOG_HEAD: Final = re.compile(r"[A-Z][a-z]{2} [ \d]\d (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d", re.ASCII)
+# Final: the compiled build reads these as constants, not from the module's dict on every line.
+_ISO: Final = 19  # head lengths
+_HTTP: Final = 20
+_SYSLOG: Final = 15
+_ZERO_ZONES: Final = frozenset(("+00:00", "-00:00", "+0000", "-0000"))
+_MONTH_NUMBERS: Final = {name.title(): f"{number:02d}" for name, number in _MONTHS.items() if len(name) == 3}
 
 Converter = Callable[[str, tzinfo, datetime], datetime | None]
 
@@ -124,7 +131,7 @@ def _httpdate(text: str, zone: tzinfo, now: datetime) -> datetime | None:
         year, hh, mm, tail = rest.split(":", 3)
         ss, offset = tail.split(" ", 1) if " " in tail else (tail, "")
         moment = datetime(int(year), _MONTHS[month.lower()], int(day), int(hh), int(mm), int(ss), tzinfo=zone)
-    except (ValueError, KeyError):
+    except (ValueError, KeyError, OverflowError):  # OverflowError: a field of 20 digits
         return None
     if offset:
         sign = -1 if offset[0] == "-" else 1
@@ -158,7 +165,7 @@ def _syslog(text: str, zone: tzinfo, now: datetime) -> datetime | None:
         candidate = datetime(year, month, day, hh, mm, int(sec), micro, tzinfo=zone)
         if candidate - local_now > timedelta(days=1):
             candidate = candidate.replace(year=year - 1)
-    except (ValueError, KeyError, IndexError):
+    except (ValueError, KeyError, IndexError, OverflowError):  # OverflowError: a field of 20 digits
         return None
     return candidate
 
@@ -231,6 +238,50 @@ _NAMED: dict[str, Converter] = {
 }
 
 
+def _near_new_inference(moment: datetime, now: datetime) -> bool:
+    """Whether ``moment``'s month and day lie within three days of ``now``'s in some year.
+
+    A yearless time's inferred year flips when ``now`` comes within a day of its date this year, and
+    time zones shift that by up to a day: such answers may change during the day, the rest only with it.
+    """
+    if moment.month == 2 and moment.day == 29:
+        return True
+    years = (now.year - 1, now.year, now.year + 1)
+    return any(abs(moment.replace(year=year) - now) < timedelta(days=3) for year in years)
+
+
+def _fraction(text: str, start: int, end: int, marks: str, most: int) -> str | None:
+    """The milliseconds of ``text[start:end]``: "" -> "000", ".5" -> "500", ",123456" -> "123".
+
+    None unless it is empty or one of ``marks`` and 1 to ``most`` ASCII digits. Indexes, not slices:
+    the compiled build reads ``ord(text[k])`` in place.
+    """
+    if start >= end:
+        return "000"
+    if end - start - 1 < 1 or end - start - 1 > most or text[start] not in marks:
+        return None
+    for k in range(start + 1, end):
+        c = ord(text[k])
+        if c < 48 or c > 57:
+            return None
+    return (text[start + 1 : min(start + 4, end)] + "00")[:3]
+
+
+def _iso_millis(text: str) -> str | None:
+    """What follows an ISO head: an optional fraction, then an optional UTC zone (`Z`, `+00:00`, `-0000`)."""
+    end = len(text)
+    if end > _ISO:
+        last = text[end - 1]
+        if last == "Z":
+            end -= 1
+        elif last == "0":  # the head ends in `d:dd`, so a zone found here lies in the tail
+            if text[end - 6 : end] in _ZERO_ZONES:
+                end -= 6
+            elif text[end - 5 : end] in _ZERO_ZONES:
+                end -= 5
+    return _fraction(text, _ISO, end, ".,", 9)
+
+
 class TimeParser:
     """Tries the configured formats in order; remembers recent answers."""
 
@@ -239,6 +290,8 @@ class TimeParser:
             raise ConfigError("timestamp.formats", "is empty", 'name at least one format, e.g. ["ISO8601"]')
         self.zone = resolve_zone(timezone)
         self._converters: list[Converter] = []
+        # A format without a year gives an answer that depends on `now` (the year is inferred).
+        self._yearless = any(fmt == "SYSLOG" or ("%" in fmt and "%Y" not in fmt and "%y" not in fmt) for fmt in formats)
         for fmt in formats:
             if fmt in _NAMED:
                 self._converters.append(_NAMED[fmt])
@@ -251,13 +304,18 @@ class TimeParser:
                     f"use one of {', '.join(_NAMED)} or a strptime pattern with %",
                 )
         self._cache: dict[str, str | None] = {}
-        # Slicing fast paths for the first format, when its result needs no calendar arithmetic.
+        # The slicing fast path for the first format, when its result needs no calendar arithmetic:
+        # the head length that names it (0: none), and its heads seen lately -> "date`T`clock" ("": not fast).
         first = self._converters[0]
         utc = self.zone is UTC
-        self._fast_iso = _FAST_ISO.fullmatch if utc and first is _iso8601 else None
-        self._fast_http = _FAST_HTTP.fullmatch if first is _httpdate else None
-        self._fast_syslog = _FAST_SYSLOG.fullmatch if utc and first is _syslog else None
-        self._days: dict[str, str | None] = {}
+        self._fast = (
+            _ISO if utc and first is _iso8601
+            else _HTTP if first is _httpdate
+            else _SYSLOG if utc and first is _syslog
+            else 0
+        )
+        self._heads: dict[str, str] = {}
+        self._now: datetime | None = None  # the `now` yearless answers were given for (one per batch)
         self._today: date | None = None
 
     def parse(self, text: str | int | float, now: datetime) -> str | None:
@@ -269,25 +327,27 @@ class TimeParser:
             converters: list[Converter] = [_epoch_auto]
         else:
             converters = self._converters
-            if self._fast_iso is not None and (m := self._fast_iso(text)) is not None:
-                date, clock, fraction = m.groups()  # one call, not three
-                millis = (fraction + "00")[:3] if fraction else "000"
-                return f"{date}T{clock}.{millis}Z"
-            if self._fast_http is not None and (m := self._fast_http(text)) is not None:
-                day, month, year, clock = m.groups()
-                number = _MONTH_NUMBERS.get(month)
-                if number is not None:
-                    return f"{year}-{number}-{day}T{clock}.000Z"
-            if self._fast_syslog is not None and (m := self._fast_syslog(text)) is not None:
-                month_day, clock, fraction = m.groups()
-                stamp = self._syslog_date(month_day, now)
-                if stamp is not None:
-                    millis = (fraction + "00")[:3] if fraction else "000"
-                    return f"{stamp}T{clock}.{millis}Z"
+            if self._yearless and now is not self._now:
+                self._new_now(now)
+            fast = self._fast
+            if fast:
+                base = self._heads.get(text[:fast])
+                if base is None:
+                    base = self._head(text[:fast], now)
+                if base:
+                    if fast == _ISO:
+                        millis = _iso_millis(text)
+                    elif fast == _HTTP:
+                        millis = "000" if text[_HTTP:] in _HTTP_TAILS else None
+                    else:
+                        millis = _fraction(text, _SYSLOG, len(text), ".", 6)
+                    if millis is not None:
+                        return f"{base}.{millis}Z"
         cached = self._cache.get(text, "")
         if cached != "":
             return cached
         result: str | None = None
+        moment: datetime | None = None
         for convert in converters:
             moment = convert(text, self.zone, now)
             if moment is not None and 1 <= moment.year <= 9999:
@@ -297,17 +357,39 @@ class TimeParser:
                     result = None
                 if result is not None:
                     break
+        if self._yearless and moment is not None and _near_new_inference(moment, now):
+            return result  # the inferred year may change before the day does: not remembered
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[text] = result
         return result
 
-    def _syslog_date(self, month_day: str, now: datetime) -> str | None:
-        today = now.date()  # the fast path runs only in UTC, where `now` is
+    def _head(self, head: str, now: datetime) -> str:
+        """"date`T`clock" for a fast head, "" for a head the fast path does not take; remembered."""
+        base = ""
+        fast = self._fast  # fixed-length heads: their parts are sliced, not read from groups
+        if fast == _ISO:
+            if _ISO_HEAD.fullmatch(head) is not None:
+                base = f"{head[:10]}T{head[11:]}"
+        elif fast == _HTTP:
+            if _HTTP_HEAD.fullmatch(head) is not None:
+                number = _MONTH_NUMBERS.get(head[3:6])
+                if number is not None:
+                    base = f"{head[7:11]}-{number}-{head[:2]}T{head[12:]}"
+        elif _SYSLOG_HEAD.fullmatch(head) is not None:
+            stamp = _syslog_day(head[:6], now.date())  # the fast path runs only in UTC, where `now` is
+            if stamp is not None:
+                base = f"{stamp}T{head[7:]}"
+        if len(self._heads) >= _CACHE_LIMIT:
+            self._heads.clear()
+        self._heads[head] = base
+        return base
+
+    def _new_now(self, now: datetime) -> None:
+        """Times without a year are remembered for one day (UTC) of ``now``: a new day may infer another year."""
+        self._now = now
+        today = now.date()
         if today != self._today:
             self._today = today
-            self._days.clear()
-        if month_day in self._days:
-            return self._days[month_day]
-        result = self._days[month_day] = _syslog_day(month_day, today)
-        return result
+            self._heads.clear()
+            self._cache.clear()
