@@ -21,13 +21,33 @@ _LIMIT = 4096
 RawHeaders = tuple[tuple[str, bytes], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False)
 class HeaderContext:
+    """Shared between the records that sent the same headers: never changed after it is made.
+
+    Not ``frozen``, and ``__init__`` written out, for the compiled build (record.py says why): a
+    traceparent header makes one per record.
+    """
+
     headers: dict[str, bytes]
     hint: str | None
     dead_letter: bool
     forced: tuple[tuple[str, Any], ...]  # set on the document whatever it says
     defaults: tuple[tuple[str, Any], ...]  # set only where the document has no value
+
+    def __init__(
+        self,
+        headers: dict[str, bytes],
+        hint: str | None,
+        dead_letter: bool,
+        forced: tuple[tuple[str, Any], ...],
+        defaults: tuple[tuple[str, Any], ...],
+    ) -> None:
+        self.headers = headers
+        self.hint = hint
+        self.dead_letter = dead_letter
+        self.forced = forced
+        self.defaults = defaults
 
 
 NO_HEADERS = HeaderContext({}, None, False, (), ())

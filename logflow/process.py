@@ -167,6 +167,7 @@ class Processor:
         # Per batch: the redaction prechecks scan each field's values at once.
         failed = self._redact(docs, contexts, originals) if self.redact is not None else {}
         enrich = self.enrich
+        security = enrich.security_candidates([doc.get("message") for doc in docs])  # searched per batch
         finished: list[int] = []
         for i, (record, doc, context) in enumerate(zip(kept, docs, contexts, strict=True)):
             if context is None:
@@ -176,7 +177,7 @@ class Processor:
                 rejections.append(_bug(record, failed[i]))
                 continue
             try:
-                enrich(doc, record, context, ingested, originals[i])
+                enrich(doc, record, context, ingested, originals[i], security[i])
                 finished.append(i)
             except Exception as exc:  # a bug must not stop the worker
                 rejections.append(_bug(record, exc))
