@@ -65,21 +65,19 @@ class TemplateMiner:
         """
         self._tick += 1
         tick = self._tick
-        cache_get = self._key_cache.get
-        learn = self._learn
+        cache = self._key_cache
         found: list[Cluster] = []
-        append = found.append
         limit = self._config.max_message_chars
         keys = self._masker.keys([m if len(m) <= limit else m[:limit] for m in messages])
-        for k in keys:
-            cluster = cache_get(k)
+        for k in keys:  # direct method calls, no bound-method aliases: the compiled build calls them in C
+            cluster = cache.get(k)
             if cluster is None:
-                cluster = learn(k)
+                cluster = self._learn(k)
             elif cluster.merged_into is not None:
                 cluster = self._forward(k, cluster)
             cluster.count += 1
             cluster.last_seen = tick
-            append(cluster)
+            found.append(cluster)
         return found
 
     def match(self, message: str) -> Template | None:

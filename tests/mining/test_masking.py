@@ -102,6 +102,13 @@ class TestMaskerShapes:
         # twice: the second pass is answered from the memo
         assert masker.keys(messages) == masker.keys(messages) == [masker.key(m) for m in messages]
 
+    def test_batch_keys_are_right_when_a_message_holds_a_newline(self, masker: Masker) -> None:
+        """The batch is joined by newlines for one substitution: a message with its own takes the per-message way."""
+        messages = ["took 5 ms", "line one 12\nline two 3a", "", "\n", "x=4\r\n", "done 7"]
+        assert masker.keys(messages) == [masker.key(m) for m in messages]
+        assert masker.keys(["", ""]) == ["", ""]
+        assert masker.keys([]) == []
+
     def test_batch_keys_forget_their_memo_when_it_is_full(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """The memo is bounded: it starts afresh at its limit and stays right."""
         monkeypatch.setattr(masking, "MEMO_LIMIT", 10)
