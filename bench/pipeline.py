@@ -57,9 +57,9 @@ def syslog_lines(count: int, seed: int) -> list[bytes]:
     return out
 
 
-def corpus(lines: int) -> list[Record]:
-    """Deterministic: the demo generator (85%) plus syslog (15%), interleaved in fixed order."""
-    main = CorpusGenerator(seed=42).records(int(lines * 0.85))
+def corpus(lines: int, days: float = 2) -> list[Record]:
+    """Deterministic: the demo generator (85%, over ``days`` UTC days) plus syslog (15%), interleaved in fixed order."""
+    main = CorpusGenerator(seed=42, days=days).records(int(lines * 0.85))
     sys_lines = syslog_lines(lines - len(main), seed=42)
     records: list[Record] = []
     s = 0

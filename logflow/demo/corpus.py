@@ -124,7 +124,7 @@ class CorpusGenerator:
         self,
         seed: int = 7,
         start: datetime = DEFAULT_START,
-        days: int = 2,
+        days: float = 2,
         poison: int = 0,
         incidents: Sequence[Incident] = (),
     ) -> None:
