@@ -38,6 +38,7 @@ COMPILED = [
     "logflow/parse.py",
     "logflow/rules.py",
     "logflow/enrich.py",
+    "logflow/joined.py",
     "logflow/redact.py",
     "logflow/route.py",
     "logflow/process.py",

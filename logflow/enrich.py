@@ -9,11 +9,11 @@ the ``error`` and ``security`` tags and the provenance fields. Configured once, 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from logflow.config import PipelineConfig
+from logflow.joined import holder, starts
 from logflow.record import Record
 
 if TYPE_CHECKING:
@@ -236,16 +236,6 @@ def trace_from_text(message: str, doc: dict[str, Any], low: str | None = None) -
             doc.setdefault("http.request.id", value)
 
 
-def _starts(texts: list[str]) -> list[int]:
-    """Where each text starts in ``"\\x00".join(texts)``, and one past the end (a loop the compiled build runs in C)."""
-    starts = [0] * (len(texts) + 1)
-    total = 0
-    for k, text in enumerate(texts):
-        total += len(text) + 1
-        starts[k + 1] = total
-    return starts
-
-
 def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
     """(error.type, error.message) from a Python traceback (last line) or a Java trace (first line)."""
     lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
@@ -282,15 +272,15 @@ class Enricher:
         if len(low) != len(joined):  # a character that lowers to two ("İ") shifts positions
             return [True] * len(texts)
         found = [False] * len(texts)
-        starts: list[int] = []  # message j spans starts[j] .. starts[j + 1] - 2 of `joined`
+        message_starts: list[int] = []  # built at the first hit
         for word in _SECURITY_WORDS:
             position = low.find(word)
             while position >= 0:
-                if not starts:
-                    starts = _starts(texts)
-                j = bisect_right(starts, position) - 1
+                if not message_starts:
+                    message_starts = starts(texts)
+                j = holder(message_starts, position)
                 found[j] = True
-                position = low.find(word, starts[j + 1])  # on from the next message: this one is found
+                position = low.find(word, message_starts[j + 1])  # on from the next message: this one is found
         return found
 
     def __call__(

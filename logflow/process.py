@@ -169,7 +169,9 @@ class Processor:
         enrich = self.enrich
         security = enrich.security_candidates([doc.get("message") for doc in docs])  # searched per batch
         finished: list[int] = []
-        for i, (record, doc, context) in enumerate(zip(kept, docs, contexts, strict=True)):
+        # Index loops over the parallel lists: the compiled build runs them natively (zip is a generic iterator).
+        for i in range(len(docs)):
+            record, doc, context = kept[i], docs[i], contexts[i]
             if context is None:
                 finished.append(i)
                 continue
@@ -186,18 +188,21 @@ class Processor:
             docs = [docs[i] for i in finished]
         # Mining is per batch: the miner's caches make a batch far cheaper than its lines one by one.
         templates = self.miner.add_batch([str(doc.get("message", "")).split("\n", 1)[0] for doc in docs])
+        if len(templates) != len(docs):
+            raise AssertionError(f"the miner returned {len(templates)} templates for {len(docs)} messages")
         actions = out.actions
-        route = self.router.route
+        router = self.router
         dumps = orjson.dumps
         failures = out.parse_failures
-        for record, doc, template in zip(kept, docs, templates, strict=True):
+        for i in range(len(docs)):
+            record, doc, template = kept[i], docs[i], templates[i]
             if doc.get("logflow.parser") == "none":
                 dataset = str(doc.get("event.dataset"))
                 failures[dataset] = failures.get(dataset, 0) + 1
             doc["logflow.template.id"] = template.id
             doc["logflow.template.text"] = template.text
             try:
-                primary, copies = route(doc)
+                primary, copies = router.route(doc)
                 source = dumps(doc)
             except Exception as exc:  # e.g. an integer orjson cannot encode
                 rejections.append(Rejection(record, "serialize", type(exc).__name__, f"{type(exc).__name__}: {exc}"))

@@ -24,13 +24,12 @@ have their whole value masked.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, repeat
 from typing import Any
 
 from logflow.config import RedactionConfig
 from logflow.enrich import keeps_original
+from logflow.joined import holder, starts
 
 TAG = "redacted"
 _NONE: frozenset[str] = frozenset()
@@ -188,8 +187,8 @@ class Redactor:
         others have their keys masked only when some key in the batch is named like a secret.
         """
         suspects: set[int] = set()
-        for name in self.fields:  # gathered by C-level calls: a missing field joins as "", so positions are indices
-            suspects.update(self._suspects(list(map(dict.get, docs, repeat(name), repeat("")))))
+        for name in self.fields:  # a missing field joins as "", so positions are indices
+            suspects.update(self._suspects([doc.get(name, "") for doc in docs]))
         if self.original and self.keep_original != "never":
             mode = self.keep_original
             raws = [
@@ -246,9 +245,9 @@ class Redactor:
                 _find_all(joined.encode().translate(_DIGIT_TABLE), _DIGIT_RUN, at)
             else:
                 found.update(j for j, value in enumerate(values) if len(value) >= 13 and _DIGIT_RUN in _digits(value))
-        if hits:  # value j spans starts[j] .. starts[j + 1] - 2 of `joined`; built only when needed
-            starts = list(accumulate(map((1).__add__, map(len, values)), initial=0))  # C-level loops
-            found.update(bisect_right(starts, position) - 1 for position in hits)
+        if hits:  # built only when needed
+            value_starts = starts(values)
+            found.update(holder(value_starts, position) for position in hits)
         return found
 
     def _mask_secret_keys(self, doc: dict[str, Any]) -> bool:
