@@ -237,9 +237,9 @@ def trace_from_text(message: str, doc: dict[str, Any], low: str | None = None) -
         candidates.sort()
     end = 0
     for position in candidates:
-        if position >= end and (m := _TEXT_IDS_LOWER.match(low, position)) is not None:
-            end = m.end()
-            _text_id(m.group(1), message, m.start(2), end, doc)
+        if position >= end and (match := _TEXT_IDS_LOWER.match(low, position)) is not None:
+            end = match.end()
+            _text_id(match.group(1), message, match.start(2), end, doc)
 
 
 def _text_id(key: str, message: str, start: int, end: int, doc: dict[str, Any]) -> None:
