@@ -8,7 +8,7 @@ shipper envelope (Filebeat / Elastic Agent, Fluent Bit, Vector, rsyslog JSON tem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -55,6 +55,9 @@ def _get(obj: dict[str, Any], *path: str) -> Any:
     return cur
 
 
+_AGENT_FIELDS: Final = tuple((key, f"agent.{key}") for key in ("type", "name", "version", "id"))
+
+
 def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     host = obj.get("host")
     if isinstance(host, dict):
@@ -66,9 +69,9 @@ def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
         meta["log.file.path"] = path
     agent = obj.get("agent")
     if isinstance(agent, dict):
-        for key in ("type", "name", "version", "id"):
+        for key, name in _AGENT_FIELDS:
             if key in agent:
-                meta[f"agent.{key}"] = agent[key]
+                meta[name] = agent[key]
     fields = obj.get("fields")
     hint = None
     if isinstance(fields, dict):

@@ -187,7 +187,7 @@ class Processor:
             kept = [kept[i] for i in finished]
             docs = [docs[i] for i in finished]
         # Mining is per batch: the miner's caches make a batch far cheaper than its lines one by one.
-        templates = self.miner.add_batch([str(doc.get("message", "")).split("\n", 1)[0] for doc in docs])
+        templates = self.miner.add_batch([_first_line(doc.get("message", "")) for doc in docs])
         if len(templates) != len(docs):
             raise AssertionError(f"the miner returned {len(templates)} templates for {len(docs)} messages")
         actions = out.actions
@@ -237,6 +237,12 @@ class Processor:
         for i, raw in zip(todo, raws, strict=True):
             originals[i] = raw
         return {}
+
+
+def _first_line(message: object) -> str:
+    """What the miner learns from: the message's first line (most have one line: no split then)."""
+    text = str(message)
+    return text.partition("\n")[0] if "\n" in text else text
 
 
 def _bug(record: Record, exc: Exception) -> Rejection:
