@@ -72,7 +72,6 @@ LEVELS: dict[str, str] = {
 ERROR_LEVELS = frozenset({"error", "fatal"})
 
 _HEX = re.compile(r"[0-9a-f]+\Z")
-_HEX_DIGITS = "0123456789abcdef"
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 # The word boundary is checked after each key's first letter (`t(?<!\wt)` is `\bt`), so the expression
 # starts with a choice of letters and `re` scans for those before trying a match, instead of trying
@@ -119,11 +118,6 @@ _EXCEPTION_LINE = re.compile(
     r"|[A-Z]\w+Error)"
     r"(?::\s?(.*))?$"
 )
-
-
-def _is_hex(text: str) -> bool:
-    """``_HEX.match(text)`` without the regex call: not empty, and nothing left once hex digits are stripped."""
-    return text != "" and not text.strip(_HEX_DIGITS)
 
 
 def _zero(hexid: str) -> bool:
@@ -259,7 +253,7 @@ def _text_id(key: str, message: str, start: int, end: int, doc: dict[str, Any]) 
     elif kind == "trace":
         if "trace.id" not in doc:
             lowered = value.lower()
-            doc["trace.id"] = lowered if _is_hex(lowered) else value
+            doc["trace.id"] = lowered if _HEX.match(lowered) else value
     else:
         doc.setdefault("http.request.id", value)
 
