@@ -23,31 +23,33 @@ from pipeline import BATCH, corpus
 
 from logflow.config import load_settings
 from logflow.process import Processor
+from logflow.record import Record
 from logflow.runner import tune_allocator, tune_collector
 
+Plan = tuple[Any, tuple[str, ...]] | None
+"""Per record: the compiled match method and group names of the regex the real pipeline chose, or None (JSON)."""
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    args = ap.parse_args()
-    tune_allocator()  # as a worker process does (`logflow.runner.MALLOC_SETTINGS`)
-    records = corpus(args.lines)
-    # Which compiled regex the real pipeline used for each text record (outside the timed loop).
+
+def plans(records: list[Record]) -> list[Plan]:
+    """Which regex the real pipeline used for each text record (computed outside any timed loop)."""
     processor = Processor(load_settings(environ={}))
     by_name = processor.parsers.by_name
-    plans: list[tuple[Any, tuple[str, ...]] | None] = []
+    out: list[Plan] = []
     for i in range(0, len(records), BATCH):
         for done in processor.process(records[i : i + BATCH], keep_documents=True).documents:
             parser = by_name.get(str(done.get("logflow.parser")))
             grok = parser.groks[0] if parser is not None and parser.groks else None
-            plans.append(None if grok is None else (grok._match, grok._names))
-    tune_collector()
+            out.append(None if grok is None else (grok._match, grok._names))
+    return out
+
+
+def floor_pass(records: list[Record], chosen: list[Plan]) -> int:
+    """One pass of the floor's work over ``records``; the bulk bytes it made."""
     dumps, loads = orjson.dumps, orjson.loads
-    started = time.perf_counter()
     total = 0
     for i in range(0, len(records), BATCH):
         parts: list[bytes] = []
-        for record, plan in zip(records[i : i + BATCH], plans[i : i + BATCH], strict=True):
+        for record, plan in zip(records[i : i + BATCH], chosen[i : i + BATCH], strict=True):
             text = (record.value or b"").decode("utf-8")
             doc: dict[str, Any]
             if text[:1] == "{" or plan is None:
@@ -63,10 +65,25 @@ def main() -> None:
             parts.append(b'{"index":{"_index":"logs-x","_id":"%s"}}\n' % record.doc_id.encode())
             parts.append(dumps(doc))
         total += len(b"\n".join(parts))
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    args = ap.parse_args()
+    tune_allocator()  # as a worker process does (`logflow.runner.MALLOC_SETTINGS`)
+    records = corpus(args.lines)
+    chosen = plans(records)
+    tune_collector()
+    started = time.perf_counter()
+    total = floor_pass(records, chosen)
     elapsed = time.perf_counter() - started
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, 1 process")
-    print(f"floor (decode + one regex or orjson.loads + 4 fields + orjson.dumps + action line): "
-          f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {total / len(records):,.0f} bulk bytes/line)")
+    print(
+        f"floor (decode + one regex or orjson.loads + 4 fields + orjson.dumps + action line): "
+        f"{len(records) / elapsed:,.0f} lines/s ({elapsed:.1f} s, {total / len(records):,.0f} bulk bytes/line)"
+    )
 
 
 if __name__ == "__main__":
