@@ -11,9 +11,9 @@ variant dropping one more stage, down to the floor (`floor.py`: decode, one rege
     decode + parse only  `Processor._parse` per record: no routing, serialization or bulk bytes
     floor                `floor.py`'s work
 
-The last two variants replace the processor's miner and enricher with stand-ins: measurement only,
-and only with the sources (`pip install -e .`): the compiled build's `Processor` accepts nothing but
-its own types, so there the script skips those two. "decode + parse only" runs in both: what the
+"- template mining" and "- enrichment" replace the processor's miner and enricher with stand-ins:
+measurement only, and only with the sources (`pip install -e .`): the compiled build's `Processor`
+accepts nothing but its own types, so there the script skips those two. "decode + parse only" runs in both: what the
 issue asks of parsing itself (envelopes, parser choice, grok, types, time parsing, ECS renames and
 static fields, header trace context), called per record from this script's loop.
 
