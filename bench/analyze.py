@@ -36,8 +36,8 @@ import orjson  # noqa: E402
 
 from logflow.config import load_settings  # noqa: E402
 from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, NewError, RareMessages  # noqa: E402
-from logflow.process import Processor  # noqa: E402
-from logflow.record import Record  # noqa: E402
+from logflow.event import Record  # noqa: E402
+from logflow.worker.processor import Processor  # noqa: E402
 
 BASE_RECORDS = 20_000
 INCIDENTS = (
@@ -105,8 +105,8 @@ def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, 
 
 
 async def index_docs(es_url: str, count: int, prefix: str) -> None:
-    from logflow.es import make_client
-    from logflow.templates import install_templates
+    from logflow.admin.index_templates import install_templates
+    from logflow.sink.client import make_client
 
     settings = load_settings(
         environ={}, overrides={"elasticsearch": {"hosts": [es_url], "plain_media_types": True}}
@@ -154,7 +154,7 @@ def main() -> None:
 
     if args.skip_es:
         return
-    from logflow.servers import start_osmem
+    from logflow.demo.servers import start_osmem
 
     server = start_osmem(log_path=args.workdir / "osmem.log")
     try:

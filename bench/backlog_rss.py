@@ -30,7 +30,7 @@ from ack_server import _ITEM, _PRODUCT, AckServer  # noqa: E402
 from e2e import env_for, settings_for, ship_corpus, vm_kb  # noqa: E402
 
 from logflow.demo.corpus import CorpusGenerator  # noqa: E402
-from logflow.servers import free_port, start_tansu  # noqa: E402
+from logflow.demo.servers import free_port, start_tansu  # noqa: E402
 from tests.support import committed_offsets  # noqa: E402
 
 _THROTTLED_ITEM = (

@@ -40,16 +40,16 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from logflow.admin.index_templates import install_templates  # noqa: E402
+from logflow.admin.ship import ensure_topics, produce  # noqa: E402
 from logflow.config import Settings, load_settings  # noqa: E402
 from logflow.demo.corpus import CorpusGenerator  # noqa: E402
-from logflow.es import make_client  # noqa: E402
-from logflow.process import Processor  # noqa: E402
-from logflow.record import Record  # noqa: E402
-from logflow.servers import ServerProcess, free_port, start_osmem, start_tansu  # noqa: E402
-from logflow.ship import ensure_topics, produce  # noqa: E402
-from logflow.sink import BULK_PARAMS, bulk_body  # noqa: E402
-from logflow.source import TP  # noqa: E402
-from logflow.templates import install_templates  # noqa: E402
+from logflow.demo.servers import ServerProcess, free_port, start_osmem, start_tansu  # noqa: E402
+from logflow.event import Record  # noqa: E402
+from logflow.sink.client import make_client  # noqa: E402
+from logflow.sink.elasticsearch import BULK_PARAMS, bulk_body  # noqa: E402
+from logflow.source.kafka import TP  # noqa: E402
+from logflow.worker.processor import Processor  # noqa: E402
 
 PARTITIONS = 4
 
@@ -96,7 +96,7 @@ async def ship_corpus(settings: Settings, values: Corpus) -> dict[TP, int]:
 def osmem_ceiling(es: str, corpus: Corpus, docs: int) -> float:
     """docs/s of a plain loader posting pre-built 5,000-document bulk bodies (built before the clock starts).
 
-    It asks for the same filtered answer the worker asks for (`filter_path`, see `logflow.sink`): osmem
+    It asks for the same filtered answer the worker asks for (`filter_path`, see `logflow.sink.elasticsearch`): osmem
     answers a filtered bulk request faster, and the ceiling must be the one the worker could reach.
     """
     settings = settings_for("unused:1", es, "ceiling")

@@ -23,8 +23,8 @@ from typing import Any
 from pygrok import Grok as PyGrok
 
 from logflow.demo.corpus import CorpusGenerator
-from logflow.grok import Grok, PatternLibrary
-from logflow.parse import ParserSet
+from logflow.parse.grok import Grok, PatternLibrary
+from logflow.parse.parsers import ParserSet
 
 APP = "%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{DATA:logger}: %{GREEDYDATA:message}"
 SYSLOG = "%{SYSLOGTIMESTAMP:timestamp} %{SYSLOGHOST:host} %{SYSLOGPROG}: %{GREEDYDATA:message}"

@@ -31,8 +31,8 @@ from datetime import UTC, datetime
 from pipeline import BATCH, corpus
 
 from logflow.config import load_settings
-from logflow.process import Processor
-from logflow.runner import tune_allocator, tune_collector
+from logflow.worker.processor import Processor
+from logflow.worker.runner import tune_allocator, tune_collector
 
 
 def main() -> None:

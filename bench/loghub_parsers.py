@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.timestamps import format_utc
+from logflow.event import Record
+from logflow.parse.timestamps import format_utc
+from logflow.worker.processor import Processor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.parse.datasets import DATASETS, LOGHUB, PARSER_ONLY, Dataset

@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from logflow.config import load_settings
 from logflow.demo.corpus import CorpusGenerator
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.servers import start_osmem
+from logflow.demo.servers import start_osmem
+from logflow.event import Record
+from logflow.worker.processor import Processor
 
 BULK = 5000
 ACTION = b'{"index":{"_index":"fields"}}\n'

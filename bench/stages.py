@@ -39,12 +39,12 @@ from pipeline import BATCH, corpus
 
 from logflow import compiled
 from logflow.config import load_settings
+from logflow.event import Record
 from logflow.mining.template import Template, template_id
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.runner import tune_allocator, tune_collector
-from logflow.sink import bulk_body
-from logflow.timestamps import format_utc
+from logflow.parse.timestamps import format_utc
+from logflow.sink.elasticsearch import bulk_body
+from logflow.worker.processor import Processor
+from logflow.worker.runner import tune_allocator, tune_collector
 
 
 class ConstantMiner:

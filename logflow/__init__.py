@@ -8,6 +8,6 @@ def compiled() -> bool:
 
     Wheels built where a C compiler is present compile it (hatch_build.py); editable installs never do.
     """
-    from logflow import process
+    from logflow.worker import processor
 
-    return not process.__file__.endswith(".py")
+    return not processor.__file__.endswith(".py")

@@ -46,7 +46,7 @@ def run(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes in the consumer group.")] = 1,
 ) -> None:
     """Run the worker: consume, parse, enrich, route, index; SIGTERM drains, commits and exits 0."""
-    from logflow.runner import run_workers
+    from logflow.worker.runner import run_workers
 
     settings = _settings(config)
     raise typer.Exit(run_workers(settings, config, workers))
@@ -64,9 +64,9 @@ def setup(
     kibana_space: Annotated[str | None, typer.Option(help="Kibana space to import into.")] = None,
 ) -> None:
     """Install index templates (ECS mappings), an ILM policy where the server has ILM, and Kibana objects."""
-    from logflow.es import make_client
-    from logflow.kibana import import_saved_objects
-    from logflow.lifecycle import SetupResult, parse_days, setup_indices
+    from logflow.admin.kibana import import_saved_objects
+    from logflow.admin.lifecycle import SetupResult, parse_days, setup_indices
+    from logflow.sink.client import make_client
 
     given = {
         "username": kibana_user,
@@ -111,9 +111,9 @@ def retention(
     dry_run: Annotated[bool, typer.Option(help="Only list what would be deleted.")] = False,
 ) -> None:
     """Delete daily indices `{prefix}-*-YYYY.MM.dd` older than --keep, by the date in their name."""
-    from logflow.es import make_client
-    from logflow.lifecycle import parse_days
-    from logflow.retention import RetentionPlan, apply_retention
+    from logflow.admin.lifecycle import parse_days
+    from logflow.admin.retention import RetentionPlan, apply_retention
+    from logflow.sink.client import make_client
 
     days = parse_days(keep)
     settings = _settings(config)
@@ -166,7 +166,7 @@ def ship(
     """Produce lines (or JSON records) from files to Kafka, with progress."""
     from rich.progress import Progress
 
-    from logflow.ship import ensure_topics, file_messages, produce
+    from logflow.admin.ship import ensure_topics, file_messages, produce
 
     settings = _settings(config)
     total = sum(1 for path in files for line in path.open("rb") if line.strip())
@@ -208,9 +208,9 @@ def parse(
     ] = False,
 ) -> None:
     """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
-    from logflow.multiline import MultilineJoiner
-    from logflow.process import Processor
-    from logflow.record import Record
+    from logflow.decode.multiline import MultilineJoiner
+    from logflow.event import Record
+    from logflow.worker.processor import Processor
 
     settings = _settings(config)
     processor = Processor(settings)
@@ -325,8 +325,8 @@ def parsers_check(
     config: ConfigOption = None,
 ) -> None:
     """Run every parser's sample lines through the real pipeline and compare the fields."""
-    from logflow.check import check_parsers
-    from logflow.process import Processor
+    from logflow.admin.parsers_check import check_parsers
+    from logflow.worker.processor import Processor
 
     settings = _settings(config)
     processor = Processor(settings)
@@ -345,7 +345,7 @@ def parsers_check(
 @parsers_app.command("list")
 def parsers_list(config: ConfigOption = None) -> None:
     """List parsers in the order they are tried."""
-    from logflow.parse import ParserSet
+    from logflow.parse.parsers import ParserSet
 
     settings = _settings(config)
     for parser in ParserSet.load(settings.pipeline.parsers_dir):
@@ -376,7 +376,7 @@ def dlq_show(
     error_type: Annotated[str | None, typer.Option("--type", help="Only this error type.")] = None,
 ) -> None:
     """One JSON object per dead letter: source coordinates, document id, stage, error type, reason."""
-    from logflow.replay import show
+    from logflow.deadletter.replay import show
 
     settings = _settings(config)
     for letter in asyncio.run(show(settings, limit, error_type)):
@@ -390,7 +390,7 @@ def dlq_replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Process only; index and commit nothing.")] = False,
 ) -> None:
     """Re-feed dead letters after a fix, with their original document ids (a replay cannot double)."""
-    from logflow.replay import replay
+    from logflow.deadletter.replay import replay
 
     settings = _settings(config)
     result = asyncio.run(replay(settings, group, dry_run))

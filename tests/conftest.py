@@ -26,8 +26,8 @@ import pytest
 import structlog
 
 from logflow.config import Settings, load_settings
-from logflow.es import make_client
-from logflow.servers import ServerProcess, start_osmem, start_tansu
+from logflow.demo.servers import ServerProcess, start_osmem, start_tansu
+from logflow.sink.client import make_client
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

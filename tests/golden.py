@@ -31,7 +31,7 @@ def _loghub_lines() -> Iterator[bytes]:
 def golden_records() -> list[object]:
     """The corpus, as records with fixed coordinates (headers and timestamps included)."""
     from logflow.demo.corpus import CorpusGenerator
-    from logflow.record import Record
+    from logflow.event import Record
 
     records: list[object] = []
     ships = CorpusGenerator(seed=11).records(6000)
@@ -44,8 +44,8 @@ def golden_records() -> list[object]:
         ((("logflow-type", b"nginx.access"), ("service", b"web")), b"not an access line at all"),
         (
             (("logflow.error.type", b"mapper_parsing_exception"), ("logflow.error.reason", b"bad"),
-             ("logflow.source.topic", b"logs"), ("logflow.source.partition", b"1"),
-             ("logflow.source.offset", b"7")),
+             ("logflow.source.kafka.topic", b"logs"), ("logflow.source.kafka.partition", b"1"),
+             ("logflow.source.kafka.offset", b"7")),
             b"{broken",
         ),
     ]
@@ -57,8 +57,8 @@ def golden_records() -> list[object]:
 def golden_digest() -> str:
     """``sha256 records actions rejections`` of the golden corpus through a default processor."""
     from logflow.config import load_settings
-    from logflow.sink import bulk_body
-    from logflow.process import Processor
+    from logflow.sink.elasticsearch import bulk_body
+    from logflow.worker.processor import Processor
 
     processor = Processor(load_settings(environ={}))
     records = golden_records()

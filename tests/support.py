@@ -12,13 +12,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+from logflow.admin.index_templates import install_templates
+from logflow.admin.ship import ensure_topics, produce
 from logflow.config import Settings
 from logflow.demo.corpus import ShipRecord
-from logflow.es import make_client
-from logflow.pipeline import Worker
-from logflow.ship import ensure_topics, produce
-from logflow.source import TP, security_kwargs
-from logflow.templates import install_templates
+from logflow.sink.client import make_client
+from logflow.source.kafka import TP, security_kwargs
+from logflow.worker.loop import Worker
 
 
 async def ship(settings: Settings, records: Sequence[ShipRecord], partitions: int = 3) -> dict[TP, int]:

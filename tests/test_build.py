@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import logflow
-import logflow.process
+import logflow.worker.processor
 from logflow.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,18 +26,18 @@ from hatch_build import COMPILED  # noqa: E402
 
 # The tests of the compiled modules, run again against the compiled package.
 COMPILED_TESTS = [
-    "tests/test_decode.py",
-    "tests/test_headers.py",
-    "tests/test_deadletter.py",
-    "tests/test_timestamps.py",
+    "tests/decode/test_stage.py",
+    "tests/decode/test_headers.py",
+    "tests/deadletter/test_document.py",
+    "tests/parse/test_timestamps.py",
     "tests/parse",
-    "tests/test_rules.py",
-    "tests/test_enrich.py",
-    "tests/test_redact.py",
-    "tests/test_route.py",
+    "tests/enrich/test_rules.py",
+    "tests/enrich/test_stage.py",
+    "tests/enrich/test_redact.py",
+    "tests/route/test_router.py",
     "tests/mining",
-    "tests/test_safety.py",
-    "tests/test_multiline.py",
+    "tests/parse/test_safety.py",
+    "tests/decode/test_multiline.py",
 ]
 
 # Bulk bodies and rejections of a demo corpus at a fixed clock, as one digest.
@@ -45,12 +45,12 @@ DIGEST = """
 import hashlib, sys
 from datetime import UTC, datetime
 import logflow
-import logflow.process
+import logflow.worker.processor
 from logflow.config import load_settings
 from logflow.demo.corpus import CorpusGenerator
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.sink import bulk_body
+from logflow.worker.processor import Processor
+from logflow.event import Record
+from logflow.sink.elasticsearch import bulk_body
 
 now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ships = CorpusGenerator(seed=11).records(6000)
@@ -62,7 +62,7 @@ for i in range(0, len(records), 1000):
     digest.update(bulk_body(out.actions))
     for r in out.rejections:
         digest.update(repr((r.record.offset, r.stage, r.error_type, r.reason)).encode())
-print(logflow.process.__file__)
+print(logflow.worker.processor.__file__)
 print(digest.hexdigest(), sum(1 for _ in records))
 """
 
@@ -108,7 +108,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_editable_install_the_tests_use_runs_the_sources() -> None:
     """A stale extension module beside an edited .py file would shadow it: editable installs never compile."""
-    assert Path(logflow.process.__file__).suffix == ".py"
+    assert Path(logflow.worker.processor.__file__).suffix == ".py"
     assert not logflow.compiled()
     assert not list((ROOT / "logflow").rglob("*.so"))
 

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from logflow.config import Settings
-from logflow.es import make_client
-from logflow.servers import free_port
+from logflow.demo.servers import free_port
+from logflow.sink.client import make_client
 from tests.support import read_topic, wait
 
 

@@ -109,7 +109,7 @@ def run_command(
     async def go() -> Report:
         report = await produce_report(files, index, settings, options, err)
         if write_es:
-            from logflow.es import make_client
+            from logflow.sink.client import make_client
 
             client = make_client(settings.elasticsearch)
             try:

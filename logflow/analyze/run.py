@@ -132,7 +132,7 @@ async def analyze_es(
     ``progress(done, total)`` reports documents pulled (documents mode only).
     """
     from logflow.analyze import es_source
-    from logflow.es import make_client
+    from logflow.sink.client import make_client
 
     windows = es_windows(options, time.time())
     own = client is None

@@ -24,8 +24,8 @@ import orjson
 from logflow.analyze.events import EventColumns, EventTable
 from logflow.config import Settings
 from logflow.errors import ConfigError
+from logflow.event import Record
 from logflow.mining import Template, mine_lines
-from logflow.record import Record
 
 #: Raw lines handed to the pipeline stages per call.
 RAW_BATCH = 2000
@@ -84,8 +84,8 @@ def _ndjson_docs(
 def _raw_docs(
     path: Path, first_line: int, settings: Settings, progress: Progress | None
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    from logflow.multiline import MultilineJoiner
-    from logflow.process import Processor  # the parsers load once per run, only when raw input needs them
+    from logflow.decode.multiline import MultilineJoiner
+    from logflow.worker.processor import Processor  # the parsers load once per run, only when raw input needs them
 
     processor = Processor(settings)
     joiner = MultilineJoiner.from_config(settings.pipeline)

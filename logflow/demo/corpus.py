@@ -78,7 +78,7 @@ class ShipRecord:
         return self.dataset == ""
 
     def expected_index(self, prefix: str = "logs") -> str:
-        """The default routing, written independently of logflow.route: errors move to their own index."""
+        """The default routing, written independently of logflow.route.router: errors move to their own index."""
         if self.level in ("error", "fatal"):
             return f"{prefix}-errors-{self.day}"
         return f"{prefix}-{self.dataset}-{self.day}"

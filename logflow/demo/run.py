@@ -19,14 +19,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from logflow.admin.index_templates import install_templates
+from logflow.admin.ship import ensure_topics, produce
 from logflow.config import Settings, load_settings
 from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, Incident, NewError, RareMessages
-from logflow.es import make_client
-from logflow.pipeline import Worker
-from logflow.servers import ServerProcess, start_osmem, start_tansu
-from logflow.ship import ensure_topics, produce
-from logflow.source import TP, security_kwargs
-from logflow.templates import install_templates
+from logflow.demo.servers import ServerProcess, start_osmem, start_tansu
+from logflow.sink.client import make_client
+from logflow.source.kafka import TP, security_kwargs
+from logflow.worker.loop import Worker
 
 TOPIC = "logs"
 PARTITIONS = 3

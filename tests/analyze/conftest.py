@@ -19,8 +19,8 @@ from logflow.demo.corpus import (
     RareMessages,
     ShipRecord,
 )
-from logflow.process import Processor
-from logflow.record import Record
+from logflow.event import Record
+from logflow.worker.processor import Processor
 
 INCIDENTS: tuple[Incident, ...] = (
     NewError(timedelta(hours=30)),

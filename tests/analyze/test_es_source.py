@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
+from logflow.admin.index_templates import install_templates
 from logflow.analyze import AnalysisOptions, Report, analyze_es, write_findings
 from logflow.analyze.options import Mode
 from logflow.config import Settings
 from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, NewError, ShipRecord
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.sink import ElasticsearchSink
-from logflow.templates import install_templates
+from logflow.event import Record
+from logflow.sink.elasticsearch import ElasticsearchSink
+from logflow.worker.processor import Processor
 
 pytestmark = pytest.mark.integration
 

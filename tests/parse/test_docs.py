@@ -6,10 +6,10 @@ import re
 import shutil
 from pathlib import Path
 
-from logflow.check import check_parsers
+from logflow.admin.parsers_check import check_parsers
 from logflow.config import Settings
-from logflow.parse import ParserSet
-from logflow.process import Processor
+from logflow.parse.parsers import ParserSet
+from logflow.worker.processor import Processor
 
 ROOT = Path(__file__).resolve().parents[2]
 

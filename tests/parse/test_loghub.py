@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from logflow.process import Processor
-from logflow.record import Record
-from logflow.timestamps import format_utc
+from logflow.event import Record
+from logflow.parse.timestamps import format_utc
+from logflow.worker.processor import Processor
 from tests.parse.datasets import DATASETS, LOGHUB, PARSER_ONLY, Dataset
 
 

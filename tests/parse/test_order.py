@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from logflow.parse import RECENT_PARSERS, ParserSet
+from logflow.parse.parsers import RECENT_PARSERS, ParserSet
 
 PARSERS = ParserSet.load()
 APP = "2026-11-22 00:00:44,129 INFO checkout.api: cart priced items=4 total=478.82"

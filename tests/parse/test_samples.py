@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from logflow.check import SampleOutcome, check_parsers
+from logflow.admin.parsers_check import SampleOutcome, check_parsers
 from logflow.config import Settings
-from logflow.parse import Parser, ParserSet
-from logflow.process import Processor
+from logflow.parse.parsers import Parser, ParserSet
+from logflow.worker.processor import Processor
 
 PARSERS = ParserSet.load()
 SAMPLES = [(parser.name, number) for parser in PARSERS for number in range(1, len(parser.samples) + 1)]

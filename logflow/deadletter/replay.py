@@ -1,0 +1,224 @@
+"""`logflow dlq show` and `logflow dlq replay`: read the dead-letter topic, and re-feed it after a fix.
+
+A dead letter keeps the original bytes, key and headers, plus ``logflow.source.kafka.topic/partition/
+offset``. Replay rebuilds each record *with its original coordinates*, so it runs through the same
+stages and gets the same document ``_id`` (``topic-partition-offset``) it would have had: replaying
+twice, or replaying a record that meanwhile got indexed, overwrites instead of doubling.
+
+Replay reads the dead-letter topic from the offsets committed by its own group
+(``{kafka.group_id}-dlq-replay`` unless told otherwise) up to the end it saw at start, indexes what
+now goes through, writes what still fails back to the dead-letter topic (same source coordinates,
+fresh reason), and commits its progress batch by batch, only after both are acknowledged. Records
+that were truncated to fit the dead-letter topic are not replayed (their tail is gone); they are
+counted and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from logflow.config import Settings
+from logflow.deadletter.producer import DeadLetterQueue
+from logflow.event import Record, Rejection
+from logflow.sink.client import make_client
+from logflow.sink.elasticsearch import ElasticsearchSink
+from logflow.source.kafka import security_kwargs
+from logflow.worker.processor import Processor
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    """One dead-letter record, decoded: where it came from, why it failed, and the original record."""
+
+    dlq_partition: int
+    dlq_offset: int
+    record: Record
+    stage: str
+    error_type: str
+    reason: str
+    index: str | None
+    truncated_from: int | None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "dlq": f"{self.dlq_partition}@{self.dlq_offset}",
+            "source": self.record.coordinates,
+            "id": self.record.doc_id,
+            "stage": self.stage,
+            "error_type": self.error_type,
+            "reason": self.reason,
+            "index": self.index,
+            "bytes": len(self.record.value or b""),
+            "truncated_from": self.truncated_from,
+            "preview": (self.record.value or b"")[:120].decode("utf-8", "replace"),
+        }
+
+
+def decode_dead_letter(message: Any) -> DeadLetter:
+    """A consumed dead-letter message back to its original ``Record`` and its failure."""
+    own: dict[str, str] = {}
+    original: list[tuple[str, bytes]] = []
+    for key, value in message.headers or ():
+        if key.startswith("logflow."):
+            own[key] = value.decode("utf-8", "replace")
+        else:
+            original.append((key, value))
+    topic = own.get("logflow.source.kafka.topic", message.topic)
+    partition = int(own.get("logflow.source.kafka.partition", message.partition))
+    offset = int(own.get("logflow.source.kafka.offset", message.offset))
+    record = Record(topic, partition, offset, message.value, message.key, tuple(original), message.timestamp)
+    truncated = own.get("logflow.error.truncated_from")
+    return DeadLetter(
+        message.partition,
+        message.offset,
+        record,
+        own.get("logflow.error.stage", ""),
+        own.get("logflow.error.type", ""),
+        own.get("logflow.error.reason", ""),
+        own.get("logflow.error.index"),
+        int(truncated) if truncated else None,
+    )
+
+
+class _DeadLetterReader:
+    """Reads the dead-letter topic by manual assignment (no group join) from a start to the end seen at start."""
+
+    def __init__(self, settings: Settings, group: str | None) -> None:
+        self.topic = settings.kafka.dead_letter_topic
+        self.consumer = AIOKafkaConsumer(
+            **security_kwargs(settings.kafka),
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+        )
+        self.partitions: list[TopicPartition] = []
+        self.end: dict[TopicPartition, int] = {}
+
+    async def start(self, from_committed: bool) -> None:
+        await self.consumer.start()
+        ids = self.consumer.partitions_for_topic(self.topic) or set()
+        if not ids:
+            await self.consumer.force_metadata_update()
+            ids = self.consumer.partitions_for_topic(self.topic) or set()
+        self.partitions = [TopicPartition(self.topic, p) for p in sorted(ids)]
+        self.consumer.assign(self.partitions)
+        for tp in self.partitions:
+            committed = await self.consumer.committed(tp) if from_committed else None
+            if committed is None:
+                await self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, committed)
+
+    async def batches(self, max_records: int, idle_polls: int = 3) -> Any:
+        """Yield lists of messages until every partition reached the high watermark seen in fetches."""
+        idle = 0
+        while self.partitions:
+            got = await self.consumer.getmany(timeout_ms=500, max_records=max_records)
+            messages = [m for batch in got.values() for m in batch]
+            for tp in self.partitions:
+                high = self.consumer.highwater(tp)
+                if high is not None and tp not in self.end:
+                    self.end[tp] = high  # the end as first seen: records written back later are not re-read
+            if messages:
+                idle = 0
+                end = self.end
+                messages = [m for m in messages if m.offset < end.get(TopicPartition(m.topic, m.partition), 1 << 62)]
+                if messages:
+                    yield messages
+            else:
+                idle += 1
+            done = True
+            for tp in self.partitions:
+                if tp not in self.end or await self.consumer.position(tp) < self.end[tp]:
+                    done = False
+            if done or idle >= idle_polls:
+                return
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+
+async def show(settings: Settings, limit: int = 100, error_type: str | None = None) -> list[DeadLetter]:
+    """Dead letters from the start of the topic (at most ``limit``), optionally of one error type."""
+    reader = _DeadLetterReader(settings, None)
+    out: list[DeadLetter] = []
+    await reader.start(from_committed=False)
+    try:
+        async for messages in reader.batches(max_records=1000):
+            for message in messages:
+                letter = decode_dead_letter(message)
+                if error_type is None or letter.error_type == error_type:
+                    out.append(letter)
+                    if len(out) >= limit:
+                        return out
+    finally:
+        await reader.stop()
+    return out
+
+
+@dataclass
+class ReplayResult:
+    read: int = 0
+    indexed: int = 0
+    dead_lettered_again: int = 0
+    skipped_truncated: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+async def replay(
+    settings: Settings,
+    group: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[ReplayResult], None] | None = None,
+) -> ReplayResult:
+    """Re-feed the dead-letter topic through the pipeline with the records' original ids."""
+    group = group or f"{settings.kafka.group_id}-dlq-replay"
+    reader = _DeadLetterReader(settings, group)
+    result = ReplayResult()
+    processor = Processor(settings)
+    client = make_client(settings.elasticsearch)
+    sink = ElasticsearchSink(client, settings.elasticsearch)
+    dlq = DeadLetterQueue(settings.kafka)
+    await reader.start(from_committed=True)
+    await dlq.start()
+    try:
+        async for messages in reader.batches(max_records=settings.kafka.max_batch_records):
+            letters = [decode_dead_letter(m) for m in messages]
+            result.read += len(letters)
+            replayable = [x.record for x in letters if x.truncated_from is None]
+            result.skipped_truncated += len(letters) - len(replayable)
+            processed = processor.process(replayable)
+            if dry_run:
+                result.indexed += len({a.doc_id for a in processed.actions if not a.copy})
+                result.dead_lettered_again += len(processed.rejections)
+                continue
+            outcome = await sink.index(processed.actions)
+            rejections = list(processed.rejections)
+            seen = {r.record.doc_id for r in rejections}
+            for failure in outcome.failures:
+                record = failure.action.record
+                if record.doc_id not in seen:
+                    seen.add(record.doc_id)
+                    reason = f"HTTP {failure.status}: {failure.reason}"
+                    rejections.append(Rejection(record, "index", failure.error_type, reason, failure.action.index))
+            await dlq.send_all(rejections)
+            for r in rejections:
+                result.reasons[r.error_type] = result.reasons.get(r.error_type, 0) + 1
+            result.dead_lettered_again += len(rejections)
+            result.indexed += len({a.doc_id for a in processed.actions if not a.copy} - seen)
+            offsets: dict[TopicPartition, int] = {}
+            for m in messages:
+                tp = TopicPartition(m.topic, m.partition)
+                offsets[tp] = max(offsets.get(tp, 0), m.offset + 1)
+            await reader.consumer.commit(offsets)
+            if progress is not None:
+                progress(result)
+    finally:
+        await dlq.stop()
+        await reader.stop()
+        await client.close()
+    return result

@@ -1,0 +1,61 @@
+"""Declarative enrichment rules: tags and typed fields pulled out of messages, from config.
+
+Each rule is compiled once (grok, searched anywhere in ``message``); a ``contains`` literal is
+checked first, so a rule costs one substring test on the events it does not concern. Rules run in
+the enrich stage, before routing, so routing rules can act on the tags they add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from logflow.config import EnrichConfig
+from logflow.parse.grok import Grok, Origin, PatternLibrary
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    name: str
+    contains: str | None
+    grok: Grok
+    tags: tuple[str, ...]
+    fields: tuple[tuple[str, Any], ...]
+    datasets: frozenset[str]
+
+
+class RuleSet:
+    def __init__(self, cfg: EnrichConfig, library: PatternLibrary) -> None:
+        self.rules = [
+            _Compiled(
+                rule.name,
+                rule.contains,
+                Grok(rule.pattern, library, origin=Origin(f"enrich.rules[{i}] ({rule.name})"), search=True),
+                tuple(rule.tags),
+                tuple(rule.fields.items()),
+                frozenset(rule.datasets),
+            )
+            for i, rule in enumerate(cfg.rules)
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def apply(self, doc: dict[str, Any], tags: list[str]) -> None:
+        """Add every matching rule's captures, static fields and tags (existing fields are not overwritten)."""
+        message = doc.get("message")
+        if not isinstance(message, str):
+            return
+        for rule in self.rules:
+            if rule.contains is not None and rule.contains not in message:
+                continue
+            if rule.datasets and doc.get("event.dataset") not in rule.datasets:
+                continue
+            captured = rule.grok.match(message)
+            if captured is None:
+                continue
+            for key, value in captured.items():
+                doc.setdefault(key, value)
+            for key, value in rule.fields:
+                doc.setdefault(key, value)
+            tags.extend(rule.tags)

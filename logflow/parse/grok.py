@@ -1,0 +1,493 @@
+"""A Logstash-compatible grok compiler: ``%{SYNTAX:field:type}`` to one compiled regular expression.
+
+Grok is compiled once, at start-up, into a single expression; matching a line is then one regex
+call plus a loop over the captured groups. Field names may be dotted (``http.request.method``) or
+in Logstash's bracket form (``[http][request][method]``); both become the same flat dotted key.
+
+The standard library's ``re`` is tried first (it is 2-3x faster than ``regex`` on grok output and
+has atomic groups and possessive quantifiers since 3.11); expressions it cannot compile (``\\p{..}``,
+variable-width look-behind) fall back to ``regex``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from logflow.errors import ParserDefinitionError
+from logflow.parse.grok_rewrite import class_end, lazy_dots
+
+# The parse tree `re` compiles from (private, stable since 3.11): which groups can stay out of a match.
+# Without it every capture is treated as possibly absent: correct, a little slower.
+try:
+    _sre: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - a future Python
+    _sre = None
+
+_REFERENCE = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
+# (?<name>...) and (?P<name>...) but not look-behinds (?<= (?<!
+_INLINE = re.compile(r"\(\?P?<(?P<field>[A-Za-z_@\[][A-Za-z0-9_.@\[\]-]*)>")
+_PATTERN_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?P<pattern>.+?)\s*$")
+
+Converter = Callable[[str], Any]
+
+DEFAULT_BUDGET_S = 0.05  # per line and expression
+LONG_LINE = 1024  # longer lines always match under the time budget
+# Runs of these units make badly written expressions backtrack (nested quantifiers, overlapping
+# alternatives); sound expressions fail on them in microseconds.
+_UNITS = ("a", "x", "1", " ", "a ", "=", "a=", "a.", "-", '"', "\t", "x:", "0.", "/", "ab")
+_TAILS = ("", "!", "\n")
+
+
+def _slow(match: Callable[[str], Any], text: str, limit_s: float) -> bool:
+    started = time.perf_counter()
+    match(text)
+    return time.perf_counter() - started > limit_s
+
+
+def _backtracks(match: Callable[[str], Any]) -> bool:
+    """Does stdlib `re` blow up on hostile input? Measured safely, on `re` itself.
+
+    `re` cannot be interrupted, so the probe only ever feeds it short inputs: exponential
+    backtracking shows as time that keeps multiplying from 12 to 24 characters (at most ~2^24 steps),
+    polynomial blow-up as a 400-character run that takes more than 20 ms.
+    """
+    for unit in _UNITS:
+        for tail in _TAILS:
+            times = []
+            for n in (12, 16, 20, 24):
+                text = unit * (n // len(unit)) + tail
+                started = time.perf_counter()
+                match(text)
+                times.append(time.perf_counter() - started)
+            if times[-1] > 0.002 and times[-1] > 4 * times[-2] > 16 * times[-3]:
+                return True
+            if _slow(match, unit * (400 // len(unit)) + tail, 0.02):
+                return True
+    return False
+
+
+CONVERTERS: dict[str, Converter | None] = {"string": None, "int": int, "float": float}  # builtins: no frame per value
+
+
+def field_path(name: str) -> str:
+    """``[http][request][method]`` -> ``http.request.method``; dotted names pass through."""
+    if name.startswith("["):
+        return ".".join(part for part in re.split(r"[\[\]]+", name) if part)
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a pattern was defined, so errors can point at the file and line."""
+
+    path: str
+    line: int | None = None
+
+
+class PatternLibrary:
+    """Named grok patterns, loaded from ``NAME regex`` files; later definitions override earlier ones."""
+
+    def __init__(self) -> None:
+        self._patterns: dict[str, tuple[str, Origin]] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._patterns
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def names(self) -> list[str]:
+        return sorted(self._patterns)
+
+    def add(self, name: str, pattern: str, origin: Origin) -> None:
+        self._patterns[name] = (pattern, origin)
+
+    def copy(self) -> PatternLibrary:
+        clone = PatternLibrary()
+        clone._patterns = dict(self._patterns)
+        return clone
+
+    def load_file(self, path: Path) -> None:
+        for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            m = _PATTERN_LINE.match(line)
+            if m is None:
+                raise ParserDefinitionError(
+                    str(path), number, "expected `NAME regex`", "put a name, a space, a pattern"
+                )
+            self.add(m["name"], m["pattern"], Origin(str(path), number))
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> PatternLibrary:
+        lib = cls()
+        for path in sorted(directory.glob("*.grok")):
+            lib.load_file(path)
+        return lib
+
+    def validate(self) -> None:
+        """Expand and compile every pattern, so a broken library fails at start-up, not on some line."""
+        for name, (_, origin) in self._patterns.items():
+            Grok(f"%{{{name}}}", self, origin=origin)
+
+    def lookup(self, name: str) -> tuple[str, Origin] | None:
+        return self._patterns.get(name)
+
+
+class GrokTimeout(Exception):
+    """A line took longer than the time budget to match one expression (counted as no match)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    group: str
+    field: str
+    convert: Converter | None
+
+
+class Grok:
+    """One grok expression compiled to one regex; ``match`` returns flat dotted fields or None."""
+
+    __slots__ = (
+        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "_positional", "_unique", "budget_s",
+        "captures", "engine", "expression", "match", "pathological", "pattern",
+    )
+
+    match: Callable[[str], dict[str, Any] | None]
+
+    def __init__(
+        self,
+        pattern: str,
+        library: PatternLibrary,
+        *,
+        origin: Origin | None = None,
+        engine: str = "auto",
+        search: bool = False,
+        budget_s: float = DEFAULT_BUDGET_S,
+    ) -> None:
+        self.pattern = pattern
+        origin = origin or Origin("<inline>")
+        captures: list[Capture] = []
+        self.expression = lazy_dots(_expand(pattern, library, captures, origin, stack=()))
+        self.captures = tuple(captures)
+        compiled, self.engine = _compile(self.expression, origin, engine)
+        self._match = compiled.search if search else compiled.match
+        # The time budget: `re` cannot be interrupted, `regex` can. Expressions that backtrack badly on
+        # hostile probes, and every line longer than LONG_LINE, go through `regex` with a timeout.
+        self.budget_s = budget_s
+        guarded = compiled if self.engine == "regex" else regex.compile(self.expression, regex.VERSION0)
+        self._guarded = guarded.search if search else guarded.match
+        self.pathological = self.engine == "regex" or _backtracks(self._match)
+        self._groups = tuple(c.group for c in self.captures)
+        self._names = tuple(c.field for c in self.captures)
+        self._multi = len(self._groups) > 1
+        # Each field captured once: `dict(zip(...))` builds the fields in C, half the cost of a comprehension,
+        # and types apply per field. A field captured in two places (`(?:%{IP:client}|%{HOSTNAME:client})`)
+        # takes the value and the type of the capture that took part.
+        self._unique = len(set(self._names)) == len(self._names)
+        # When the expression's only capture groups are the named captures, in order, `m.groups()` (one C
+        # call, no name lookups) gives the values.
+        index = compiled.groupindex
+        self._positional = compiled.groups == len(self._groups) and all(
+            index.get(g) == i for i, g in enumerate(self._groups, start=1)
+        )
+        converted = {c.field: c.convert for c in self.captures if c.convert is not None}
+        self._converted = tuple(converted.items())
+        # `match` is the per-line hot call, so each expression gets its own, generated for it (below). A
+        # pathological expression goes through `regex` under the time budget on every line: the general method.
+        self.match = self._match_general if self.pathological else _generated_matcher(self, compiled)
+
+    def _match_general(self, text: str) -> dict[str, Any] | None:
+        """Anchored at the start like Logstash's usual ``^`` patterns; fields that did not take part are absent.
+
+        Raises GrokTimeout when a guarded match runs past the time budget.
+        """
+        if self.pathological or len(text) > LONG_LINE:
+            try:
+                m = self._guarded(text, timeout=self.budget_s)
+            except TimeoutError:
+                raise GrokTimeout(self.pattern) from None
+        else:
+            m = self._match(text)
+        if m is None:
+            return None
+        if self._positional:
+            return self._fields(m.groups())
+        if not self._multi:
+            return self._fields((m.group(self._groups[0]),) if self._groups else ())
+        return self._fields(m.group(*self._groups))
+
+    def _fields(self, values: tuple[str | None, ...]) -> dict[str, Any]:
+        """The captured values, in capture order, to fields: absent when not taking part, typed, `-` left out."""
+        if not self._unique:
+            return self._fields_by_capture(values)
+        if None not in values:  # the usual case: every capture took part
+            out = dict(zip(self._names, values, strict=True))
+        else:  # a field whose part did not take part is absent, not null
+            out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
+        for name, convert in self._converted:
+            value = out.get(name)
+            if value is not None:
+                try:
+                    out[name] = convert(value)
+                except ValueError:
+                    del out[name]  # a `-` where a number goes: leave it out rather than conflict the mapping
+        return out
+
+    def _fields_by_capture(self, values: tuple[str | None, ...]) -> dict[str, Any]:
+        """A field captured in several places: the capture that took part gives the value, and its own type."""
+        out: dict[str, Any] = {}
+        for capture, value in zip(self.captures, values, strict=True):
+            if value is None:
+                continue
+            if capture.convert is None:
+                out[capture.field] = value
+                continue
+            try:
+                out[capture.field] = capture.convert(value)
+            except ValueError:
+                out.pop(capture.field, None)
+        return out
+
+    def prefix_length(self, text: str) -> int:
+        """How many leading characters some prefix of the expression can match (for `parse --explain`)."""
+        best = 0
+        parts = _split_top_level(self.expression)
+        for end in range(1, len(parts) + 1):
+            try:
+                m = regex.match("".join(parts[:end]), text, timeout=0.05)
+            except (regex.error, TimeoutError):
+                break
+            if m is None:
+                break
+            best = m.end()
+        return best
+
+
+_MATCHER = """\
+def match(text):
+    if len(text) > LONG_LINE:  # long lines take the guarded engine, under the time budget
+        return general(text)
+    m = rx_match(text)
+    if m is None:
+        return None
+    {unpack} = {values}
+    try:
+        out = {{{display}}}
+{statements}        return out
+    except ValueError:  # a `-` where a number goes: the general path leaves that one field out
+        return fields(({unpack}))
+"""
+
+
+def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str], dict[str, Any] | None]:
+    """``Grok.match`` written out for one expression: one regex call and one dict display.
+
+    Why generated: the general method spends more time than the regex itself on attribute loads,
+    branches and ``dict(zip(...))``; a dict display with constant keys is one bytecode. On an app line
+    (4 fields) the general method takes 1.7 µs and this 1.2 µs, of which the regex is 0.6 µs. Captures
+    that can stay out of a match (in an optional part or an alternative) get an ``is not None`` test;
+    the rest go straight into the display. Field names enter the source only as ``repr()`` literals,
+    converters only as bound names. Expressions whose fields repeat keep the general method.
+    ``compiled`` is the expression's stdlib `re` pattern (a non-pathological expression always has one).
+    """
+    if not grok._unique or not grok._groups:
+        return grok._match_general
+    optional = _optional_groups(grok.expression, compiled.groups)
+    index = compiled.groupindex
+    env: dict[str, Any] = {
+        "LONG_LINE": LONG_LINE,
+        "general": grok._match_general,
+        "rx_match": grok._match,
+        "fields": grok._fields,
+        "groups": grok._groups,
+    }
+    # Fields keep capture order (documents stay byte-identical): the leading captures that always take
+    # part form the display, the rest follow as statements.
+    display: list[str] = []
+    statements: list[str] = []
+    for i, capture in enumerate(grok.captures):
+        value = f"v{i}"
+        if capture.convert is not None:
+            env[f"convert{i}"] = capture.convert
+            value = f"convert{i}(v{i})"
+        always = optional is not None and index.get(capture.group) not in optional
+        if always and not statements:
+            display.append(f"{capture.field!r}: {value}")
+        elif always:
+            statements.append(f"        out[{capture.field!r}] = {value}\n")
+        else:
+            statements.append(f"        if v{i} is not None:\n            out[{capture.field!r}] = {value}\n")
+    if grok._positional:
+        values = "m.groups()"
+    elif len(grok._groups) > 1:
+        values = "m.group(*groups)"
+    else:
+        values = "(m.group(groups[0]),)"
+    source = _MATCHER.format(
+        unpack="".join(f"v{i}, " for i in range(len(grok.captures))),
+        values=values,
+        display=", ".join(display),
+        statements="".join(statements),
+    )
+    exec(compile(source, f"<grok {grok.pattern[:60]!r}>", "exec"), env)  # noqa: S102 (literal keys, see above)
+    matcher: Callable[[str], dict[str, Any] | None] = env["match"]
+    return matcher
+
+
+def _optional_groups(expression: str, groups: int) -> set[int] | None:
+    """Numbers of the groups that can stay out of a match: inside an alternative, an optional or zero-minimum
+    repeat, a conditional or a look-around. Read from the parse tree of ``re`` itself (``re._parser``).
+
+    None (treat every group as optional) when the tree cannot be read, or when the walk did not meet all
+    ``groups`` groups: a construct it does not know may hold some, and a wrong "always there" would index
+    nulls.
+    """
+    if _sre is None:
+        return None
+    optional: set[int] = set()
+    seen: set[int] = set()
+
+    def walk(items: Any, conditional: bool) -> None:
+        for op, av in items:
+            if op is _sre.SUBPATTERN:
+                group, _, _, sub = av
+                if group is not None:
+                    seen.add(group)
+                    if conditional:
+                        optional.add(group)
+                walk(sub, conditional)
+            elif op is _sre.BRANCH:
+                for alternative in av[1]:
+                    walk(alternative, True)
+            elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+                low, _, sub = av
+                walk(sub, conditional or low == 0)
+            elif op is _sre.ATOMIC_GROUP:
+                walk(av, conditional)
+            elif op is _sre.GROUPREF_EXISTS:
+                walk(av[1], True)
+                if av[2] is not None:
+                    walk(av[2], True)
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+                walk(av[1], True)
+
+    try:
+        walk(_sre.parse(expression), False)
+    except Exception:  # a tree shaped otherwise than in 3.11-3.13
+        return None
+    return optional if len(seen) == groups else None
+
+
+def _split_top_level(expression: str) -> list[str]:
+    """Cut an expression into top-level atoms (groups, escapes, characters) with their quantifiers."""
+    atoms: list[str] = []
+    i, n = 0, len(expression)
+    while i < n:
+        start = i
+        ch = expression[i]
+        if ch == "(":
+            depth = 0
+            while i < n:
+                c = expression[i]
+                if c == "\\":
+                    i += 2
+                    continue
+                if c == "[":
+                    i = class_end(expression, i)
+                    continue
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        i += 1
+                        break
+                i += 1
+        elif ch == "[":
+            i = class_end(expression, i)
+        elif ch == "\\":
+            i += 2
+        else:
+            i += 1
+        while i < n and expression[i] in "*+?{":
+            if expression[i] == "{":
+                close = expression.find("}", i)
+                i = close + 1 if close != -1 else i + 1
+            else:
+                i += 1
+        atoms.append(expression[start:i])
+    return atoms
+
+
+def _expand(
+    pattern: str,
+    library: PatternLibrary,
+    captures: list[Capture],
+    origin: Origin,
+    stack: tuple[str, ...],
+) -> str:
+    def inline(m: re.Match[str]) -> str:
+        group = f"_g{len(captures)}"
+        captures.append(Capture(group, field_path(m["field"]), None))
+        return f"(?P<{group}>"
+
+    pattern = _INLINE.sub(inline, pattern)
+
+    def reference(m: re.Match[str]) -> str:
+        name, field, kind = m["name"], m["field"], m["type"]
+        if name in stack:
+            raise ParserDefinitionError(
+                origin.path,
+                origin.line,
+                f"pattern {name} refers to itself through {' -> '.join(stack)}",
+                "break the cycle",
+            )
+        found = library.lookup(name)
+        if found is None:
+            raise ParserDefinitionError(
+                origin.path,
+                origin.line,
+                f"unknown pattern %{{{name}}}",
+                "define it in a parsers/patterns/*.grok file or in the parser's `[parser.patterns]`",
+            )
+        body = _expand(found[0], library, captures, found[1], (*stack, name))
+        if field is None:
+            return f"(?:{body})"
+        if kind is not None and kind not in CONVERTERS:
+            raise ParserDefinitionError(
+                origin.path, origin.line, f"unknown type `{kind}` in {m.group(0)}", "use int, float or string"
+            )
+        group = f"_g{len(captures)}"
+        captures.append(Capture(group, field_path(field), CONVERTERS[kind or "string"]))
+        return f"(?P<{group}>{body})"
+
+    return _REFERENCE.sub(reference, pattern)
+
+
+def _compile(expression: str, origin: Origin, engine: str) -> tuple[Any, str]:
+    if engine in ("auto", "re"):
+        try:
+            return re.compile(expression), "re"
+        except re.error as exc:
+            if engine == "re":
+                raise ParserDefinitionError(
+                    origin.path, origin.line, f"does not compile: {exc}", "fix the regex"
+                ) from None
+    try:
+        return regex.compile(expression, regex.VERSION0), "regex"
+    except regex.error as exc:
+        raise ParserDefinitionError(origin.path, origin.line, f"does not compile: {exc}", "fix the regex") from None
+
+
+def compile_all(patterns: Iterable[str], library: PatternLibrary, origin: Origin) -> list[Grok]:
+    return [Grok(p, library, origin=origin) for p in patterns]

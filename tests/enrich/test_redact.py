@@ -1,0 +1,303 @@
+"""The redact stage: each kind is masked, the document is tagged, and nothing else changes."""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+from typing import Any
+
+import orjson
+import pytest
+
+from logflow.config import RedactionConfig, load_settings
+from logflow.enrich.redact import Redactor, luhn_ok
+from logflow.event import Record
+from logflow.worker.processor import Processor
+
+ALL = RedactionConfig(kinds=["password", "bearer", "card", "email"])
+R = "[REDACTED]"
+
+
+def masked(text: str, cfg: RedactionConfig = ALL) -> str:
+    return Redactor(cfg).text(text)
+
+
+class TestKinds:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("login ok password=hunter2 user=bob", f"login ok password={R} user=bob"),
+            ("db_password: 'p@ss w'", f"db_password: '{R}'"),
+            ('{"api_key": "abcd1234", "n": 1}', f'{{"api_key": "{R}", "n": 1}}'),
+            ("X-Api-Key: zzz123", f"X-Api-Key: {R}"),
+            ("GET /cb?access_token=eyJabc&state=1", f"GET /cb?access_token={R}&state=1"),
+            ("PASSWD=Secret1", f"PASSWD={R}"),
+            ("client_secret = xyz", f"client_secret = {R}"),
+            ("dial postgres://app:s3cr3t@db:5432/shop", f"dial postgres://app:{R}@db:5432/shop"),
+        ],
+    )
+    def test_passwords_in_key_value_pairs_and_urls_are_masked(self, text: str, expected: str) -> None:
+        """The value after a password-like key, and the password in URL credentials, are replaced."""
+        assert masked(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", f"Authorization: Bearer {R}"),
+            ("header bearer abcdefgh12345678==", f"header bearer {R}"),
+        ],
+    )
+    def test_bearer_tokens_are_masked(self, text: str, expected: str) -> None:
+        """The token after `Bearer` is masked, the word stays."""
+        assert masked(text) == expected
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("charged 4111111111111111 ok", f"charged {R} ok"),
+            ("card 4111 1111 1111 1111.", f"card {R}."),
+            ("amex 3782-822463-10005 declined", f"amex {R} declined"),
+            ("mc 5555555555554444", f"mc {R}"),
+        ],
+    )
+    def test_card_numbers_that_pass_luhn_are_masked(self, text: str, expected: str) -> None:
+        """Card numbers, grouped or not, are masked when their Luhn checksum holds."""
+        assert masked(text) == expected
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "order 4111111111111112 shipped",  # fails Luhn
+            "epoch 1795397232000 ms",  # 13 digits, starts with 1
+            "trace 4bf92f3577b34da6a3ce929d0e0e4736",
+            "at 2026-11-23 10:11:12,123 took 1234 ms",
+            "ip 10.1.2.3 port 443 bytes 1234567",
+        ],
+    )
+    def test_numbers_that_are_not_cards_stay(self, text: str) -> None:
+        """Timestamps, ids and numbers that fail Luhn are untouched."""
+        assert masked(text) == text
+
+    def test_emails_are_masked_when_enabled(self) -> None:
+        """With `email` among the kinds, addresses are masked."""
+        assert masked("reset sent to bob.smith+x@mail.example.co.uk now") == f"reset sent to {R} now"
+
+    def test_emails_stay_by_default(self) -> None:
+        """The default kinds leave e-mail addresses alone (they are often needed to debug)."""
+        assert masked("reset sent to bob@example.com", RedactionConfig()) == "reset sent to bob@example.com"
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "tokens=512 passed: 3 key=cart:1 secret_name=db",
+            "User bob logged in from 198.51.100.7",
+            "Failed login for user carol: bad password",
+        ],
+    )
+    def test_text_without_secrets_is_returned_unchanged(self, text: str) -> None:
+        """Look-alike words without a secret value are not masked, and the same object comes back."""
+        assert Redactor(ALL).text(text) is text
+
+    def test_masking_twice_changes_nothing_more(self) -> None:
+        """Redacting already redacted text is a no-op."""
+        once = masked("password=x Bearer abcdefgh1234 4111111111111111")
+        assert masked(once) == once
+
+    def test_luhn(self) -> None:
+        """The Luhn check accepts a valid test card and rejects a neighbour."""
+        assert luhn_ok("4111111111111111")
+        assert not luhn_ok("4111111111111112")
+
+
+class TestDocuments:
+    def test_only_configured_fields_change_and_the_document_is_tagged(self) -> None:
+        """message and error.message are masked and `redacted` is added; other fields stay byte for byte."""
+        doc: dict[str, Any] = {
+            "message": "login password=hunter2",
+            "error.message": "auth with Bearer abcdefgh12345",
+            "user.name": "password=visible-on-purpose",
+            "tags": ["security"],
+            "http.response.status_code": 200,
+        }
+        before = copy.deepcopy(doc)
+        Redactor(ALL)(doc)
+        assert doc["message"] == f"login password={R}"
+        assert doc["error.message"] == f"auth with Bearer {R}"
+        assert doc["tags"] == ["security", "redacted"]
+        assert {k: v for k, v in doc.items() if k not in ("message", "error.message", "tags")} == {
+            k: v for k, v in before.items() if k not in ("message", "error.message", "tags")
+        }
+
+    def test_a_document_without_secrets_is_left_exactly_as_it_was(self) -> None:
+        """No masking, no tag, no new keys."""
+        doc: dict[str, Any] = {"message": "order 42 placed", "service.name": "orders", "log.level": "info"}
+        before = copy.deepcopy(doc)
+        Redactor(ALL)(doc)
+        assert doc == before
+
+    def test_fields_named_like_secrets_are_masked_whole(self) -> None:
+        """`labels.password` and `json.API_KEY` lose their values; `labels.user` keeps it."""
+        doc: dict[str, Any] = {
+            "message": "x",
+            "labels.password": "pw",
+            "json.API_KEY": "k",
+            "labels.user": "bob",
+        }
+        Redactor(RedactionConfig())(doc)
+        assert doc == {
+            "message": "x",
+            "labels.password": R,
+            "json.API_KEY": R,
+            "labels.user": "bob",
+            "tags": ["redacted"],
+        }
+
+    def test_the_raw_line_is_masked_when_it_will_be_kept(self) -> None:
+        """For a parse failure (event.original kept) the original line comes back masked."""
+        doc: dict[str, Any] = {"message": "junk password=pw", "tags": ["parse_failure"]}
+        original = Redactor(RedactionConfig())(doc, "junk password=pw")
+        assert original == f"junk password={R}"
+
+    def test_the_raw_line_is_not_scanned_when_it_will_be_dropped(self) -> None:
+        """Under keep_original=failures a parsed line's original comes back as is (it is not indexed)."""
+        raw = "line password=pw"
+        assert Redactor(RedactionConfig(), "failures")({"message": "line"}, raw) is raw
+
+    def test_redaction_that_is_off_is_not_called_at_all(self) -> None:
+        """enabled=false gives no redactor, so the pipeline skips the stage."""
+        assert Redactor.from_config(RedactionConfig(enabled=False)) is None
+        assert Redactor.from_config(RedactionConfig()) is not None
+
+
+class TestPipeline:
+    def _process(self, value: bytes, **redaction: Any) -> dict[str, Any]:
+        settings = load_settings(environ={}, overrides={"redaction": redaction} if redaction else None)
+        processed = Processor(settings).process([Record("logs", 0, 7, value)], keep_documents=True)
+        assert processed.documents, processed.rejections
+        return processed.documents[0]
+
+    def test_processor_masks_a_parsed_line_and_tags_it(self) -> None:
+        """An app log line with a password is indexed masked and tagged `redacted`."""
+        doc = self._process(
+            b"2026-11-23 10:11:12,123 INFO checkout.api: retry with password=hunter2 trace_id=abc123"
+        )
+        assert "hunter2" not in orjson.dumps(doc).decode()
+        assert "redacted" in doc["tags"]
+
+    def test_processor_masks_event_original_of_a_parse_failure(self) -> None:
+        """A line no parser matches keeps its raw text in event.original, masked."""
+        doc = self._process(b"%%% opaque Bearer abcdefgh12345678 %%%")
+        assert "abcdefgh12345678" not in orjson.dumps(doc).decode()
+        assert "parse_failure" in doc["tags"]
+        assert "redacted" in doc["tags"]
+
+    def test_processor_leaves_clean_lines_untagged(self) -> None:
+        """A line without secrets gets no `redacted` tag."""
+        doc = self._process(
+            b"2026-11-23 10:11:12,123 INFO checkout.api: order placed order_id=1 trace_id=abc123"
+        )
+        assert "redacted" not in (doc.get("tags") or [])
+
+    def test_processor_with_redaction_off_indexes_the_secret(self) -> None:
+        """enabled=false turns the stage off."""
+        doc = self._process(b"2026-11-23 10:11:12,123 INFO checkout.api: password=hunter2", enabled=False)
+        assert "hunter2" in doc["message"]
+
+
+class TestBatch:
+    """``batch`` checks each kind's condition once over a field's joined values; it must mask as per document."""
+
+    FRAGMENTS = (
+        "GET /api/orders 200", "password=hunter2", "db_password: 'p@ss w'", '{"api_key": "abcd1234"}',
+        "dial postgres://app:s3cr3t@db:5432/shop", "see https://example.com/a", "Authorization: Bearer abcdefgh12345",
+        "card 4111 1111 1111 1111 ok", "4111-1111-1111-1112", "order 1234567890123456789", "mail bob@example.com",
+        "İstanbul ödeme", "naïve café", "token:", "key = ", "", "x" * 40, "12 34 56 78 90 12 34",
+    )
+
+    def documents(self, seed: int) -> tuple[list[dict[str, Any]], list[str | None]]:
+        rng = random.Random(seed)
+        docs: list[dict[str, Any]] = []
+        originals: list[str | None] = []
+        for _ in range(rng.randint(0, 60)):
+            doc: dict[str, Any] = {}
+            for name in ("message", "error.message", "url.original", "error.stack_trace", "labels.password"):
+                if rng.random() < 0.6:
+                    doc[name] = " ".join(rng.choice(self.FRAGMENTS) for _ in range(rng.randint(1, 3)))
+            if rng.random() < 0.2:
+                doc["message"] = rng.choice((42, None, ["a"]))  # not a string: never scanned
+            doc["tags"] = rng.choice((None, ["parse_failure"], ["x"], "solo"))
+            if doc["tags"] is None:
+                del doc["tags"]
+            docs.append(doc)
+            originals.append(" ".join(rng.choice(self.FRAGMENTS) for _ in range(2)) if rng.random() < 0.7 else None)
+        return docs, originals
+
+    @pytest.mark.parametrize("keep_original", ["always", "failures", "never"])
+    @pytest.mark.parametrize(
+        "cfg", [ALL, RedactionConfig(), RedactionConfig(kinds=["card"]), RedactionConfig(kinds=["email"])]
+    )
+    def test_a_batch_is_masked_exactly_as_document_by_document(self, cfg: RedactionConfig, keep_original: str) -> None:
+        redact = Redactor(cfg, keep_original)
+        for seed in range(40):
+            docs, originals = self.documents(seed)
+            one_by_one = copy.deepcopy(docs)
+            expected = [redact(doc, raw) for doc, raw in zip(one_by_one, originals, strict=True)]
+            got = list(originals)
+            redact.batch(docs, got)
+            assert (docs, got) == (one_by_one, expected), f"seed {seed}"
+
+    def test_a_secret_right_after_non_ascii_text_is_found_in_its_own_value(self) -> None:
+        """Characters and UTF-8 bytes differ after "é": the digit scan must not attribute a card to the wrong value."""
+        redact = Redactor(ALL)
+        messages = ["é" * 40, "4111 1111 1111 1111 paid", "café password=x1"]
+        docs: list[dict[str, Any]] = [{"message": m} for m in messages]
+        redact.batch(docs, [None, None, None])
+        assert [d["message"] for d in docs] == ["é" * 40, f"{R} paid", f"café password={R}"]
+        assert [d.get("tags") for d in docs] == [None, ["redacted"], ["redacted"]]
+
+    @pytest.mark.parametrize(
+        "word",
+        ["password", "passwd", "passphrase", "pwd", "secret", "token",
+         "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key"],
+    )
+    def test_every_key_word_makes_its_value_suspect_wherever_it_stands(self, word: str) -> None:
+        """The batch check finds the hint's words by substring search and tries the hint only there."""
+        values = [f"{word}", f"{word}=x", f"my{word.upper()} : y", f'"{word}"\t:"z"', "clean", f"{word}:", f"{word} is"]
+        assert Redactor(RedactionConfig(kinds=["password"]))._suspects(values) == {1, 2, 3, 5}
+
+    def test_the_batch_hint_check_flags_exactly_the_values_the_hint_expression_matches(self) -> None:
+        """Near misses (``api__key``, ``acces_key``, words cut by a value boundary) included: as a regex scan."""
+        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
+        parts = ["api", "access", "_", "-", "key", "pass", "word", "wd", "phrase", "pwd", "secret", "token",
+                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword="]
+        redact = Redactor(RedactionConfig(kinds=["password"]))
+        rng = random.Random(5)
+        for _ in range(300):
+            values = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 12))]
+            expected = {j for j, value in enumerate(values) if hint.search(value.lower())}
+            assert redact._suspects(values) == expected, values
+
+    @pytest.mark.parametrize("text", ["cache hit key=cart:44308", "monkey: 3", "Failed password for bob"])
+    def test_words_that_only_look_like_keys_do_not_make_a_value_suspect(self, text: str) -> None:
+        """A bare `key=` (not api_key/access_key) cannot be masked, so it does not cost the full search."""
+        assert Redactor(ALL)._suspects([text]) == set()
+        assert masked(text) == text
+
+    def test_clean_values_never_reach_the_full_expressions(self) -> None:
+        """What makes redaction cheap: a value that meets no condition is never searched with a kind's expression."""
+
+        class Forbidden:
+            def sub(self, *args: Any) -> str:
+                raise AssertionError("a clean value reached a full expression")
+
+        redact = Redactor(ALL, "always")
+        redact._password = redact._url_credentials = redact._bearer = redact._card = redact._email = Forbidden()  # type: ignore[assignment]
+        line = (
+            '10.1.2.3 - alice [22/Nov/2026:10:11:12 +0000] "GET /api/products/123 HTTP/1.1" 200 5123 '
+            '"https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64)" "-" 0.081 4bf92f3577b34da6a3ce929d0e0e4736'
+        )
+        docs = [{"message": f"{line} {i}", "url.original": "/api/products/123"} for i in range(100)]
+        redact.batch(docs, [line] * len(docs))  # "://" without "@": URL credentials are ruled out per value
+        for doc in docs:
+            redact(doc, line)

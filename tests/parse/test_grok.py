@@ -1,0 +1,201 @@
+"""The grok compiler: Logstash syntax in, one compiled expression and flat ECS fields out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from logflow.errors import ParserDefinitionError
+from logflow.parse.grok import Grok, Origin, PatternLibrary, _optional_groups, field_path
+from logflow.parse.parsers import ParserSet, default_parsers_dir
+
+
+@pytest.fixture(scope="module")
+def library() -> PatternLibrary:
+    return PatternLibrary.from_dir(default_parsers_dir() / "patterns")
+
+
+def _in_order(fields: dict[str, Any] | None) -> list[tuple[str, Any]] | None:
+    """Fields with their order: documents serialize in it, so both matchers must agree on it too."""
+    return None if fields is None else list(fields.items())
+
+
+class TestFieldPath:
+    def test_bracket_names_become_dotted_names(self) -> None:
+        """Logstash's [http][request][method] is the same field as http.request.method."""
+        assert field_path("[http][request][method]") == "http.request.method"
+        assert field_path("http.request.method") == "http.request.method"
+
+
+class TestGrok:
+    def test_semantic_names_capture_into_dotted_fields(self, library: PatternLibrary) -> None:
+        """%{SYNTAX:field} captures, %{SYNTAX} alone does not."""
+        grok = Grok("%{WORD:a.b} %{WORD} %{INT:c}", library)
+        assert grok.match("hello big 42") == {"a.b": "hello", "c": "42"}
+
+    def test_types_convert_to_int_and_float(self, library: PatternLibrary) -> None:
+        """:int and :float convert; a value that does not convert is left out rather than kept as text."""
+        grok = Grok("%{NUMBER:n:int} %{NUMBER:f:float} %{NOTSPACE:bad:int}", library)
+        assert grok.match("7 2.5 x") == {"n": 7, "f": 2.5}
+
+    def test_a_capture_in_a_part_that_did_not_take_part_leaves_its_field_absent(self, library: PatternLibrary) -> None:
+        grok = Grok("%{WORD:verb}(?: %{INT:count:int})?", library)
+        assert grok.match("start 3") == {"verb": "start", "count": 3}
+        assert grok.match("start") == {"verb": "start"}
+
+    def test_a_field_captured_in_two_alternatives_takes_the_one_that_matched(self, library: PatternLibrary) -> None:
+        grok = Grok("(?:%{INT:id:int}|%{WORD:id}) %{WORD:tail}", library)
+        assert grok.match("42 x") == {"id": 42, "tail": "x"}
+        assert grok.match("abc x") == {"id": "abc", "tail": "x"}
+
+    def test_inline_named_groups_and_bracket_fields_work(self, library: PatternLibrary) -> None:
+        """(?<field>...) captures too, with bracket or dotted names."""
+        grok = Grok(r"(?<[user][name]>\w+)=(?<value>\d+)", library)
+        assert grok.match("bob=3") == {"user.name": "bob", "value": "3"}
+
+    def test_lookbehinds_are_not_mistaken_for_named_groups(self, library: PatternLibrary) -> None:
+        """(?<=...) and (?<!...) stay look-behinds."""
+        grok = Grok(r"(?<!x)%{INT:n}", library)
+        assert grok.match("12") == {"n": "12"}
+
+    def test_nested_references_capture_at_every_level(self, library: PatternLibrary) -> None:
+        """Library patterns with semantic names inside (HTTPD_COMBINEDLOG) capture their fields."""
+        grok = Grok("%{HTTPD_COMBINEDLOG}", library)
+        fields = grok.match('1.2.3.4 - - [23/Nov/2026:01:02:03 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8"')
+        assert fields is not None
+        assert fields["source.ip"] == "1.2.3.4"
+        assert fields["http.response.status_code"] == 200
+        assert fields["user_agent.original"] == "curl/8"
+
+    def test_an_unknown_pattern_is_a_start_up_error_naming_the_file_and_line(self, library: PatternLibrary) -> None:
+        """A typo in a pattern name fails at compile time with where it was written."""
+        with pytest.raises(ParserDefinitionError, match=r"parsers/x\.toml:7.*unknown pattern %\{NOPE\}"):
+            Grok("%{NOPE:x}", library, origin=Origin("parsers/x.toml", 7))
+
+    def test_a_self_referencing_pattern_is_reported_as_a_cycle(self) -> None:
+        """A -> B -> A would recurse forever; it is an error instead."""
+        lib = PatternLibrary()
+        lib.add("A", "%{B}", Origin("p", 1))
+        lib.add("B", "%{A}", Origin("p", 2))
+        with pytest.raises(ParserDefinitionError, match="refers to itself"):
+            Grok("%{A}", lib)
+
+    def test_a_pattern_that_does_not_compile_is_reported(self, library: PatternLibrary) -> None:
+        """Broken regex syntax is a start-up error, not a runtime surprise."""
+        with pytest.raises(ParserDefinitionError, match="does not compile"):
+            Grok("(unclosed", library)
+
+    def test_stdlib_re_is_used_when_it_can_compile_the_expression(self, library: PatternLibrary) -> None:
+        """The faster engine is chosen; `regex` is only the fallback."""
+        assert Grok("%{TIMESTAMP_ISO8601:t}", library).engine == "re"
+        assert Grok(r"\p{L}+", library).engine == "regex"
+
+    @pytest.mark.parametrize(
+        "expression",
+        [
+            "%{TIMESTAMP_ISO8601:timestamp} %{LOGLEVEL:level} %{DATA:logger}: %{GREEDYDATA:message}",
+            "%{WORD:verb}(?: %{INT:count:int})?(?: %{NUMBER:ratio:float})?",
+            "%{NGINX_ACCESS}",
+            r"(start|stop) %{WORD:verb}(?: (\d+))?",  # unnamed groups: values picked by group name
+            r"(start|stop) (?:%{INT:count:int})?",
+            "%{WORD:it's \\ odd\"} %{INT:count:int}",  # quotes and a backslash in a field name
+        ],
+    )
+    def test_the_specialized_matcher_gives_what_the_general_one_gives(
+        self, library: PatternLibrary, expression: str
+    ) -> None:
+        """The per-expression closure is only a faster path: same fields, same types, same absences."""
+        grok = Grok(expression, library)
+        assert grok.match != grok._match_general  # the closure is the one in use
+        lines = [
+            "2026-11-23T10:00:00Z INFO app.orders: order 17 placed",
+            "2026-11-23 10:00:00,123 WARN x.y: retry: 3 of 5",
+            "start", "start 3", "start 3 0.5", "start x", "start 99999999999999999999 1e3", "stop go 7", "stop ",
+            '1.2.3.4 - bob [23/Nov/2026:01:02:03 +0000] "GET /a?b=1 HTTP/1.1" 200 512 "-" "curl/8" 0.012',
+            '1.2.3.4 - - [23/Nov/2026:01:02:03 +0000] "GET / HTTP/1.1" 404 - "-" "curl/8"',
+            "start " + "9" * 2000,  # past LONG_LINE: the guarded engine
+            "2026-11-23T10:00:00Z INFO app: " + "x" * 3000,
+            "", "\x00\xff", "nothing like it",
+        ]
+        for line in lines:
+            assert _in_order(grok.match(line)) == _in_order(grok._match_general(line)), line
+
+    def test_every_shipped_expression_gives_the_same_fields_through_either_matcher(self) -> None:
+        """Over the parser library's own samples, tried against every expression of every parser."""
+        parsers = ParserSet.load().parsers
+        lines = [sample.line.partition("\n")[0] for parser in parsers for sample in parser.samples]
+        compared = 0
+        for parser in parsers:
+            for grok in parser.groks:
+                for line in lines:
+                    assert _in_order(grok.match(line)) == _in_order(grok._match_general(line)), (parser.name, line)
+                    compared += grok.match(line) is not None
+        assert compared >= len(lines)  # every sample matched somewhere: the fields were compared, not just None
+
+    def test_groups_in_alternatives_repeats_and_optional_parts_are_known_to_be_optional(self) -> None:
+        expression = r"(?P<a>x)(?:(?P<b>y)|z)(?P<c>w)?(?P<d>q)+(?P<e>(?P<f>r)*)(?=(?P<g>s))"
+        assert _optional_groups(expression, 7) == {2, 3, 6, 7}
+
+    def test_a_walk_that_misses_a_group_treats_every_group_as_optional(self) -> None:
+        """Were `re`'s tree to hold groups where the walk does not look, none is taken to be always there."""
+        assert _optional_groups(r"(?P<a>x)(?P<b>y)", 3) is None
+
+    def test_prefix_length_tells_how_far_a_line_matched(self, library: PatternLibrary) -> None:
+        """--explain reports how many characters matched before the pattern gave up."""
+        grok = Grok("%{INT:a} %{WORD:b} %{INT:c}", library)
+        assert grok.prefix_length("12 abc xyz") >= 6
+
+
+class TestPatternLibrary:
+    def test_the_shipped_library_compiles_completely(self, library: PatternLibrary) -> None:
+        """Every shipped pattern expands and compiles."""
+        library.validate()
+        for name in (
+            "WORD",
+            "NUMBER",
+            "INT",
+            "IP",
+            "IPV4",
+            "IPV6",
+            "HOSTNAME",
+            "HOSTPORT",
+            "URIPATH",
+            "URIPARAM",
+            "QS",
+            "UUID",
+            "LOGLEVEL",
+            "TIMESTAMP_ISO8601",
+            "HTTPDATE",
+            "SYSLOGTIMESTAMP",
+            "DATA",
+            "GREEDYDATA",
+        ):
+            assert name in library
+
+    def test_a_malformed_line_names_its_file_and_line(self, tmp_path: Path) -> None:
+        """A pattern file line without a name and a regex is rejected with its position."""
+        path = tmp_path / "bad.grok"
+        path.write_text("# comment\nGOOD \\w+\nbad-line-without-space\n")
+        with pytest.raises(ParserDefinitionError, match=r"bad\.grok:3"):
+            PatternLibrary().load_file(path)
+
+    @pytest.mark.parametrize(
+        ("pattern", "text"),
+        [
+            ("%{IPV4}", "192.168.0.1"),
+            ("%{IPV6}", "2001:db8::1"),
+            ("%{UUID}", "123e4567-e89b-12d3-a456-426614174000"),
+            ("%{HTTPDATE}", "23/Nov/2026:01:02:03 +0000"),
+            ("%{SYSLOGTIMESTAMP}", "Nov  3 01:02:03"),
+            ("%{TIMESTAMP_ISO8601}", "2026-11-23T01:02:03.456Z"),
+            ("%{HOSTPORT}", "db-1.example.com:5432"),
+        ],
+    )
+    def test_core_patterns_match_their_canonical_examples(
+        self, library: PatternLibrary, pattern: str, text: str
+    ) -> None:
+        """Each core pattern matches a whole canonical value."""
+        grok = Grok(f"(?<v>{pattern})$", library)
+        assert grok.match(text) == {"v": text}
