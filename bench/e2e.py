@@ -47,7 +47,8 @@ from logflow.demo.corpus import CorpusGenerator  # noqa: E402
 from logflow.demo.servers import ServerProcess, free_port, start_osmem, start_tansu  # noqa: E402
 from logflow.event import Record  # noqa: E402
 from logflow.sink.client import make_client  # noqa: E402
-from logflow.sink.elasticsearch import BULK_PARAMS, bulk_body  # noqa: E402
+from logflow.sink.elasticsearch import BULK_PARAMS  # noqa: E402
+from logflow.sink.encode import bulk_body  # noqa: E402
 from logflow.source.kafka import TP  # noqa: E402
 from logflow.worker.processor import Processor  # noqa: E402
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from logflow.event import Record
-from logflow.parse.timestamps import format_utc
 from logflow.worker.processor import Processor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -81,7 +80,7 @@ def document(
     now = now or datetime.now(UTC)
     headers = (("logflow-type", hint.encode()),) if hint else ()
     record = Record(topic, 0, offset, line, headers=headers)
-    return processor.document(record, now, format_utc(now))
+    return processor.document(record, now)
 
 
 def run_dataset(processor: Processor, root: Path, dataset: Dataset, show: int) -> Outcome:

@@ -30,7 +30,7 @@ from logflow.config import load_settings
 from logflow.demo.corpus import MONTHS, CorpusGenerator
 from logflow.event import Record
 from logflow.parse.parsers import ParserSet
-from logflow.sink.elasticsearch import bulk_body
+from logflow.sink.encode import bulk_body
 from logflow.worker.processor import Processor
 from logflow.worker.runner import tune_allocator, tune_collector
 

@@ -57,7 +57,7 @@ def golden_records() -> list[object]:
 def golden_digest() -> str:
     """``sha256 records actions rejections`` of the golden corpus through a default processor."""
     from logflow.config import load_settings
-    from logflow.sink.elasticsearch import bulk_body
+    from logflow.sink.encode import bulk_body
     from logflow.worker.processor import Processor
 
     processor = Processor(load_settings(environ={}))

@@ -50,7 +50,7 @@ from logflow.config import load_settings
 from logflow.demo.corpus import CorpusGenerator
 from logflow.worker.processor import Processor
 from logflow.event import Record
-from logflow.sink.elasticsearch import bulk_body
+from logflow.sink.encode import bulk_body
 
 now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
 ships = CorpusGenerator(seed=11).records(6000)

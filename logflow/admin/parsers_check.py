@@ -13,7 +13,6 @@ from typing import Any
 
 from logflow.errors import RecordError
 from logflow.event import Record
-from logflow.parse.timestamps import format_utc
 from logflow.worker.processor import Processor
 
 
@@ -40,7 +39,7 @@ def check_parsers(processor: Processor, name: str | None = None) -> list[SampleO
             record = Record(topic, 0, number, sample.line.encode("utf-8"), headers=())
             outcome = SampleOutcome(parser.name, sample.line)
             try:
-                doc = processor.document(record, now, format_utc(now))
+                doc = processor.document(record, now)
             except RecordError as exc:
                 outcome.problems.append(f"rejected: {exc.reason}")
                 outcomes.append(outcome)

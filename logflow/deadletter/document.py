@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from logflow.event import Record
+from logflow.event import Batch, Record
 from logflow.parse.timestamps import format_utc
 
 DATASET = "deadletter"
@@ -22,6 +22,14 @@ MARKER = "logflow.error.type"
 
 def is_dead_letter(headers: dict[str, bytes]) -> bool:
     return MARKER in headers
+
+
+def _names(record: Record) -> dict[str, bytes] | None:
+    """The record's headers by lowercased name when they mark a dead letter, else None."""
+    for name, _ in record.headers:  # most records carry no headers, or a few: a scan, no dict
+        if len(name) == len(MARKER) and name.lower() == MARKER:
+            return {name.lower(): value for name, value in record.headers}
+    return None
 
 
 def _text(value: bytes | None) -> str:
@@ -55,3 +63,20 @@ def dead_letter_document(record: Record, headers: dict[str, bytes], ingested: st
     if len(raw) > PREVIEW_BYTES:
         doc["tags"].append("truncated")
     return {k: v for k, v in doc.items() if v is not None}
+
+
+class DeadLetters:
+    """The stage that runs first: a record from the dead-letter topic becomes its fixed-shape document.
+
+    Such an event is *finished*: decode and parse leave it alone, and it is never parsed again.
+    """
+
+    def __call__(self, batch: Batch) -> None:
+        for event in batch.events:
+            names = _names(event.record)
+            if names is not None:
+                try:
+                    event.doc = dead_letter_document(event.record, names, batch.ingested)
+                    event.finished = True
+                except Exception as exc:  # a bug must not stop the worker
+                    batch.fail(event, "process", exc)

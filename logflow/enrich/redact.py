@@ -2,7 +2,7 @@
 
 Pure and configured once (``[redaction]``): patterns are compiled in ``__init__``. Each kind has
 a cheap necessary condition (a key name before ``=``/``:``, ``://``, ``bearer``, a run of 13
-digits, ``@``); only a value that meets one is searched with the kind's full expression. ``batch``
+digits, ``@``); only a value that meets one is searched with the kind's full expression. ``documents``
 checks the conditions once per field over the whole batch (the values joined, scanned at C speed)
 instead of once per value, so a batch pays a few scans and the rare suspect values their full
 search. A document where anything was masked is tagged ``redacted``.
@@ -30,6 +30,7 @@ from typing import Any
 from logflow.config import RedactionConfig
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.stage import keeps_original
+from logflow.event import Batch
 
 TAG = "redacted"
 _NONE: frozenset[str] = frozenset()
@@ -158,7 +159,28 @@ class Redactor:
                     if key.rpartition(".")[2].lower() in self.secret_names:
                         self._secret_keys.add(key)
 
-    def __call__(self, doc: dict[str, Any], original: str | None = None) -> str | None:
+    def __call__(self, batch: Batch) -> None:
+        """The redact stage: mask the batch's documents in place (finished ones, dead letters, are left alone).
+
+        Per batch (``documents``); if that raises, document by document, so a bug costs only the
+        documents it fails on, and those are dead-lettered rather than indexed unmasked.
+        """
+        events = [event for event in batch.events if not event.finished]
+        docs = [event.doc for event in events]
+        raws = [event.original for event in events]
+        try:
+            self.documents(docs, raws)
+        except Exception:
+            for event in events:
+                try:
+                    event.original = self.document(event.doc, event.original)
+                except Exception as exc:
+                    batch.fail(event, "process", exc)
+            return
+        for event, raw in zip(events, raws, strict=True):
+            event.original = raw
+
+    def document(self, doc: dict[str, Any], original: str | None = None) -> str | None:
         """Mask ``doc`` in place; returns ``original`` (the raw line) masked too when it will be kept."""
         changed = False
         for name in self.fields:
@@ -179,8 +201,8 @@ class Redactor:
             _tag(doc)
         return original
 
-    def batch(self, docs: Sequence[dict[str, Any]], originals: list[str | None]) -> None:
-        """Mask a batch in place (``originals[i]`` is document i's raw line): the same result as the call per document.
+    def documents(self, docs: Sequence[dict[str, Any]], originals: list[str | None]) -> None:
+        """Mask documents in place (``originals[i]`` is document i's raw line): the same result as ``document`` on each.
 
         The per-value conditions are checked over each field's values joined, and the key names over the
         batch's names at once; only the documents with a suspect value take the per-document path, and the
@@ -203,7 +225,7 @@ class Redactor:
             secret_here = not self._secret_keys.isdisjoint(names)
         for i, doc in enumerate(docs):
             if i in suspects:
-                originals[i] = self(doc, originals[i])
+                originals[i] = self.document(doc, originals[i])
             elif secret_here and self._mask_secret_keys(doc):
                 _tag(doc)
 

@@ -1,92 +1,32 @@
 """The enrich stage: make every document speak ECS, whatever shape it arrived in.
 
-Normalizes ``log.level``; finds trace context in Kafka headers, fields and free text (W3C
-``traceparent``, B3, ``uber-trace-id``, ``X-Amzn-Trace-Id``, OpenTelemetry ids, request and
-correlation ids); fills service, environment and host; splits stack traces into ``error.*``; adds
-the ``error`` and ``security`` tags and the provenance fields. Configured once, called per event.
+Normalizes ``log.level`` (``levels``); reads trace context from Kafka headers, fields and free text
+(``trace``); fills service, environment and host; splits stack traces into ``error.*``; applies the
+enrichment rules; adds the ``error`` and ``security`` tags, the event time when the line had none,
+and the provenance fields. Configured once, called per batch.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from logflow.cache import BoundedCache
 from logflow.config import PipelineConfig
 from logflow.enrich.joined import holder, starts
-from logflow.event import Record
-
-if TYPE_CHECKING:
-    from logflow.decode.headers import HeaderContext
+from logflow.enrich.levels import ERROR_LEVELS, LEVELS
 from logflow.enrich.rules import RuleSet
-
-LEVELS: dict[str, str] = {
-    **{k: "trace" for k in ("trace", "trc", "finest", "finer", "verbose", "v", "10")},
-    **{
-        k: "debug"
-        for k in ("debug", "dbg", "fine", "config", "d", "20", "7", "debug1", "debug2", "debug3", "debug4", "debug5")
-    },
-    **{
-        k: "info"
-        for k in (
-            "info",
-            "inf",
-            "information",
-            "informational",
-            "notice",
-            "i",
-            "30",
-            "6",
-            "5",
-            "log",
-            "statement",
-            "detail",
-            "hint",
-            "context",
-            "query",
-            "location",
-        )
-    },
-    **{k: "warn" for k in ("warn", "wrn", "warning", "w", "40", "4")},
-    **{k: "error" for k in ("error", "err", "eror", "severe", "e", "50", "3")},
-    **{
-        k: "fatal"
-        for k in (
-            "fatal",
-            "ftl",
-            "critical",
-            "crit",
-            "alert",
-            "emerg",
-            "emergency",
-            "panic",
-            "f",
-            "a",
-            "60",
-            "2",
-            "1",
-            "0",
-        )
-    },
-}
-ERROR_LEVELS = frozenset({"error", "fatal"})
-
-_HEX = re.compile(r"[0-9a-f]+\Z")
-_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
-# The word boundary is checked after each key's first letter (`t(?<!\wt)` is `\bt`), so the expression
-# starts with a choice of letters and `re` scans for those before trying a match, instead of trying
-# one at every position: a quarter fewer instructions on the messages that hold "id".
-_TEXT_IDS_SOURCE = (
-    r"(?P<key>t(?<!\wt)race(?:parent|[_.-]?id)|r(?<!\wr)eq(?:uest)?[_.-]?id|c(?<!\wc)orrelation[_.-]?id"
-    r"|x(?<!\wx)-request-id)"
-    r"[\"']?\s*[=:]\s*[\"']?(?P<value>[0-9A-Za-z][0-9A-Za-z._:-]{3,127})"
+from logflow.enrich.trace import (
+    TEXT_ID_WORDS,
+    TRACE_FIELDS,
+    HeaderTrace,
+    HeaderTraces,
+    trace_from_fields,
+    trace_from_text,
 )
-_TEXT_IDS = re.compile(_TEXT_IDS_SOURCE, re.IGNORECASE)
-# What each spelling of a key (lowered) is; every other key the expression takes is a request id.
-_TEXT_ID_KINDS = {"traceparent": "traceparent"} | {f"trace{sep}id": "trace" for sep in ("", "_", ".", "-")}
-# Searched in the lowered message (a third faster than IGNORECASE); values are cut from the original.
-_TEXT_IDS_LOWER = re.compile(_TEXT_IDS_SOURCE)
-_TEXT_ID_STEMS = ("trace", "req", "correlation")  # where a match of _TEXT_IDS_LOWER can start
+from logflow.event import Batch, Record
+
 _SECURITY = re.compile(
     r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
     r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt"
@@ -112,150 +52,14 @@ def is_security_message(message: str, low: str | None = None) -> bool:
         if word in low:
             return _SECURITY.search(low) is not None
     return False
+
+
 _EXCEPTION_LINE = re.compile(
     r"^(?:Caused by: )?"
     r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*"
     r"|[A-Z]\w+Error)"
     r"(?::\s?(.*))?$"
 )
-
-
-def _zero(hexid: str) -> bool:
-    return hexid.strip("0") == ""
-
-
-def parse_traceparent(value: str) -> tuple[str, str] | None:
-    """W3C trace context: version ff and all-zero ids are invalid by the spec."""
-    m = _TRACEPARENT.fullmatch(value.strip().lower()[:55]) if len(value) >= 55 else None
-    if m is None:
-        return None
-    version, trace, span, _ = m.groups()  # one call, not five
-    if version == "ff" or _zero(trace) or _zero(span):
-        return None
-    return trace, span
-
-
-def parse_b3(value: str) -> tuple[str, str | None] | None:
-    """B3 single header ``{trace}-{span}[-{sampled}[-{parent}]]``; a bare ``0``/``1`` carries no ids."""
-    parts = value.strip().lower().split("-")
-    if len(parts) < 2 or len(parts[0]) not in (16, 32) or not _HEX.match(parts[0]) or _zero(parts[0]):
-        return None
-    return parts[0], parts[1] if _HEX.match(parts[1]) else None
-
-
-def parse_uber(value: str) -> tuple[str, str | None] | None:
-    parts = value.strip().lower().split(":")
-    if len(parts) != 4 or not _HEX.match(parts[0]) or _zero(parts[0]):
-        return None
-    return parts[0].rjust(16, "0") if len(parts[0]) <= 16 else parts[0].rjust(32, "0"), parts[1] or None
-
-
-def parse_amzn(value: str) -> str | None:
-    for part in value.split(";"):
-        key, _, val = part.strip().partition("=")
-        if key.lower() == "root" and val:
-            return val
-    return None
-
-
-def _header_str(value: bytes) -> str | None:
-    try:
-        return value.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-
-
-def trace_from_headers(headers: dict[str, bytes], doc: dict[str, Any]) -> None:
-    """Kafka headers carry the producer's context; they win over ids found in fields or text."""
-    value = headers.get("traceparent")
-    if value and (text := _header_str(value)) and (ids := parse_traceparent(text)):
-        doc["trace.id"], doc["span.id"] = ids
-    elif (value := headers.get("b3")) and (text := _header_str(value)) and (b3 := parse_b3(text)):
-        doc["trace.id"] = b3[0]
-        if b3[1]:
-            doc["span.id"] = b3[1]
-    elif (value := headers.get("x-b3-traceid")) and (text := _header_str(value)) and (b3 := parse_b3(text + "-x")):
-        doc["trace.id"] = b3[0]
-        span = headers.get("x-b3-spanid")
-        if span and (span_text := _header_str(span)):
-            doc["span.id"] = span_text.lower()
-    elif (value := headers.get("uber-trace-id")) and (text := _header_str(value)) and (uber := parse_uber(text)):
-        doc["trace.id"] = uber[0]
-        if uber[1]:
-            doc["span.id"] = uber[1]
-    elif (value := headers.get("x-amzn-trace-id")) and (text := _header_str(value)) and (root := parse_amzn(text)):
-        doc["trace.id"] = root
-    for name, key in (
-        ("service", "service.name"),
-        ("service.name", "service.name"),
-        ("environment", "service.environment"),
-        ("host", "host.name"),
-    ):
-        value = headers.get(name)
-        if value and key not in doc and (text := _header_str(value)):
-            doc[key] = text
-    for name in ("x-request-id", "request-id", "x-correlation-id", "correlation-id"):
-        value = headers.get(name)
-        if value and (text := _header_str(value)):
-            doc.setdefault("http.request.id", text.strip())
-            break
-
-
-def trace_from_fields(doc: dict[str, Any]) -> None:
-    """Ids the JSON parser left under their wire names (``logflow.traceparent`` etc.)."""
-    tp = doc.pop("logflow.traceparent", None)
-    if isinstance(tp, str) and "trace.id" not in doc and (ids := parse_traceparent(tp)):
-        doc["trace.id"], doc["span.id"] = ids
-    b3 = doc.pop("logflow.b3", None)
-    if isinstance(b3, str) and "trace.id" not in doc and (b3ids := parse_b3(b3)):
-        doc["trace.id"] = b3ids[0]
-        if b3ids[1]:
-            doc["span.id"] = b3ids[1]
-
-
-def trace_from_text(message: str, doc: dict[str, Any], low: str | None = None) -> None:
-    """``trace_id=…``, ``request_id=…``, ``traceparent=…`` in free text.
-
-    ``low`` is ``message.lower()`` when the caller has it already.
-    """
-    if low is None:
-        low = message.lower()
-    if len(low) != len(message):  # a character grew when lowered ("İ"): positions differ, search the message
-        for m in _TEXT_IDS.finditer(message):
-            _text_id(m.group(1).lower(), message, m.start(2), m.end(2), doc)
-        return
-    # A match can start only where a key's stem does ("x-request-id" is found from its "req", with the
-    # same value): find the stems (a fast substring search), then match there in order, as finditer
-    # would, skipping stems inside a match. Cheaper than finditer trying the expression at every t, r, c.
-    candidates: list[int] = []
-    for stem in _TEXT_ID_STEMS:
-        position = low.find(stem)
-        while position >= 0:
-            candidates.append(position)
-            position = low.find(stem, position + len(stem))
-    if len(candidates) > 1:
-        candidates.sort()
-    end = 0
-    for position in candidates:
-        if position >= end and (match := _TEXT_IDS_LOWER.match(low, position)) is not None:
-            end = match.end()
-            _text_id(match.group(1), message, match.start(2), end, doc)
-
-
-def _text_id(key: str, message: str, start: int, end: int, doc: dict[str, Any]) -> None:
-    """One ``key=value`` found in ``message`` (``key`` lowered; the value ends the match)."""
-    kind = _TEXT_ID_KINDS.get(key, "request")
-    value = message[start:end]
-    if kind == "traceparent":
-        ids = parse_traceparent(value)
-        if ids and "trace.id" not in doc:
-            doc["trace.id"], doc["span.id"] = ids
-    elif kind == "trace":
-        if "trace.id" not in doc:
-            lowered = value.lower()
-            doc["trace.id"] = lowered if _HEX.match(lowered) else value
-    else:
-        doc.setdefault("http.request.id", value)
 
 
 def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
@@ -271,15 +75,34 @@ def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+_TRACE_FIELD_KEYS = tuple(sorted(TRACE_FIELDS))
+
+
 class Enricher:
-    """Per-event enrichment with everything that can be decided once decided in ``__init__``."""
+    """The enrich stage, with everything that can be decided once decided in ``__init__``."""
 
     def __init__(self, pipeline: PipelineConfig, rules: RuleSet | None = None) -> None:
         self.default_service = pipeline.service_name
         self.default_environment = pipeline.environment
         self.keep_original = pipeline.keep_original
         self.rules = rules if rules else None
-        self._levels: dict[str | int, str] = {}
+        self._levels: BoundedCache[str | int, str] = BoundedCache(1024)
+        self.traces = HeaderTraces()
+
+    def __call__(self, batch: Batch) -> None:
+        """Enrich every event of ``batch`` in place; the security words are searched once for the batch."""
+        events = batch.events
+        security = self.security_candidates([event.doc.get("message") for event in events])
+        ingested = batch.ingested
+        traces = self.traces
+        for i in range(len(events)):  # an index loop: the compiled build runs it natively
+            event = events[i]
+            try:
+                record = event.record
+                trace = None if event.finished or not record.headers else traces(record.headers, event.headers.names)
+                self.document(event.doc, record, trace, ingested, event.original, security[i])
+            except Exception as exc:  # a bug must not stop the worker
+                batch.fail(event, "process", exc)
 
     def security_candidates(self, messages: Sequence[object]) -> list[bool]:
         """For each message (a document's ``message`` before enrichment), whether it holds a security word.
@@ -305,18 +128,19 @@ class Enricher:
                 position = low.find(word, message_starts[j + 1])  # on from the next message: this one is found
         return found
 
-    def __call__(
+    def document(
         self,
         doc: dict[str, Any],
         record: Record,
-        context: HeaderContext | None,
+        trace: HeaderTrace | None,
         ingested: str,
         original: str | None,
         security_words: bool = True,
     ) -> None:
-        """Enrich ``doc`` in place (the hot path: lookups are cached and every check is cheap first).
+        """Enrich one document in place (the hot path: lookups are cached and every check is cheap first).
 
-        ``security_words`` False (from ``security_candidates``): the message holds none, skip the search.
+        ``trace`` is what the record's headers say (None: nothing); ``security_words`` False (from
+        ``security_candidates``): the message holds none, skip the search.
         """
         level = doc.get("log.level")
         if level is not None:
@@ -325,25 +149,29 @@ class Enricher:
             if normal is None:
                 key = str(level).strip().lower()
                 normal = LEVELS.get(key, key)
-                if cacheable and len(self._levels) < 1024:
-                    self._levels[level] = normal
+                if cacheable:
+                    self._levels.put(level, normal)
             doc["log.level"] = normal
-        if context is not None:
-            for key, value in context.forced:
+        if trace is not None:
+            for key, value in trace.forced:
                 doc[key] = value
-            for key, value in context.defaults:
+            for key, value in trace.defaults:
                 if key not in doc:
                     doc[key] = value
-        if "logflow.traceparent" in doc or "logflow.b3" in doc:
-            trace_from_fields(doc)
+        for key in _TRACE_FIELD_KEYS:
+            if key in doc:
+                trace_from_fields(doc)
+                break
         message = doc.get("message")
         low = None
         if type(message) is not str:
             message = None
         else:
             low = message.lower()  # shared by the trace and security checks
-            if "id" in low or "traceparent" in low:
-                trace_from_text(message, doc, low)
+            for word in TEXT_ID_WORDS:
+                if word in low:
+                    trace_from_text(message, doc, low)
+                    break
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
         stack = doc.get("error.stack_trace")

@@ -12,7 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from logflow.cache import BoundedCache
 from logflow.config import RouteRule, RoutingConfig
+from logflow.event import Batch
 
 _UNSAFE = re.compile(r"[^a-z0-9._+-]+")
 
@@ -55,13 +57,13 @@ class Router:
     def __init__(self, prefix: str, routing: RoutingConfig) -> None:
         self.prefix = prefix
         self.rules = [self._compile(rule) for rule in routing.rules]
-        self._names: dict[tuple[str, str, str], str] = {}
-        self._datasets: dict[str, str] = {}
+        self._names: BoundedCache[tuple[str, str, str], str] = BoundedCache(10_000)
+        self._datasets: BoundedCache[str, str] = BoundedCache(10_000)
         # Decisions depend only on (dataset, level, tags, day), which repeat for thousands of events;
         # the parts no rule looks at are left out of the key.
         self._uses_levels = any(rule.levels for rule in self.rules)
         self._uses_tags = any(rule.tags for rule in self.rules)
-        self._decisions: dict[tuple[Any, ...], tuple[str, list[str]]] = {}
+        self._decisions: BoundedCache[tuple[Any, ...], tuple[str, list[str]]] = BoundedCache(10_000)
 
     @staticmethod
     def _compile(rule: RouteRule) -> _Rule:
@@ -78,11 +80,17 @@ class Router:
         key = (template, dataset, day)
         name = self._names.get(key)
         if name is None:
-            if len(self._names) > 10_000:
-                self._names.clear()
-            name = template.format(prefix=self.prefix, dataset=dataset, date=day).lower()
-            self._names[key] = name
+            name = self._names.put(key, template.format(prefix=self.prefix, dataset=dataset, date=day).lower())
         return name
+
+    def __call__(self, batch: Batch) -> None:
+        """The route stage: every event's primary index and copies."""
+        route = self.route
+        for event in batch.events:
+            try:
+                event.index, event.copies = route(event.doc)
+            except Exception as exc:  # a document without a usable time or dataset: a reason, not a crash
+                batch.fail(event, "route", exc)
 
     def route(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
         """(primary index, copy indices); the copy list is shared between calls: do not mutate it."""
@@ -98,16 +106,14 @@ class Router:
         except TypeError:  # an unhashable dataset or level from a JSON log: decide without the cache
             return self._route(doc)
         if decision is None:
-            if len(self._decisions) >= 10_000:
-                self._decisions.clear()
-            decision = self._decisions[key] = self._route(doc)
+            decision = self._decisions.put(key, self._route(doc))
         return decision
 
     def _route(self, doc: dict[str, Any]) -> tuple[str, list[str]]:
         raw_dataset = doc.get("event.dataset") or "generic"
         dataset = self._datasets.get(raw_dataset)
         if dataset is None:
-            dataset = self._datasets[raw_dataset] = safe_dataset(str(raw_dataset))
+            dataset = self._datasets.put(raw_dataset, safe_dataset(str(raw_dataset)))
         day = index_date(doc["@timestamp"])
         primary = None
         copies: list[str] = []

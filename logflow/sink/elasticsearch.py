@@ -35,6 +35,7 @@ from elasticsearch import AsyncElasticsearch
 from logflow.config import ElasticsearchConfig
 from logflow.errors import DeliveryError
 from logflow.event import Action
+from logflow.sink.encode import bulk_body
 
 log = structlog.get_logger("logflow.sink.elasticsearch")
 
@@ -92,17 +93,6 @@ class StatusPolicy:
         if policy is not None:
             return policy
         return self.classes.get(status // 100, "dlq")
-
-
-def bulk_body(actions: Sequence[Action]) -> bytes:
-    """The `_bulk` NDJSON body. Index names and ids are our own ASCII, so no JSON escaping is needed."""
-    parts: list[bytes] = []
-    append = parts.append
-    for action in actions:
-        append(b'{"index":{"_index":"%s","_id":"%s"}}\n' % (action.index.encode(), action.doc_id.encode()))
-        append(action.source)
-        append(b"\n")
-    return b"".join(parts)
 
 
 def _chunks(actions: Sequence[Action], max_docs: int, max_bytes: int) -> list[list[Action]]:

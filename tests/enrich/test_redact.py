@@ -121,7 +121,7 @@ class TestDocuments:
             "http.response.status_code": 200,
         }
         before = copy.deepcopy(doc)
-        Redactor(ALL)(doc)
+        Redactor(ALL).document(doc)
         assert doc["message"] == f"login password={R}"
         assert doc["error.message"] == f"auth with Bearer {R}"
         assert doc["tags"] == ["security", "redacted"]
@@ -133,7 +133,7 @@ class TestDocuments:
         """No masking, no tag, no new keys."""
         doc: dict[str, Any] = {"message": "order 42 placed", "service.name": "orders", "log.level": "info"}
         before = copy.deepcopy(doc)
-        Redactor(ALL)(doc)
+        Redactor(ALL).document(doc)
         assert doc == before
 
     def test_fields_named_like_secrets_are_masked_whole(self) -> None:
@@ -144,7 +144,7 @@ class TestDocuments:
             "json.API_KEY": "k",
             "labels.user": "bob",
         }
-        Redactor(RedactionConfig())(doc)
+        Redactor(RedactionConfig()).document(doc)
         assert doc == {
             "message": "x",
             "labels.password": R,
@@ -156,13 +156,13 @@ class TestDocuments:
     def test_the_raw_line_is_masked_when_it_will_be_kept(self) -> None:
         """For a parse failure (event.original kept) the original line comes back masked."""
         doc: dict[str, Any] = {"message": "junk password=pw", "tags": ["parse_failure"]}
-        original = Redactor(RedactionConfig())(doc, "junk password=pw")
+        original = Redactor(RedactionConfig()).document(doc, "junk password=pw")
         assert original == f"junk password={R}"
 
     def test_the_raw_line_is_not_scanned_when_it_will_be_dropped(self) -> None:
         """Under keep_original=failures a parsed line's original comes back as is (it is not indexed)."""
         raw = "line password=pw"
-        assert Redactor(RedactionConfig(), "failures")({"message": "line"}, raw) is raw
+        assert Redactor(RedactionConfig(), "failures").document({"message": "line"}, raw) is raw
 
     def test_redaction_that_is_off_is_not_called_at_all(self) -> None:
         """enabled=false gives no redactor, so the pipeline skips the stage."""
@@ -242,9 +242,9 @@ class TestBatch:
         for seed in range(40):
             docs, originals = self.documents(seed)
             one_by_one = copy.deepcopy(docs)
-            expected = [redact(doc, raw) for doc, raw in zip(one_by_one, originals, strict=True)]
+            expected = [redact.document(doc, raw) for doc, raw in zip(one_by_one, originals, strict=True)]
             got = list(originals)
-            redact.batch(docs, got)
+            redact.documents(docs, got)
             assert (docs, got) == (one_by_one, expected), f"seed {seed}"
 
     def test_a_secret_right_after_non_ascii_text_is_found_in_its_own_value(self) -> None:
@@ -252,7 +252,7 @@ class TestBatch:
         redact = Redactor(ALL)
         messages = ["é" * 40, "4111 1111 1111 1111 paid", "café password=x1"]
         docs: list[dict[str, Any]] = [{"message": m} for m in messages]
-        redact.batch(docs, [None, None, None])
+        redact.documents(docs, [None, None, None])
         assert [d["message"] for d in docs] == ["é" * 40, f"{R} paid", f"café password={R}"]
         assert [d.get("tags") for d in docs] == [None, ["redacted"], ["redacted"]]
 
@@ -298,6 +298,6 @@ class TestBatch:
             '"https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64)" "-" 0.081 4bf92f3577b34da6a3ce929d0e0e4736'
         )
         docs = [{"message": f"{line} {i}", "url.original": "/api/products/123"} for i in range(100)]
-        redact.batch(docs, [line] * len(docs))  # "://" without "@": URL credentials are ruled out per value
+        redact.documents(docs, [line] * len(docs))  # "://" without "@": URL credentials are ruled out per value
         for doc in docs:
-            redact(doc, line)
+            redact.document(doc, line)

@@ -8,15 +8,14 @@ from typing import Any
 import pytest
 
 from logflow.config import PipelineConfig
-from logflow.decode.headers import header_context
-from logflow.enrich.stage import (
+from logflow.enrich.stage import Enricher, split_stack_trace
+from logflow.enrich.trace import (
     _TEXT_IDS,
-    Enricher,
     _text_id,
+    header_trace,
     parse_b3,
     parse_traceparent,
     parse_uber,
-    split_stack_trace,
     trace_from_text,
 )
 from logflow.event import Record
@@ -26,8 +25,8 @@ SPAN = "00f067aa0ba902b7"
 
 
 def enrich(doc: dict[str, Any], headers: dict[str, bytes] | None = None, **cfg: Any) -> dict[str, Any]:
-    context = header_context(tuple((headers or {}).items()))
-    Enricher(PipelineConfig(**cfg))(doc, Record("logs", 1, 9, b"x"), context, "2026-11-23T00:00:00.000Z", "orig")
+    trace = header_trace({name.lower(): value for name, value in (headers or {}).items()})
+    Enricher(PipelineConfig(**cfg)).document(doc, Record("logs", 1, 9, b"x"), trace, "2026-11-23T00:00:00.000Z", "orig")
     return doc
 
 
@@ -195,7 +194,7 @@ class TestLevelsAndTags:
         for joined, flags in ((True, ["multiline"]), (False, None)):
             doc: dict[str, Any] = {"message": "m"}
             record = Record("logs", 1, 9, b"x", joined=joined)
-            Enricher(PipelineConfig())(doc, record, None, "2026-11-23T00:00:00.000Z", None)
+            Enricher(PipelineConfig()).document(doc, record, None, "2026-11-23T00:00:00.000Z", None)
             assert doc.get("log.flags") == flags
 
     def test_the_original_line_is_kept_for_parse_failures_by_default(self) -> None:

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from logflow.event import Record
-from logflow.parse.timestamps import format_utc
 from logflow.worker.processor import Processor
 from tests.parse.datasets import DATASETS, LOGHUB, PARSER_ONLY, Dataset
 
@@ -46,10 +45,9 @@ def _documents(
     processor: Processor, lines: list[bytes], hint: str | None, topic: str
 ) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    ingested = format_utc(now)
     headers = (("logflow-type", hint.encode()),) if hint else ()
     return [
-        processor.document(Record(topic, 0, offset, line, headers=headers), now, ingested)
+        processor.document(Record(topic, 0, offset, line, headers=headers), now)
         for offset, line in enumerate(lines)
     ]
 

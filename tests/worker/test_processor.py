@@ -10,7 +10,6 @@ import orjson
 from logflow.config import load_settings
 from logflow.enrich.stage import _SECURITY_WORDS
 from logflow.event import Record
-from logflow.parse.timestamps import format_utc
 from logflow.worker.processor import Processor
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -33,7 +32,6 @@ def messages(count: int, seed: int) -> list[object]:
 def test_security_tags_from_the_batch_search_equal_the_per_record_ones() -> None:
     """`process` looks for the security words once per batch; every document gets the tags the per-record path gives."""
     processor = Processor(load_settings(environ={}))
-    ingested = format_utc(NOW)
     for seed in range(4):  # seed 0..3: some batches hold "İ", which lowers to two characters
         batch = messages(300, seed)
         if seed % 2:
@@ -45,5 +43,5 @@ def test_security_tags_from_the_batch_search_equal_the_per_record_ones() -> None
         out = processor.process(records, keep_documents=True, now=NOW)
         assert len(out.documents) == len(records)
         for record, doc in zip(records, out.documents, strict=True):
-            alone = processor.document(record, NOW, ingested)
+            alone = processor.document(record, NOW)
             assert doc.get("tags") == alone.get("tags"), doc.get("message")

@@ -33,7 +33,7 @@ from logflow.config import load_settings
 from logflow.demo.corpus import CorpusGenerator
 from logflow.worker.processor import Processor
 from logflow.event import Record
-from logflow.sink.elasticsearch import bulk_body
+from logflow.sink.encode import bulk_body
 records = [Record("t", 0, i, r.value, None, r.headers) for i, r in enumerate(CorpusGenerator(seed=1).records(12_000))]
 processor = Processor(load_settings(environ={}))
 bulk_body(processor.process(records[:2_000]).actions)

@@ -1,0 +1,145 @@
+"""Shipper envelopes: a JSON object around a raw ``message``, unwrapped with its metadata under ECS names.
+
+Detected per record by the keys each shipper writes: Filebeat / Elastic Agent (``message`` with
+``agent.type``, ``log.file`` or ``input`` + ``ecs``), Vector (``message`` with ``source_type``),
+Fluent Bit (``log`` without ``message``) and rsyslog JSON templates (``msg`` with ``programname`` or
+``syslogtag``). ``unwrap`` gives the inner message, the metadata and a parser hint, or None for an
+object that is an application's own log.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+
+def _get(obj: dict[str, Any], *path: str) -> Any:
+    cur: Any = obj
+    for part in path:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+_AGENT_FIELDS: Final = tuple((key, f"agent.{key}") for key in ("type", "name", "version", "id"))
+
+
+def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    host = obj.get("host")
+    if isinstance(host, dict):
+        name = host.get("name") or host.get("hostname")
+        if name:
+            meta["host.name"] = name
+    path = _get(obj, "log", "file", "path")
+    if path:
+        meta["log.file.path"] = path
+    agent = obj.get("agent")
+    if isinstance(agent, dict):
+        for key, name in _AGENT_FIELDS:
+            if key in agent:
+                meta[name] = agent[key]
+    fields = obj.get("fields")
+    hint = None
+    if isinstance(fields, dict):
+        for src, dst in (
+            ("service", "service.name"),
+            ("service_name", "service.name"),
+            ("env", "service.environment"),
+            ("environment", "service.environment"),
+        ):
+            if isinstance(fields.get(src), str):
+                meta[dst] = fields[src]
+        for key in ("log_type", "type", "dataset"):
+            if isinstance(fields.get(key), str):
+                hint = fields[key]
+                break
+    dataset = _get(obj, "event", "dataset") or _get(obj, "data_stream", "dataset")
+    if hint is None and isinstance(dataset, str):
+        hint = dataset
+    service = _get(obj, "service", "name")
+    if isinstance(service, str):
+        meta["service.name"] = service
+    if isinstance(obj.get("@timestamp"), str):
+        meta["logflow.envelope_timestamp"] = obj["@timestamp"]
+    return hint
+
+
+def _fluentbit(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    k8s = obj.get("kubernetes")
+    if isinstance(k8s, dict):
+        for src, dst in (
+            ("namespace_name", "kubernetes.namespace"),
+            ("pod_name", "kubernetes.pod.name"),
+            ("container_name", "kubernetes.container.name"),
+            ("host", "host.name"),
+        ):
+            if isinstance(k8s.get(src), str):
+                meta[dst] = k8s[src]
+        labels = k8s.get("labels")
+        if isinstance(labels, dict):
+            app = labels.get("app.kubernetes.io/name") or labels.get("app")
+            if isinstance(app, str):
+                meta["service.name"] = app
+            for key, value in labels.items():
+                if isinstance(value, str):
+                    meta[f"kubernetes.labels.{key.replace('.', '_').replace('/', '_')}"] = value
+    if isinstance(obj.get("stream"), str):
+        meta["log.stream"] = obj["stream"]
+    for key in ("@timestamp", "time", "date"):
+        if key in obj:
+            meta["logflow.envelope_timestamp"] = obj[key]
+            break
+    return None
+
+
+def _vector(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    if isinstance(obj.get("host"), str):
+        meta["host.name"] = obj["host"]
+    if isinstance(obj.get("file"), str):
+        meta["log.file.path"] = obj["file"]
+    if isinstance(obj.get("timestamp"), str):
+        meta["logflow.envelope_timestamp"] = obj["timestamp"]
+    meta["agent.type"] = "vector"
+    return None
+
+
+def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
+    for src, dst in (
+        ("hostname", "host.name"),
+        ("host", "host.name"),
+        ("programname", "process.name"),
+        ("severity", "log.level"),
+        ("facility", "log.syslog.facility.name"),
+    ):
+        if isinstance(obj.get(src), str | int):
+            meta[dst] = obj[src]
+    for key in ("timereported", "timestamp", "@timestamp"):
+        if isinstance(obj.get(key), str):
+            meta["logflow.envelope_timestamp"] = obj[key]
+            break
+    return "syslog"
+
+
+def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None:
+    """(inner message, metadata, hint) when ``obj`` is a shipper envelope, else None."""
+    meta: dict[str, Any] = {}
+    message = obj.get("message")
+    if isinstance(message, str):
+        agent = obj.get("agent")
+        if (
+            (isinstance(agent, dict) and "type" in agent)
+            or isinstance(_get(obj, "log", "file"), dict)
+            or (isinstance(obj.get("input"), dict) and "ecs" in obj)
+        ):
+            return message, meta, _filebeat(obj, meta)
+        if "source_type" in obj:
+            return message, meta, _vector(obj, meta)
+    log = obj.get("log")
+    if isinstance(log, str) and "message" not in obj:
+        return log, meta, _fluentbit(obj, meta)
+    msg = obj.get("msg")
+    if isinstance(msg, str) and ("programname" in obj or "syslogtag" in obj):
+        return msg, meta, _rsyslog(obj, meta)
+    return None
+
+
