@@ -44,8 +44,8 @@ def golden_records() -> list[object]:
         ((("logflow-type", b"nginx.access"), ("service", b"web")), b"not an access line at all"),
         (
             (("logflow.error.type", b"mapper_parsing_exception"), ("logflow.error.reason", b"bad"),
-             ("logflow.source.kafka.topic", b"logs"), ("logflow.source.kafka.partition", b"1"),
-             ("logflow.source.kafka.offset", b"7")),
+             ("logflow.source.topic", b"logs"), ("logflow.source.partition", b"1"),
+             ("logflow.source.offset", b"7")),
             b"{broken",
         ),
     ]
@@ -54,8 +54,16 @@ def golden_records() -> list[object]:
     return records
 
 
+def input_digest(records: list[object]) -> str:
+    """The corpus itself, pinned too: a change of the input must not pass for a change of nothing."""
+    digest = hashlib.sha256()
+    for r in records:
+        digest.update(repr((r.topic, r.partition, r.offset, r.value, r.key, r.headers, r.timestamp_ms)).encode())  # type: ignore[attr-defined]
+    return digest.hexdigest()
+
+
 def golden_digest() -> str:
-    """``sha256 records actions rejections`` of the golden corpus through a default processor."""
+    """``input sha256, output sha256, records, actions, rejections`` of the golden corpus (default processor)."""
     from logflow.config import load_settings
     from logflow.sink.encode import bulk_body
     from logflow.worker.processor import Processor
@@ -71,7 +79,7 @@ def golden_digest() -> str:
         for r in out.rejections:
             rejections += 1
             digest.update(repr((r.record.topic, r.record.offset, r.stage, r.error_type, r.reason)).encode())
-    return f"{digest.hexdigest()} {len(records)} {actions} {rejections}"
+    return f"input {input_digest(records)}\noutput {digest.hexdigest()} {len(records)} {actions} {rejections}"
 
 
 if __name__ == "__main__":

@@ -55,9 +55,9 @@ def dead_letter_document(record: Record, headers: dict[str, bytes], ingested: st
         "logflow.dead_letter.stage": _text(headers.get("logflow.error.stage")),
         "logflow.dead_letter.index": _text(headers.get("logflow.error.index")) or None,
         "logflow.dead_letter.bytes": len(raw),
-        "logflow.dead_letter.source.topic": _text(headers.get("logflow.source.kafka.topic")),
-        "logflow.dead_letter.source.partition": int(_text(headers.get("logflow.source.kafka.partition")) or -1),
-        "logflow.dead_letter.source.offset": int(_text(headers.get("logflow.source.kafka.offset")) or -1),
+        "logflow.dead_letter.source.topic": _text(headers.get("logflow.source.topic")),
+        "logflow.dead_letter.source.partition": int(_text(headers.get("logflow.source.partition")) or -1),
+        "logflow.dead_letter.source.offset": int(_text(headers.get("logflow.source.offset")) or -1),
         "tags": ["dead_letter"],
     }
     if len(raw) > PREVIEW_BYTES:

@@ -2,7 +2,7 @@
 
 The value and key are the original bytes (so invalid UTF-8 and binary junk survive intact, and a
 replay after a fix re-feeds exactly what arrived); the original headers are kept; logflow adds
-``logflow.error.*`` and ``logflow.source.kafka.*`` headers saying what went wrong and where the record
+``logflow.error.*`` and ``logflow.source.*`` headers saying what went wrong and where the record
 came from. A dead-lettered record counts as done only once the broker acknowledged it.
 """
 
@@ -30,9 +30,9 @@ def dead_letter_headers(rejection: Rejection) -> list[tuple[str, bytes]]:
         ("logflow.error.stage", rejection.stage.encode()),
         ("logflow.error.type", rejection.error_type.encode()),
         ("logflow.error.reason", rejection.reason[:_REASON_LIMIT].encode("utf-8", "replace")),
-        ("logflow.source.kafka.topic", record.topic.encode()),
-        ("logflow.source.kafka.partition", str(record.partition).encode()),
-        ("logflow.source.kafka.offset", str(record.offset).encode()),
+        ("logflow.source.topic", record.topic.encode()),
+        ("logflow.source.partition", str(record.partition).encode()),
+        ("logflow.source.offset", str(record.offset).encode()),
     ]
     if rejection.index:
         headers.append(("logflow.error.index", rejection.index.encode()))

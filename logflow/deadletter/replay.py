@@ -1,6 +1,6 @@
 """`logflow dlq show` and `logflow dlq replay`: read the dead-letter topic, and re-feed it after a fix.
 
-A dead letter keeps the original bytes, key and headers, plus ``logflow.source.kafka.topic/partition/
+A dead letter keeps the original bytes, key and headers, plus ``logflow.source.topic/partition/
 offset``. Replay rebuilds each record *with its original coordinates*, so it runs through the same
 stages and gets the same document ``_id`` (``topic-partition-offset``) it would have had: replaying
 twice, or replaying a record that meanwhile got indexed, overwrites instead of doubling.
@@ -67,9 +67,9 @@ def decode_dead_letter(message: Any) -> DeadLetter:
             own[key] = value.decode("utf-8", "replace")
         else:
             original.append((key, value))
-    topic = own.get("logflow.source.kafka.topic", message.topic)
-    partition = int(own.get("logflow.source.kafka.partition", message.partition))
-    offset = int(own.get("logflow.source.kafka.offset", message.offset))
+    topic = own.get("logflow.source.topic", message.topic)
+    partition = int(own.get("logflow.source.partition", message.partition))
+    offset = int(own.get("logflow.source.offset", message.offset))
     record = Record(topic, partition, offset, message.value, message.key, tuple(original), message.timestamp)
     truncated = own.get("logflow.error.truncated_from")
     return DeadLetter(

@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from logflow.cache import BoundedCache
 from logflow.errors import ParserDefinitionError
 from logflow.parse.grok import Grok, GrokTimeout, Origin, PatternLibrary
 from logflow.parse.timestamps import TimeParser
@@ -351,7 +352,7 @@ class ParserSet:
         for p in self.parsers:
             for hint in (*p.hints, p.name.lower(), p.dataset.lower()):
                 self._by_hint.setdefault(hint, p)
-        self._sticky: dict[Any, tuple[Parser, ...]] = {}  # per source, the parsers that matched lately
+        self._sticky: BoundedCache[Any, tuple[Parser, ...]] = BoundedCache(10_000)  # per source: recent parsers
 
     @classmethod
     def load(cls, directory: Path | None = None) -> ParserSet:
@@ -412,9 +413,7 @@ class ParserSet:
 
     def _remember(self, source: Any, parser: Parser, recent: tuple[Parser, ...]) -> None:
         """``parser`` becomes the source's most recent; the source keeps its last few distinct ones."""
-        if len(self._sticky) > 10_000:
-            self._sticky.clear()
-        self._sticky[source] = (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS]
+        self._sticky.put(source, (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS])
 
     def explain(self, line: str) -> list[dict[str, Any]]:
         """For `parse --explain`: which parsers match, and how far the others got."""

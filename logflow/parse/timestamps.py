@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from logflow.cache import BoundedCache
 from logflow.errors import ConfigError
 
 _MONTHS = {
@@ -303,7 +304,7 @@ class TimeParser:
                     f"unknown format {fmt!r}",
                     f"use one of {', '.join(_NAMED)} or a strptime pattern with %",
                 )
-        self._cache: dict[str, str | None] = {}
+        self._cache: BoundedCache[str, str | None] = BoundedCache(_CACHE_LIMIT)
         # The slicing fast path for the first format, when its result needs no calendar arithmetic:
         # the head length that names it (0: none), and its heads seen lately -> "date`T`clock" ("": not fast).
         first = self._converters[0]
@@ -314,7 +315,7 @@ class TimeParser:
             else _SYSLOG if utc and first is _syslog
             else 0
         )
-        self._heads: dict[str, str] = {}
+        self._heads: BoundedCache[str, str] = BoundedCache(_CACHE_LIMIT)
         self._now: datetime | None = None  # the `now` yearless answers were given for (one per batch)
         self._today: date | None = None
 
@@ -359,9 +360,7 @@ class TimeParser:
                     break
         if self._yearless and moment is not None and _near_new_inference(moment, now):
             return result  # the inferred year may change before the day does: not remembered
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[text] = result
+        self._cache.put(text, result)
         return result
 
     def _head(self, head: str, now: datetime) -> str:
@@ -380,9 +379,7 @@ class TimeParser:
             stamp = _syslog_day(head[:6], now.date())  # the fast path runs only in UTC, where `now` is
             if stamp is not None:
                 base = f"{stamp}T{head[7:]}"
-        if len(self._heads) >= _CACHE_LIMIT:
-            self._heads.clear()
-        self._heads[head] = base
+        self._heads.put(head, base)
         return base
 
     def _new_now(self, now: datetime) -> None:

@@ -22,9 +22,9 @@ class TestDeadLetterDocument:
             ("logflow.error.stage", b"decode"),
             ("logflow.error.type", b"invalid_utf8"),
             ("logflow.error.reason", b"invalid UTF-8 at byte 0"),
-            ("logflow.source.kafka.topic", b"logs"),
-            ("logflow.source.kafka.partition", b"2"),
-            ("logflow.source.kafka.offset", b"41"),
+            ("logflow.source.topic", b"logs"),
+            ("logflow.source.partition", b"2"),
+            ("logflow.source.offset", b"41"),
         )
         processor = Processor(load_settings(environ={}))
         record = Record("logflow-dead-letter", 0, 7, b"\xff\xfe junk", None, headers, 1795395723456)

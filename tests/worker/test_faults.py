@@ -421,7 +421,7 @@ class TestPoisonRecords:
         result = run_sync(outcome(settings, produced))
         dead = run_sync(read_topic(settings, settings.kafka.dead_letter_topic, expected=1))
         docs_at = {d["logflow.kafka.offset"]: d for d in result.documents}
-        dead_at = {int(dict(m.headers)["logflow.source.kafka.offset"]): dict(m.headers) for m in dead}
+        dead_at = {int(dict(m.headers)["logflow.source.offset"]): dict(m.headers) for m in dead}
         assert not set(docs_at) & set(dead_at), "a record is both a document and a dead letter"
         assert len(docs_at) + len(dead_at) == len(records)
         for offset in range(len(records)):

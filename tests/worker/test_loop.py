@@ -100,8 +100,8 @@ class TestWorkerDelivery:
             headers = dict(message.headers)
             assert headers["logflow.error.type"] in (b"invalid_utf8", b"empty")
             assert headers["logflow.error.reason"]
-            assert headers["logflow.source.kafka.topic"] == ten_thousand.settings.kafka.topics[0].encode()
-            assert int(headers["logflow.source.kafka.offset"]) >= 0
+            assert headers["logflow.source.topic"] == ten_thousand.settings.kafka.topics[0].encode()
+            assert int(headers["logflow.source.offset"]) >= 0
 
     def test_trace_ids_join_events_across_services(self, ten_thousand: Run) -> None:
         """Requests that crossed services share one trace.id across nginx, text and JSON logs."""
@@ -199,7 +199,7 @@ class TestDeadLetters:
         assert headers["logflow.error.stage"] == b"index"
         assert headers["logflow.error.type"] == b"mapper_parsing_exception"
         assert b"http.response.status_code" in headers["logflow.error.reason"]
-        assert headers["logflow.source.kafka.offset"] == b"20"
+        assert headers["logflow.source.offset"] == b"20"
         assert headers["logflow.error.index"].startswith(settings.pipeline.index_prefix.encode())
         assert headers["x-custom"] == b"kept"
         assert committed == produced
