@@ -49,7 +49,7 @@ from logflow.event import Record  # noqa: E402
 from logflow.sink.client import make_client  # noqa: E402
 from logflow.sink.elasticsearch import BULK_PARAMS  # noqa: E402
 from logflow.sink.encode import bulk_body  # noqa: E402
-from logflow.source.kafka import TP  # noqa: E402
+from logflow.source.base import TP  # noqa: E402
 from logflow.worker.processor import Processor  # noqa: E402
 
 PARTITIONS = 4

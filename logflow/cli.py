@@ -376,7 +376,7 @@ def dlq_show(
     error_type: Annotated[str | None, typer.Option("--type", help="Only this error type.")] = None,
 ) -> None:
     """One JSON object per dead letter: source coordinates, document id, stage, error type, reason."""
-    from logflow.deadletter.replay import show
+    from logflow.admin.replay import show
 
     settings = _settings(config)
     for letter in asyncio.run(show(settings, limit, error_type)):
@@ -390,7 +390,7 @@ def dlq_replay(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Process only; index and commit nothing.")] = False,
 ) -> None:
     """Re-feed dead letters after a fix, with their original document ids (a replay cannot double)."""
-    from logflow.deadletter.replay import replay
+    from logflow.admin.replay import replay
 
     settings = _settings(config)
     result = asyncio.run(replay(settings, group, dry_run))

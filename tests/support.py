@@ -17,7 +17,8 @@ from logflow.admin.ship import ensure_topics, produce
 from logflow.config import Settings
 from logflow.demo.corpus import ShipRecord
 from logflow.sink.client import make_client
-from logflow.source.kafka import TP, security_kwargs
+from logflow.source.base import TP
+from logflow.source.kafka import security_kwargs
 from logflow.worker.loop import Worker
 
 

@@ -10,36 +10,33 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import MessageSizeTooLargeError
 
 from logflow.config import KafkaConfig
+from logflow.deadletter.headers import TRUNCATED_FROM, encode
 from logflow.event import Rejection
 from logflow.source.kafka import security_kwargs
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 TRUNCATE_TO = 900 * 1024
-_REASON_LIMIT = 2000
 
 
-def dead_letter_headers(rejection: Rejection) -> list[tuple[str, bytes]]:
-    record = rejection.record
-    headers = [(k, v) for k, v in record.headers if not k.startswith("logflow.")]
-    headers += [
-        ("logflow.error.stage", rejection.stage.encode()),
-        ("logflow.error.type", rejection.error_type.encode()),
-        ("logflow.error.reason", rejection.reason[:_REASON_LIMIT].encode("utf-8", "replace")),
-        ("logflow.source.topic", record.topic.encode()),
-        ("logflow.source.partition", str(record.partition).encode()),
-        ("logflow.source.offset", str(record.offset).encode()),
-    ]
-    if rejection.index:
-        headers.append(("logflow.error.index", rejection.index.encode()))
-    return headers
+class DeadLetterWriter(Protocol):
+    """What the worker needs of the dead-letter topic: every rejection written and acknowledged, or an error."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send_all(self, rejections: Sequence[Rejection]) -> None: ...
 
 
-class DeadLetterQueue:
+class KafkaDeadLetters:
+    """The dead-letter topic on Kafka: ``acks=all``, one record per rejection."""
+
     def __init__(self, cfg: KafkaConfig) -> None:
         self.topic = cfg.dead_letter_topic
         self.producer = AIOKafkaProducer(
@@ -65,7 +62,7 @@ class DeadLetterQueue:
 
     async def _send(self, rejection: Rejection) -> asyncio.Future[object]:
         record = rejection.record
-        headers = dead_letter_headers(rejection)
+        headers = encode(rejection)
         try:
             future: asyncio.Future[object] = await self.producer.send(
                 self.topic, value=record.value, key=record.key, headers=headers
@@ -74,7 +71,7 @@ class DeadLetterQueue:
             # Too big for the dead-letter topic as it is: keep the head, and say so.
             value = (record.value or b"")[:TRUNCATE_TO]
             headers = [(k, v) for k, v in headers if len(v) < 64 * 1024]
-            headers.append(("logflow.error.truncated_from", str(len(record.value or b"")).encode()))
+            headers.append((TRUNCATED_FROM, str(len(record.value or b"")).encode()))
             future = await self.producer.send(
                 self.topic, value=value, key=(record.key or b"")[:1024] or None, headers=headers
             )

@@ -25,7 +25,8 @@ from logflow.config import Settings, load_settings
 from logflow.demo.corpus import Cascade, CorpusGenerator, ErrorSpike, Incident, NewError, RareMessages
 from logflow.demo.servers import ServerProcess, start_osmem, start_tansu
 from logflow.sink.client import make_client
-from logflow.source.kafka import TP, security_kwargs
+from logflow.source.base import TP
+from logflow.source.kafka import security_kwargs
 from logflow.worker.loop import Worker
 
 TOPIC = "logs"

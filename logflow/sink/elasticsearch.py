@@ -25,7 +25,6 @@ import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import structlog
@@ -35,6 +34,7 @@ from elasticsearch import AsyncElasticsearch
 from logflow.config import ElasticsearchConfig
 from logflow.errors import DeliveryError
 from logflow.event import Action
+from logflow.sink.base import BatchAbandoned, Failure, IndexResult
 from logflow.sink.encode import bulk_body
 
 log = structlog.get_logger("logflow.sink.elasticsearch")
@@ -49,27 +49,6 @@ BULK_PARAMS = {"filter_path": "items.*.status,items.*.error"}
 
 Policy = Literal["retry", "dlq", "drop"]
 T = TypeVar("T")
-
-
-class BatchAbandoned(DeliveryError):
-    """The worker gave up on the batch in flight (partitions revoked, or shutdown deadline)."""
-
-
-@dataclass(slots=True)
-class Failure:
-    action: Action
-    status: int
-    error_type: str
-    reason: str
-
-
-@dataclass(slots=True)
-class IndexResult:
-    indexed: int = 0
-    retried: int = 0
-    dropped: list[Failure] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    statuses: dict[int, int] = field(default_factory=dict)
 
 
 class StatusPolicy:
@@ -125,8 +104,10 @@ class ElasticsearchSink:
         abort: asyncio.Event | None = None,
         on_state: Callable[[bool], None] | None = None,
         on_pressure: Callable[[bool], None] | None = None,
+        own_client: bool = False,
     ) -> None:
         self.client = client
+        self.own_client = own_client  # close it with the sink
         self.cfg = cfg
         self.abort = abort or asyncio.Event()  # set: give up at once (shutdown deadline, second signal)
         self.abandon = asyncio.Event()  # set: give up on the current batch only (revoked partitions)
@@ -135,6 +116,20 @@ class ElasticsearchSink:
         self.policy = StatusPolicy(cfg.item_status_policy)
         self.bulk_seconds: list[float] = []  # durations of recent bulk requests, for metrics
         self._pressure = False
+
+    async def start(self) -> None:
+        """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch."""
+        try:
+            await self.client.info()
+        except Exception as exc:  # the worker still starts: the sink retries until Elasticsearch answers
+            log.warning("Elasticsearch did not answer at start-up; will retry.", error=str(exc)[:300])
+            return
+        if self.on_state is not None:
+            self.on_state(True)
+
+    async def close(self) -> None:
+        if self.own_client:
+            await self.client.close()
 
     def _set_pressure(self, on: bool) -> None:
         if on != self._pressure:

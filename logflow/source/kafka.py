@@ -7,7 +7,6 @@ finishes the batch in flight before partitions move.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -15,9 +14,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from logflow.config import KafkaConfig
 from logflow.errors import ConfigError
 from logflow.event import Record
-
-TP = tuple[str, int]
-Callback = Callable[[set[TP]], Awaitable[None]]
+from logflow.source.base import TP, Callback
 
 
 def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
@@ -82,6 +79,9 @@ class KafkaSource:
             max_partition_fetch_bytes=cfg.max_partition_fetch_bytes,
             fetch_max_bytes=cfg.fetch_max_bytes,
         )
+        self._listener = _Listener(on_revoked, on_assigned)
+
+    def listen(self, on_revoked: Callback | None, on_assigned: Callback | None) -> None:
         self._listener = _Listener(on_revoked, on_assigned)
 
     async def start(self) -> None:

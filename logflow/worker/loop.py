@@ -1,11 +1,12 @@
 """The worker loop: the only place that knows both the source and the sink.
 
-    fetch batch -> process (pure) -> bulk index -> dead-letter rejects -> commit offsets
+    fetch batch -> deliver (process, index, dead-letter; ``deliver``) -> commit offsets
 
-Delivery rule (per record, per partition): a record is *finished* when Elasticsearch acknowledged
-every document made from it, or the dead-letter topic acknowledged it, or the retry policy dropped
-it. Each partition's commit is the lowest offset not yet finished (``OffsetTracker``), so a commit
-never covers a record that is still in doubt, even when a batch ends half-way.
+A record is finished once the sink or the dead-letter topic acknowledged it; each partition's commit
+is the lowest offset not yet finished (``OffsetTracker``), so a commit never covers a record that is
+still in doubt, even when a batch ends half-way. The source, the sink and the dead-letter writer are
+Kafka and Elasticsearch by default; any object with their interface (``logflow.source.base``,
+``logflow.sink.base``, ``logflow.deadletter.producer.DeadLetterWriter``) can stand in.
 
 The loop holds ``_batch_lock`` from processing to commit (never around ``getmany``); the rebalance
 listener takes the same lock, so partitions move only between batches. When a revoke arrives while
@@ -26,8 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -37,20 +36,21 @@ from elasticsearch import AsyncElasticsearch
 
 from logflow import compiled
 from logflow.config import Settings
-from logflow.deadletter.producer import DeadLetterQueue
+from logflow.deadletter.producer import DeadLetterWriter, KafkaDeadLetters
 from logflow.decode.multiline import HeldEvents, MultilineJoiner
-from logflow.event import Action, Record, Rejection
+from logflow.event import Record
+from logflow.sink.base import BatchAbandoned, Sink
 from logflow.sink.client import make_client
-from logflow.sink.elasticsearch import RETRY_STATUSES, BatchAbandoned, ElasticsearchSink
-from logflow.source.kafka import TP, KafkaSource
+from logflow.sink.elasticsearch import RETRY_STATUSES, ElasticsearchSink
+from logflow.source.base import TP, Source
+from logflow.source.kafka import KafkaSource
+from logflow.worker.deliver import deliver
 from logflow.worker.health import Health, HealthServer, Metrics
+from logflow.worker.offsets import OffsetTracker
 from logflow.worker.processor import Processor
 
 log = structlog.get_logger("logflow.worker")
 
-_Key = tuple[str, int, int]
-_KEY = attrgetter("topic", "partition", "offset")  # a record's coordinates, as a tuple built in C
-_RECORD = attrgetter("record")
 _VALUE = attrgetter("value")
 
 
@@ -71,88 +71,37 @@ class WorkerStats:
     started: float = field(default_factory=time.monotonic)
 
 
-class OffsetTracker:
-    """Per-record accounting for one batch: what is still outstanding, and each partition's commit point.
-
-    With ``held`` (multiline events carried across batches) the points also respect what it holds:
-    they cover every partition fed so far, up to one past its last record fed, never pass the first
-    offset of a held event, and never fall inside a joined event (see ``logflow.decode.multiline``). An
-    event finished in a later batch than its first record keeps that record's (lower) offset, so the
-    point is the lowest outstanding offset, not the first one in fetch order.
-    """
-
-    def __init__(self, records: Sequence[Record], held: HeldEvents | None = None) -> None:
-        self.outstanding: Counter[_Key] = Counter()
-        self.floors: dict[TP, int] = {}
-        self.spans: dict[TP, list[tuple[int, int]]] = {}
-        ends: dict[TP, int] = {}
-        if held is None:
-            for record in records:
-                ends[(record.topic, record.partition)] = record.offset + 1
-        else:
-            ends.update(held.ends)
-            self.floors = held.floors()
-            self.spans = {tp: sorted(spans, reverse=True) for tp, spans in held.spans.items()}
-        self.ends = ends
-
-    def hold(self, record: Record) -> None:
-        """One more thing (a document, a dead-letter write) must finish before ``record`` is."""
-        self.outstanding[_KEY(record)] += 1
-
-    def hold_all(self, records: Iterable[Record]) -> None:
-        """``hold`` for each of ``records`` (a record may come more than once: a document and its copy)."""
-        self.outstanding.update(map(_KEY, records))  # counted in C
-
-    def acknowledged(self, actions: list[Action]) -> None:
-        outstanding = self.outstanding
-        for key in map(_KEY, map(_RECORD, actions)):
-            outstanding[key] -= 1
-
-    def settle(self, record: Record) -> None:
-        """``record`` is finished whatever else was outstanding (its dead-letter write was acknowledged)."""
-        self.outstanding[(record.topic, record.partition, record.offset)] = 0
-
-    def commit_points(self) -> dict[TP, int]:
-        """Per partition: the lowest offset not yet finished or held (or its end), moved out of joined events."""
-        floors = self.floors
-        points = {tp: min(end, floors.get(tp, end)) for tp, end in self.ends.items()}
-        for (topic, partition, offset), count in self.outstanding.items():
-            if count > 0:
-                tp = (topic, partition)
-                if offset < points.get(tp, offset + 1):
-                    points[tp] = offset
-        for tp, spans in self.spans.items():  # by first offset, descending: one pass settles nested moves
-            point = points.get(tp)
-            if point is None:
-                continue
-            for first, last in spans:
-                if first < point <= last:
-                    point = first
-            points[tp] = point
-        return points
-
-
 class Worker:
     def __init__(
         self,
         settings: Settings,
         processor: Processor | None = None,
         client: AsyncElasticsearch | None = None,
+        *,
+        source: Source | None = None,
+        sink: Sink | None = None,
+        dead_letters: DeadLetterWriter | None = None,
     ) -> None:
         self.settings = settings
         self.processor = processor or Processor(settings)
         joiner = MultilineJoiner.from_config(settings.pipeline)
         self.held = HeldEvents(joiner) if joiner is not None else None
-        self.client = client or make_client(settings.elasticsearch)
-        self._own_client = client is None
         self.abort = asyncio.Event()
         self.metrics = Metrics()
         self.health = Health()
-        self.sink = ElasticsearchSink(
-            self.client, settings.elasticsearch, self.abort, on_state=self._es_state, on_pressure=self._pressure
-        )
-        self.dlq = DeadLetterQueue(settings.kafka)
-        self.source = KafkaSource(settings.kafka, on_revoked=self._on_revoked, on_assigned=self._on_assigned)
+        if sink is None:
+            sink = ElasticsearchSink(
+                client or make_client(settings.elasticsearch),
+                settings.elasticsearch,
+                self.abort,
+                on_state=self._es_state,
+                on_pressure=self._pressure,
+                own_client=client is None,
+            )
+        self.sink = sink
+        self.dead_letters = dead_letters or KafkaDeadLetters(settings.kafka)
+        self.source = source or KafkaSource(settings.kafka)
+        self.source.listen(self._on_revoked, self._on_assigned)
         self.stats = WorkerStats()
         self.assigned = asyncio.Event()
         self._batch_lock = asyncio.Lock()
@@ -216,12 +165,8 @@ class Worker:
                 self.settings.health.host, self.settings.health.port, self.metrics, self.health
             )
             await health_server.start()
-        try:
-            await self.client.info()  # fail fast on a wrong URL or credentials, and mark Elasticsearch reachable
-            self._es_state(True)
-        except Exception as exc:  # the worker still starts: the sink retries until Elasticsearch answers
-            log.warning("Elasticsearch did not answer at start-up; will retry.", error=str(exc)[:300])
-        await self.dlq.start()
+        await self.sink.start()
+        await self.dead_letters.start()
         try:
             await self.source.start()
             try:
@@ -240,9 +185,8 @@ class Worker:
             finally:
                 await self.source.stop()
         finally:
-            await self.dlq.stop()
-            if self._own_client:
-                await self.client.close()
+            await self.dead_letters.stop()
+            await self.sink.close()
             if health_server is not None:
                 await health_server.stop()
         log.info(
@@ -318,43 +262,27 @@ class Worker:
         stats, metrics = self.stats, self.metrics
         metrics.inflight_records.set(len(records))
         metrics.inflight_bytes.set(sum(map(len, filter(None, map(_VALUE, records)))))  # C-level, per batch
-        processed = self.processor.process(records)
-        for dataset, count in processed.parse_failures.items():
-            metrics.parse_failures.labels(dataset).inc(count)
-        rejections = processed.rejections
-        tracker.hold_all(map(_RECORD, processed.actions))
-        tracker.hold_all(map(_RECORD, rejections))
         try:
-            result = await self.sink.index(processed.actions, on_done=tracker.acknowledged)
+            done = await deliver(records, self.processor, self.sink, self.dead_letters, tracker)
         finally:
             for seconds in self.sink.bulk_seconds:
                 metrics.bulk_seconds.observe(seconds)
             self.sink.bulk_seconds.clear()
+        for dataset, count in done.processed.parse_failures.items():
+            metrics.parse_failures.labels(dataset).inc(count)
+        result = done.result
         for status, count in result.statuses.items():
             if status in RETRY_STATUSES:
                 metrics.retries.labels(str(status)).inc(count)
-        seen = {r.record.doc_id for r in rejections}
-        for failure in result.failures:  # one dead letter per record, even if its copy failed too
-            record = failure.action.record
-            if record.doc_id in seen:
-                continue
-            seen.add(record.doc_id)
-            reason = f"HTTP {failure.status}: {failure.reason}"
-            rejections.append(Rejection(record, "index", failure.error_type, reason, failure.action.index))
         for dropped in result.dropped:
             stats.dropped += 1
             metrics.dropped.labels(f"http_{dropped.status}").inc()
-        copies = sum(1 for a in processed.actions if a.copy)
-        copy_failures = sum(1 for f in result.failures if f.action.copy)
-        stats.copies += copies - copy_failures
-        indexed = result.indexed - (copies - copy_failures)
-        stats.indexed += indexed
-        metrics.indexed.inc(indexed)
+        stats.copies += done.copies
+        stats.indexed += done.indexed
+        metrics.indexed.inc(done.indexed)
         stats.retried_items += result.retried
+        rejections = done.rejections
         if rejections:
-            await self.dlq.send_all(rejections)
-            for r in rejections:
-                tracker.settle(r.record)
             stats.dead_lettered += len(rejections)
             for r in rejections:
                 stats.dead_letter_reasons[r.error_type] = stats.dead_letter_reasons.get(r.error_type, 0) + 1

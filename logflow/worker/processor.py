@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from logflow.config import Settings
-from logflow.deadletter.document import DeadLetters
+from logflow.deadletter.document import DeadLetterDocuments
 from logflow.decode.stage import Decode
 from logflow.enrich.redact import Redactor
 from logflow.enrich.rules import RuleSet
@@ -42,7 +42,7 @@ class Processor:
         self.miner = TemplateMiner()
         redact = Redactor.from_config(settings.redaction, pipeline.keep_original)
         stages: list[Stage | None] = [
-            DeadLetters(),
+            DeadLetterDocuments(),
             Decode(pipeline.max_line_bytes),
             Parse(self.parsers, pipeline.keep_original),
             redact,  # before enrich, so the raw line it keeps is masked too; None when off

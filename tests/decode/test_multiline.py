@@ -15,8 +15,9 @@ from logflow.demo.corpus import ShipRecord
 from logflow.demo.run import run_worker_until_caught_up
 from logflow.errors import ConfigError
 from logflow.event import Action, Processed, Record
-from logflow.source.kafka import TP
-from logflow.worker.loop import OffsetTracker, Worker
+from logflow.source.base import TP
+from logflow.worker.loop import Worker
+from logflow.worker.offsets import OffsetTracker
 from logflow.worker.processor import Processor
 from tests.conftest import SettingsFactory
 from tests.support import all_documents, committed_offsets, running, setup_templates, ship, wait

@@ -20,7 +20,7 @@ from logflow.config import Settings
 from logflow.demo.corpus import ShipRecord
 from logflow.demo.servers import ServerProcess
 from logflow.sink.client import make_client
-from logflow.source.kafka import TP
+from logflow.source.base import TP
 from logflow.worker.loop import Worker
 from tests.conftest import Servers, SettingsFactory
 from tests.faultproxy import Fault, FaultProxy

@@ -20,7 +20,7 @@ import pytest
 from logflow.config import Settings
 from logflow.demo.corpus import CorpusGenerator, ShipRecord
 from logflow.demo.run import run_worker_until_caught_up
-from logflow.source.kafka import TP
+from logflow.source.base import TP
 from tests.conftest import Servers, settings_for
 from tests.support import (
     all_documents,

@@ -22,11 +22,13 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from logflow.config import Settings
-from logflow.deadletter.producer import DeadLetterQueue
-from logflow.event import Record, Rejection
+from logflow.deadletter import headers
+from logflow.deadletter.producer import KafkaDeadLetters
+from logflow.event import Record
 from logflow.sink.client import make_client
 from logflow.sink.elasticsearch import ElasticsearchSink
 from logflow.source.kafka import security_kwargs
+from logflow.worker.deliver import deliver
 from logflow.worker.processor import Processor
 
 
@@ -59,28 +61,31 @@ class DeadLetter:
 
 
 def decode_dead_letter(message: Any) -> DeadLetter:
-    """A consumed dead-letter message back to its original ``Record`` and its failure."""
-    own: dict[str, str] = {}
-    original: list[tuple[str, bytes]] = []
-    for key, value in message.headers or ():
-        if key.startswith("logflow."):
-            own[key] = value.decode("utf-8", "replace")
-        else:
-            original.append((key, value))
-    topic = own.get("logflow.source.topic", message.topic)
-    partition = int(own.get("logflow.source.partition", message.partition))
-    offset = int(own.get("logflow.source.offset", message.offset))
-    record = Record(topic, partition, offset, message.value, message.key, tuple(original), message.timestamp)
-    truncated = own.get("logflow.error.truncated_from")
+    """A consumed dead-letter message back to its original ``Record`` and its failure.
+
+    Coordinates missing from the headers (or not numbers) fall back to the dead letter's own.
+    """
+    letter = headers.decode(tuple(message.headers or ()))
+    if letter is None:  # not written by logflow: replayed as the record it is
+        letter = headers.DeadLetterHeaders("", "", "", None, None, None, None, None, tuple(message.headers or ()))
+    record = Record(
+        letter.topic or message.topic,
+        message.partition if letter.partition is None else letter.partition,
+        message.offset if letter.offset is None else letter.offset,
+        message.value,
+        message.key,
+        letter.original,
+        message.timestamp,
+    )
     return DeadLetter(
         message.partition,
         message.offset,
         record,
-        own.get("logflow.error.stage", ""),
-        own.get("logflow.error.type", ""),
-        own.get("logflow.error.reason", ""),
-        own.get("logflow.error.index"),
-        int(truncated) if truncated else None,
+        letter.stage,
+        letter.error_type,
+        letter.reason,
+        letter.index,
+        letter.truncated_from,
     )
 
 
@@ -180,36 +185,26 @@ async def replay(
     reader = _DeadLetterReader(settings, group)
     result = ReplayResult()
     processor = Processor(settings)
-    client = make_client(settings.elasticsearch)
-    sink = ElasticsearchSink(client, settings.elasticsearch)
-    dlq = DeadLetterQueue(settings.kafka)
+    sink = ElasticsearchSink(make_client(settings.elasticsearch), settings.elasticsearch, own_client=True)
+    dead_letters = KafkaDeadLetters(settings.kafka)
     await reader.start(from_committed=True)
-    await dlq.start()
+    await dead_letters.start()
     try:
         async for messages in reader.batches(max_records=settings.kafka.max_batch_records):
             letters = [decode_dead_letter(m) for m in messages]
             result.read += len(letters)
             replayable = [x.record for x in letters if x.truncated_from is None]
             result.skipped_truncated += len(letters) - len(replayable)
-            processed = processor.process(replayable)
             if dry_run:
+                processed = processor.process(replayable)
                 result.indexed += len({a.doc_id for a in processed.actions if not a.copy})
                 result.dead_lettered_again += len(processed.rejections)
                 continue
-            outcome = await sink.index(processed.actions)
-            rejections = list(processed.rejections)
-            seen = {r.record.doc_id for r in rejections}
-            for failure in outcome.failures:
-                record = failure.action.record
-                if record.doc_id not in seen:
-                    seen.add(record.doc_id)
-                    reason = f"HTTP {failure.status}: {failure.reason}"
-                    rejections.append(Rejection(record, "index", failure.error_type, reason, failure.action.index))
-            await dlq.send_all(rejections)
-            for r in rejections:
+            done = await deliver(replayable, processor, sink, dead_letters)
+            for r in done.rejections:
                 result.reasons[r.error_type] = result.reasons.get(r.error_type, 0) + 1
-            result.dead_lettered_again += len(rejections)
-            result.indexed += len({a.doc_id for a in processed.actions if not a.copy} - seen)
+            result.dead_lettered_again += len(done.rejections)
+            result.indexed += done.indexed
             offsets: dict[TopicPartition, int] = {}
             for m in messages:
                 tp = TopicPartition(m.topic, m.partition)
@@ -218,7 +213,7 @@ async def replay(
             if progress is not None:
                 progress(result)
     finally:
-        await dlq.stop()
+        await dead_letters.stop()
         await reader.stop()
-        await client.close()
+        await sink.close()
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from logflow.deadletter.replay import replay, show
+from logflow.admin.replay import replay, show
 from logflow.worker.loop import Worker
 from tests.conftest import Servers, SettingsFactory
 from tests.faultproxy import FaultProxy

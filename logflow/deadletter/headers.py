@@ -1,0 +1,109 @@
+"""The dead-letter topic's format: the headers that say why a record was rejected and where it came from.
+
+Encoded once here (``encode``) and read back once here (``decode``), by the worker that writes dead
+letters, the one that indexes them, and `logflow dlq show/replay`. A dead letter keeps the original
+value, key and headers; logflow adds:
+
+| header | value |
+| --- | --- |
+| ``logflow.error.stage`` | the stage that rejected it (`decode`, `parse`, `index`, ...) |
+| ``logflow.error.type`` | a bounded error type (also the marker of a dead letter) |
+| ``logflow.error.reason`` | the reason, at most 2,000 characters |
+| ``logflow.error.index`` | the index Elasticsearch refused, when it was Elasticsearch |
+| ``logflow.source.topic`` / ``.partition`` / ``.offset`` | the record's coordinates: its document ``_id`` |
+| ``logflow.error.truncated_from`` | the original size, when the value had to be cut to fit the topic |
+
+Headers from outside cannot be trusted: ``decode`` never raises, and a coordinate that is not a
+number is reported as missing rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from logflow.event import RawHeaders, Rejection
+
+PREFIX = "logflow."
+STAGE = "logflow.error.stage"
+TYPE = "logflow.error.type"  # present on every dead letter: the marker
+REASON = "logflow.error.reason"
+INDEX = "logflow.error.index"
+TRUNCATED_FROM = "logflow.error.truncated_from"
+TOPIC = "logflow.source.topic"
+PARTITION = "logflow.source.partition"
+OFFSET = "logflow.source.offset"
+REASON_LIMIT = 2000
+
+
+def encode(rejection: Rejection) -> list[tuple[str, bytes]]:
+    """The headers of ``rejection``'s dead letter: the record's own (logflow's replaced) and ours."""
+    record = rejection.record
+    headers = [(k, v) for k, v in record.headers if not k.startswith(PREFIX)]
+    headers += [
+        (STAGE, rejection.stage.encode()),
+        (TYPE, rejection.error_type.encode()),
+        (REASON, rejection.reason[:REASON_LIMIT].encode("utf-8", "replace")),
+        (TOPIC, record.topic.encode()),
+        (PARTITION, str(record.partition).encode()),
+        (OFFSET, str(record.offset).encode()),
+    ]
+    if rejection.index:
+        headers.append((INDEX, rejection.index.encode()))
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterHeaders:
+    """What a dead letter's headers say (``decode``); the original headers without logflow's own."""
+
+    stage: str
+    error_type: str
+    reason: str
+    index: str | None
+    topic: str | None
+    partition: int | None
+    offset: int | None
+    truncated_from: int | None
+    original: RawHeaders
+
+
+def _text(value: bytes | None) -> str:
+    return (value or b"").decode("utf-8", "replace")
+
+
+def _number(value: bytes | None) -> int | None:
+    """A non-negative integer header, or None for a missing or malformed one (never an exception)."""
+    text = _text(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
+
+
+def is_dead_letter(raw: RawHeaders) -> bool:
+    """Whether the headers carry logflow's marker (names compared case-insensitively, as Kafka tools vary)."""
+    return any(len(name) == len(TYPE) and name.lower() == TYPE for name, _ in raw)  # a scan, no dict
+
+
+def decode(raw: RawHeaders) -> DeadLetterHeaders | None:
+    """The dead-letter headers of ``raw``, or None when they carry no marker."""
+    if not is_dead_letter(raw):
+        return None
+    own: dict[str, bytes] = {}
+    original: list[tuple[str, bytes]] = []
+    for name, value in raw:
+        low = name.lower()
+        if low.startswith(PREFIX):
+            own[low] = value
+        else:
+            original.append((name, value))
+    index = _text(own.get(INDEX))
+    topic = _text(own.get(TOPIC))
+    return DeadLetterHeaders(
+        stage=_text(own.get(STAGE)),
+        error_type=_text(own.get(TYPE)),
+        reason=_text(own.get(REASON)),
+        index=index or None,
+        topic=topic or None,
+        partition=_number(own.get(PARTITION)),
+        offset=_number(own.get(OFFSET)),
+        truncated_from=_number(own.get(TRUNCATED_FROM)),
+        original=tuple(original),
+    )

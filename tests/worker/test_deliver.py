@@ -1,0 +1,79 @@
+"""The deliver step and the worker loop with in-memory edges: every record is indexed or dead-lettered, once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import orjson
+
+from logflow.config import load_settings
+from logflow.deadletter.memory import InMemoryDeadLetters
+from logflow.event import Action, Record
+from logflow.sink.memory import InMemorySink
+from logflow.source.memory import InMemorySource
+from logflow.worker.deliver import deliver
+from logflow.worker.loop import Worker
+from logflow.worker.offsets import OffsetTracker
+from logflow.worker.processor import Processor
+
+SETTINGS = load_settings(environ={}, overrides={"health": {"port": 0}})
+
+
+def records(count: int, partitions: int = 3) -> list[Record]:
+    out = []
+    for i in range(count):
+        if i % 17 == 5:
+            value = b""  # rejected by decode
+        else:
+            value = orjson.dumps({"@timestamp": "2026-11-23T01:02:03Z", "message": f"order {i} shipped"})
+        out.append(Record("logs", i % partitions, i // partitions, value))
+    return out
+
+
+def refuse_marked(action: Action) -> int:
+    """A sink that refuses every document of a record whose offset ends in 3 (as a mapping conflict would)."""
+    return 400 if action.record.offset % 10 == 3 else 201
+
+
+async def test_a_refused_document_is_dead_lettered_once_and_everything_else_is_acknowledged() -> None:
+    batch = records(200)
+    sink, letters = InMemorySink(refuse_marked), InMemoryDeadLetters()
+    tracker = OffsetTracker(batch)
+    done = await deliver(batch, Processor(SETTINGS), sink, letters, tracker)
+    dead = Counter(r.record.doc_id for r in letters.rejections)
+    assert max(dead.values()) == 1
+    expected_dead = {r.doc_id for r in batch if not r.value or r.offset % 10 == 3}
+    assert set(dead) == expected_dead
+    assert {doc_id for _, doc_id in sink.documents} == {r.doc_id for r in batch} - expected_dead
+    assert done.indexed == len(batch) - len(expected_dead)
+    ends = {(r.topic, r.partition): r.offset + 1 for r in batch}
+    assert tracker.commit_points() == ends  # every record finished: each partition commits its end
+
+
+async def run_to_end(worker: Worker, source: InMemorySource, expected: dict[tuple[str, int], int]) -> None:
+    """Run ``worker`` until ``source`` holds the ``expected`` commits (a condition, with a generous deadline)."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        async with asyncio.timeout(60):  # fails the test only if the commits never come
+            await source.wait_for(expected)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_a_worker_reading_again_from_its_commits_writes_no_document_twice() -> None:
+    """A rebalance rewinds to the commits; the re-read records overwrite their own ids, and nothing is doubled."""
+    batch = records(1000)
+    source = InMemorySource(batch, batch=128)
+    sink, letters = InMemorySink(refuse_marked), InMemoryDeadLetters()
+    worker = Worker(SETTINGS, source=source, sink=sink, dead_letters=letters)
+    ends = {(r.topic, r.partition): r.offset + 1 for r in batch}
+    await run_to_end(worker, source, ends)
+    first_writes, first_letters = sink.writes, len(letters.rejections)
+    assert len(sink.documents) + first_letters == len(batch)
+    source.commits = {tp: 0 for tp in ends}  # as if the commits had been lost: everything is read again
+    worker = Worker(SETTINGS, source=source, sink=sink, dead_letters=letters)
+    await run_to_end(worker, source, ends)
+    assert len(sink.documents) == first_writes == sink.writes // 2  # the same ids, overwritten
