@@ -526,6 +526,7 @@ class ElasticEdge:
         self.ilm_policies: dict[str, tuple[int, Json]] = {"logs": (1, recorded("ilm/policy-logs.json")["body"])}
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request, for tests
         self._lock = asyncio.Lock()
+        self._known: set[str] = set()  # names osmem is known to have (forgotten on any DELETE)
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -582,7 +583,11 @@ class ElasticEdge:
         return status, (json.loads(raw) if raw else None)
 
     async def _exists(self, name: str) -> bool:
+        if name in self._known:
+            return True
         status, _, _ = await self._up("HEAD", "/" + urllib.parse.quote(name, safe=",*@"))
+        if status == 200:
+            self._known.add(name)
         return status == 200
 
     @staticmethod
@@ -636,7 +641,9 @@ class ElasticEdge:
         top = f"Invalid media-type value on headers [{', '.join(headers)}]"
         body = EsError(400, "media_type_header_exception", top, {"type": kind, "reason": reason}).body()
         return web.Response(
-            status=400, body=json.dumps(body).encode(), headers={**PRODUCT, "Content-Type": ERROR_CONTENT_TYPE}
+            status=400,
+            body=json.dumps(body, separators=(",", ":")).encode(),
+            headers={**PRODUCT, "Content-Type": ERROR_CONTENT_TYPE},
         )
 
     @staticmethod
@@ -648,7 +655,7 @@ class ElasticEdge:
 
     def _json(self, request: web.Request, status: int, body: Any, error: bool = False) -> web.Response:
         headers = {**PRODUCT, "Content-Type": self._content_type(request, error or status >= 400)}
-        return web.Response(status=status, body=json.dumps(body).encode(), headers=headers)
+        return web.Response(status=status, body=json.dumps(body, separators=(",", ":")).encode(), headers=headers)
 
     async def _route(self, request: web.Request, parts: list[str], body: bytes) -> web.StreamResponse:
         method = request.method
@@ -740,6 +747,7 @@ class ElasticEdge:
             mappings["_data_stream_timestamp"] = {"enabled": True}
 
     async def _forget_deleted(self) -> None:
+        self._known.clear()
         status, answer = await self._up_json("GET", "/_cat/indices?format=json&h=index&expand_wildcards=all")
         if status != 200:
             return
@@ -1039,6 +1047,7 @@ class ElasticEdge:
             for stream_name in names:
                 for index, _ in self.data_streams.pop(stream_name).indices:
                     await self._up("DELETE", f"/{index}")
+                    self._known.discard(index)
                     self.indices.pop(index, None)
             return 200, {"acknowledged": True}
         raise EsError(405, "method_not_allowed", f"Incorrect HTTP method for uri [/_data_stream/{name}]")

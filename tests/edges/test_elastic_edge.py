@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,9 +23,12 @@ from tests.edges.elastic import (
     EdgeServer,
     edge_servers,
     filter_path,
+    parse_media_type,
     patterns_overlap,
     recorded,
+    release,
     translate_mappings,
+    version_refusal,
 )
 
 NOW = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
@@ -496,3 +501,123 @@ def test_the_fixture_factory_is_importable_from_a_conftest() -> None:
 
     assert callable(module.elastic_edge)
     assert Path(module.__file__).name == "elastic.py"
+
+
+# --- an 8.x client, from another interpreter (opt-in) -----------------------------------------------------
+
+ES8_SCRIPT = """
+import json, sys
+from elasticsearch import Elasticsearch, __versionstr__
+es = Elasticsearch(sys.argv[1])
+info = es.info()
+bulk = es.bulk(operations=[{"index": {"_index": "logs-c8-default", "_id": "1"}}, {"message": "hi"}])
+print(json.dumps({"client": __versionstr__, "info": info.body, "content_type": info.meta.headers["content-type"],
+                  "item": bulk.body["items"][0]}))
+"""
+
+
+@pytest.mark.parametrize("version", ["8.19", "9.2"])
+def test_an_8x_client_is_served_by_both_majors(edge: Edge, version: str) -> None:
+    """Set LOGFLOW_TEST_ES8_PYTHON to an interpreter with ``elasticsearch<9`` (e.g. a throwaway venv) to run it."""
+    python = os.environ.get("LOGFLOW_TEST_ES8_PYTHON")
+    if not python:
+        pytest.skip("LOGFLOW_TEST_ES8_PYTHON is not set (an interpreter with elasticsearch<9 installed)")
+    server = edge(version)
+    out = subprocess.run([python, "-c", ES8_SCRIPT, server.url], capture_output=True, text=True, timeout=60, check=True)
+    result = json.loads(out.stdout)
+    assert result["client"].startswith("8.")
+    assert result["info"] == recorded(server.edge.release.root)["body"]
+    assert result["content_type"] == "application/vnd.elasticsearch+json;compatible-with=8"
+    assert result["item"]["index"]["error"]["type"] == "illegal_argument_exception"
+
+
+# --- against a real cluster (opt-in): what the edge claims, checked live ----------------------------------
+
+
+def test_a_live_cluster_answers_as_the_edge_does() -> None:
+    """With LOGFLOW_TEST_ES pointing at Elasticsearch 8.x or 9.x, compare the edge's rules with the real answers.
+
+    Leaves nothing behind: one data stream ``logs-esedge<hex>-default`` is made and deleted. Every difference is
+    listed at once, so one run says which recordings to update.
+    """
+    url = os.environ.get("LOGFLOW_TEST_ES", "").rstrip("/")
+    if not url:
+        pytest.skip("LOGFLOW_TEST_ES is not set (docs/elasticsearch-fidelity.md has the recipe)")
+    status, headers, root = raw(url + "/", Accept="application/json")
+    number = root.get("version", {}).get("number", "") if isinstance(root, dict) else ""
+    if root.get("version", {}).get("distribution") or number[:2] not in ("8.", "9."):
+        pytest.skip(f"LOGFLOW_TEST_ES is not Elasticsearch 8.x or 9.x ({number or status})")
+    major = int(number.split(".")[0])
+    diffs: list[str] = []
+
+    def check(what: str, got: Any, want: Any) -> None:
+        if got != want:
+            diffs.append(f"{what}: got {got!r}, the edge says {want!r}")
+
+    model = recorded(release(f"{major}").root)
+    check("GET / version keys", sorted(root["version"]), sorted(model["body"]["version"]))
+    check("GET / tagline", root["tagline"], model["body"]["tagline"])
+    check("X-Elastic-Product", headers.get("X-Elastic-Product"), "Elasticsearch")
+    check("Content-Type for Accept: application/json", headers.get("Content-Type"), "application/json")
+    for version in (major + 1, major - 2):
+        accept = C.format(version)
+        status, headers, body = raw(url + "/_alias", Accept=accept)
+        want = version_refusal(parse_media_type(accept), None, False, major)
+        check(f"compatible-with={version}: status", status, 400)
+        check(
+            f"compatible-with={version}: cause", (body or {}).get("error", {}).get("caused_by", {}).get("reason"), want
+        )
+        check(f"compatible-with={version}: Content-Type", headers.get("Content-Type"), "application/json;charset=utf-8")
+    status, headers, _ = raw(url + "/", Accept=C.format(major))
+    check(
+        "Content-Type for a compatible Accept",
+        headers.get("Content-Type"),
+        f"application/vnd.elasticsearch+json;compatible-with={major}",
+    )
+    status, _, body = raw(
+        url + "/_search", "POST", b"{}", Accept=C.format(major), **{"Content-Type": "application/json"}
+    )
+    check(
+        "half-versioned: cause",
+        (body or {}).get("error", {}).get("caused_by", {}).get("reason"),
+        version_refusal(parse_media_type(C.format(major)), parse_media_type("application/json"), True, major),
+    )
+    status, _, _ = raw(url + "/_cat/indices", Accept=f"text/plain,{C.format(major + 1)}")
+    check("a media-range Accept naming the next major (the 9.x client's cat APIs)", status, 200)
+    status, _, body = raw(url + "/_index_template/logs", Accept="application/json")
+    edge_logs = recorded(release(f"{major}").index_template)["body"]["index_templates"][0]["index_template"]
+    live_logs = (body or {}).get("index_templates", [{}])[0].get("index_template", {})
+    for key, want in edge_logs.items():
+        check(f"_index_template/logs {key}", live_logs.get(key), want)
+    # What the edge leaves out because it could not be established (version, deprecated): shown, not judged.
+    print("_index_template/logs keys only the live cluster has:", sorted(set(live_logs) - set(edge_logs)))
+    missing = recorded("errors/index-template-missing.json")
+    status, _, body = raw(url + "/_index_template/nope-esedge", Accept="application/json")
+    check("missing index template", body, json.loads(json.dumps(missing["body"]).replace("[nope]", "[nope-esedge]")))
+    name = f"logs-esedge{os.urandom(3).hex()}-default"
+    try:
+        line = json.dumps({"index": {"_index": name, "_id": "1"}}).encode() + b"\n" + b'{"message":"hi"}\n'
+        status, _, body = raw(
+            url + "/_bulk", "POST", line, Accept="application/json", **{"Content-Type": "application/x-ndjson"}
+        )
+        want = recorded("errors/bulk-index-into-data-stream.json")["body"]["items"][0]["index"] | {"_index": name}
+        got = (body or {}).get("items", [{}])[0].get("index", {})
+        check("bulk index into a new logs-*-* name", {k: got.get(k) for k in want}, want)
+        line = json.dumps({"create": {"_index": name}}).encode() + b"\n" + b'{"message":"hi"}\n'
+        status, _, body = raw(
+            url + "/_bulk?refresh=true",
+            "POST",
+            line,
+            Accept="application/json",
+            **{"Content-Type": "application/x-ndjson"},
+        )
+        item = (body or {}).get("items", [{}])[0].get("create", {})
+        check("bulk create: status", item.get("status"), 201)
+        check("bulk create: backing index", str(item.get("_index", "")).rsplit("-", 2)[0], f".ds-{name}")
+        check("bulk create: generation", str(item.get("_index", "")).rsplit("-", 1)[-1], "000001")
+        status, _, body = raw(url + f"/{name}/_search", Accept="application/json")
+        hit = (body or {}).get("hits", {}).get("hits", [{}])[0]
+        check("logs@default-pipeline sets @timestamp", "@timestamp" in hit.get("_source", {}), True)
+    finally:
+        raw(url + f"/_data_stream/{name}", "DELETE", Accept="application/json")
+    assert not diffs, "the live cluster differs from the edge:\n" + "\n".join(diffs)
