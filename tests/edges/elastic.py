@@ -69,7 +69,15 @@ Not implemented (answered by osmem as osmem answers, or not at all):
   ``_index_template/_simulate``, legacy ``_template`` (osmem's), security, ``_cat`` hiding ``.ds-*``;
 - the rendered ``version``/``deprecated`` of the built-in templates (not established, see the notes);
 - the other built-in templates and policies (metrics, traces, synthetics, ``7-days-default``...);
-- YAML, CBOR and Smile bodies (forwarded to osmem as they are); the exact column in ``[line:column]``.
+- YAML, CBOR and Smile bodies (forwarded to osmem as they are); the exact column in ``[line:column]``;
+- state shared with other clients: templates, data streams and what osmem could not store live in the
+  edge, so everything that changes indices should go through it (one edge per osmem, or an emptied osmem).
+
+Worded from memory of Elasticsearch's source, not looked up (``docs/elasticsearch-fidelity.md`` lists them):
+"cannot create index with name [x], because it matches with template [t] that creates data streams only",
+"component templates [c] cannot be removed as they are still in use by index templates [t]", the
+"Lifecycle policy not found" 404, "The provided expression [x] matches a data stream", and the
+``_data_stream_timestamp`` meta-field shown in a backing index's mapping.
 """
 
 from __future__ import annotations
@@ -526,7 +534,6 @@ class ElasticEdge:
         self.ilm_policies: dict[str, tuple[int, Json]] = {"logs": (1, recorded("ilm/policy-logs.json")["body"])}
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request, for tests
         self._lock = asyncio.Lock()
-        self._known: set[str] = set()  # names osmem is known to have (forgotten on any DELETE)
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -583,11 +590,7 @@ class ElasticEdge:
         return status, (json.loads(raw) if raw else None)
 
     async def _exists(self, name: str) -> bool:
-        if name in self._known:
-            return True
         status, _, _ = await self._up("HEAD", "/" + urllib.parse.quote(name, safe=",*@"))
-        if status == 200:
-            self._known.add(name)
         return status == 200
 
     @staticmethod
@@ -747,7 +750,6 @@ class ElasticEdge:
             mappings["_data_stream_timestamp"] = {"enabled": True}
 
     async def _forget_deleted(self) -> None:
-        self._known.clear()
         status, answer = await self._up_json("GET", "/_cat/indices?format=json&h=index&expand_wildcards=all")
         if status != 200:
             return
@@ -1047,7 +1049,6 @@ class ElasticEdge:
             for stream_name in names:
                 for index, _ in self.data_streams.pop(stream_name).indices:
                     await self._up("DELETE", f"/{index}")
-                    self._known.discard(index)
                     self.indices.pop(index, None)
             return 200, {"acknowledged": True}
         raise EsError(405, "method_not_allowed", f"Incorrect HTTP method for uri [/_data_stream/{name}]")
@@ -1089,7 +1090,7 @@ class ElasticEdge:
 
     # -- writes
 
-    async def _prepare(self, op: Op, default_index: str | None) -> None:
+    async def _prepare(self, op: Op, default_index: str | None, targets: dict[str, DataStream | None]) -> None:
         """Create what the write creates; answer, in ``op.item``, what Elasticsearch refuses per item."""
         target = op.meta.get("_index", default_index)
         if target is None:
@@ -1098,7 +1099,13 @@ class ElasticEdge:
             )
             return
         try:
-            stream = await self._write_target(target) if op.action != "delete" else self.data_streams.get(target)
+            if op.action == "delete":
+                stream = self.data_streams.get(target)
+            else:
+                # Asked once per name and request: osmem may be changed by others between requests.
+                if target not in targets:
+                    targets[target] = await self._write_target(target)
+                stream = targets[target]
         except EsError as exc:
             op.item = {
                 op.action: {"_index": target, "_id": op.meta.get("_id"), "status": exc.status, "error": exc.cause()}
@@ -1179,10 +1186,11 @@ class ElasticEdge:
         ops = _parse_bulk(body)
         query = dict(request.query)
         pipeline = query.pop("pipeline", None)
+        targets: dict[str, DataStream | None] = {}
         for op in ops:
             if pipeline is not None:
                 op.meta.setdefault("pipeline", pipeline)
-            await self._prepare(op, default_index)
+            await self._prepare(op, default_index, targets)
         status, answer = await self._write(ops, query)
         spec = request.query.get("filter_path")
         return status, (filter_path(answer, spec) if spec else answer)
@@ -1198,7 +1206,7 @@ class ElasticEdge:
         if "pipeline" in request.query:
             meta["pipeline"] = request.query["pipeline"]
         op = Op(action, meta, json.dumps(doc).encode())
-        await self._prepare(op, None)
+        await self._prepare(op, None, {})
         query = {k: v for k, v in request.query.items() if k in ("refresh", "routing", "timeout")}
         _, answer = await self._write([op], query)
         result = dict(next(iter(answer["items"][0].values())))
