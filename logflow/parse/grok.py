@@ -22,7 +22,7 @@ from typing import Any
 import regex
 
 from logflow.errors import ParserDefinitionError
-from logflow.parse.grok_rewrite import class_end, lazy_dots
+from logflow.parse.grok_rewrite import class_end, lazy_dots, oniguruma
 
 # The parse tree `re` compiles from (private, stable since 3.11): which groups can stay out of a match.
 # Without it every capture is treated as possibly absent: correct, a little slower.
@@ -31,7 +31,14 @@ try:
 except ImportError:  # pragma: no cover - a future Python
     _sre = None
 
-_REFERENCE = re.compile(r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[^:}]+))?(?::(?P<type>[a-z]+))?\}")
+# A reference as Logstash's grok (jls-grok) reads one: %{NAME}, %{NAME:field}, %{NAME:field:type} and
+# %{NAME:field=definition}. The field takes Logstash's characters only and whatever else stands before the `}`
+# is ignored: upstream's `%{POSINT:[a][b]?}` is `%{POSINT:[a][b]}`, and its spec's
+# `%{NAGIOSLOGLINE - CURRENT HOST STATE}` is `%{NAGIOSLOGLINE}`.
+_REFERENCE = re.compile(
+    r"%\{(?P<name>[A-Za-z0-9_]+)(?::(?P<field>[@\[\]A-Za-z0-9_.\-]+))?(?::(?P<type>[A-Za-z0-9_]+))?"
+    r"(?:=(?P<definition>(?:[^{}\\]|\\.|\{[^{}]*\})+))?[^}]*\}"
+)
 # (?<name>...) and (?P<name>...) but not look-behinds (?<= (?<!
 _INLINE = re.compile(r"\(\?P?<(?P<field>[A-Za-z_@\[][A-Za-z0-9_.@\[\]-]*)>")
 _PATTERN_LINE = re.compile(r"^(?P<name>[A-Za-z0-9_]+)\s+(?P<pattern>.+?)\s*$")
@@ -75,6 +82,29 @@ def _backtracks(match: Callable[[str], Any]) -> bool:
 
 
 CONVERTERS: dict[str, Converter | None] = {"string": None, "int": int, "float": float}  # builtins: no frame per value
+# Ruby's String#to_i and #to_f (Logstash's :int and :float) read the number a value starts with: "12abc" is 12,
+# "0.001\t-" is 0.001. The builtins reject those; these read them as Ruby does.
+_LEADING_INT = re.compile(r"\s*[+-]?\d+(?:_\d+)*")
+_LEADING_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:_\d+)*(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def to_number(convert: Converter, value: str) -> Any:
+    """``convert(value)`` with Ruby's reading of a value that only starts with a number; None when none does.
+
+    Where Ruby makes 0 of a value with no number at all (``-``, ``""``), the field is left out instead:
+    a 0 would be a wrong value in the document, where no value is the truth.
+    """
+    try:
+        return convert(value)
+    except ValueError:
+        pass
+    leading = (_LEADING_INT if convert is int else _LEADING_FLOAT).match(value)
+    if leading is None:
+        return None
+    try:
+        return convert(leading.group().replace("_", ""))
+    except ValueError:  # past Python's digit limit for int(): no number a document could hold
+        return None
 
 
 def field_path(name: str) -> str:
@@ -128,9 +158,14 @@ class PatternLibrary:
             self.add(m["name"], m["pattern"], Origin(str(path), number))
 
     @classmethod
-    def from_dir(cls, directory: Path) -> PatternLibrary:
+    def from_dir(cls, directory: Path, glob: str = "*.grok") -> PatternLibrary:
+        """Every file of ``directory`` that ``glob`` matches, in name order (a later definition wins).
+
+        Logstash's ``patterns_dir`` loads every file (its ``patterns_files_glob`` is ``*``) and its own library
+        has no extensions: ``glob="*"`` loads a Logstash patterns folder as Logstash does.
+        """
         lib = cls()
-        for path in sorted(directory.glob("*.grok")):
+        for path in sorted(p for p in directory.glob(glob) if p.is_file()):
             lib.load_file(path)
         return lib
 
@@ -158,8 +193,23 @@ class Grok:
     """One grok expression compiled to one regex; ``match`` returns flat dotted fields or None."""
 
     __slots__ = (
-        "_converted", "_groups", "_guarded", "_match", "_multi", "_names", "_positional", "_unique", "budget_s",
-        "captures", "engine", "expression", "match", "pathological", "pattern",
+        "_converted",
+        "_groups",
+        "_guarded",
+        "_match",
+        "_multi",
+        "_names",
+        "_positional",
+        "_unique",
+        "budget_s",
+        "captures",
+        "engine",
+        "expression",
+        "flags",
+        "keep_empty_captures",
+        "match",
+        "pathological",
+        "pattern",
     )
 
     match: Callable[[str], dict[str, Any] | None]
@@ -172,19 +222,29 @@ class Grok:
         origin: Origin | None = None,
         engine: str = "auto",
         search: bool = False,
+        multiline: bool = False,
+        keep_empty_captures: bool = True,
         budget_s: float = DEFAULT_BUDGET_S,
     ) -> None:
+        """``search``: find the expression anywhere in a line, as Logstash does (default: anchored at the start).
+        ``multiline``: Ruby's MULTILINE, which Logstash compiles every grok with, and Ruby's line anchors:
+        ``.`` matches a newline, ``^`` and ``$`` match at line breaks. ``keep_empty_captures``: keep fields
+        whose capture matched the empty string (Logstash's option of that name). logflow's parsers keep them
+        (an empty CRI line is ``message: ""``); Logstash's default leaves them out: pass False for that.
+        """
         self.pattern = pattern
         origin = origin or Origin("<inline>")
         captures: list[Capture] = []
-        self.expression = lazy_dots(_expand(pattern, library, captures, origin, stack=()))
+        self.expression = lazy_dots(oniguruma(_expand(pattern, library, captures, origin, stack=())), multiline)
         self.captures = tuple(captures)
-        compiled, self.engine = _compile(self.expression, origin, engine)
+        self.flags = re.DOTALL | re.MULTILINE if multiline else 0
+        self.keep_empty_captures = keep_empty_captures
+        compiled, self.engine = _compile(self.expression, origin, engine, self.flags)
         self._match = compiled.search if search else compiled.match
         # The time budget: `re` cannot be interrupted, `regex` can. Expressions that backtrack badly on
         # hostile probes, and every line longer than LONG_LINE, go through `regex` with a timeout.
         self.budget_s = budget_s
-        guarded = compiled if self.engine == "regex" else regex.compile(self.expression, regex.VERSION0)
+        guarded = compiled if self.engine == "regex" else regex.compile(self.expression, regex.VERSION0 | self.flags)
         self._guarded = guarded.search if search else guarded.match
         self.pathological = self.engine == "regex" or _backtracks(self._match)
         self._groups = tuple(c.group for c in self.captures)
@@ -192,7 +252,8 @@ class Grok:
         self._multi = len(self._groups) > 1
         # Each field captured once: `dict(zip(...))` builds the fields in C, half the cost of a comprehension,
         # and types apply per field. A field captured in two places (`(?:%{IP:client}|%{HOSTNAME:client})`)
-        # takes the value and the type of the capture that took part.
+        # takes the value and the type of the capture that took part; of two that both took part, Logstash's
+        # array (see _fields_by_capture).
         self._unique = len(set(self._names)) == len(self._names)
         # When the expression's only capture groups are the named captures, in order, `m.groups()` (one C
         # call, no name lookups) gives the values.
@@ -227,35 +288,47 @@ class Grok:
         return self._fields(m.group(*self._groups))
 
     def _fields(self, values: tuple[str | None, ...]) -> dict[str, Any]:
-        """The captured values, in capture order, to fields: absent when not taking part, typed, `-` left out."""
+        """The captured values, in capture order, to fields: absent when not taking part (or empty), typed."""
         if not self._unique:
             return self._fields_by_capture(values)
-        if None not in values:  # the usual case: every capture took part
+        if None not in values and (self.keep_empty_captures or "" not in values):  # the usual case
             out = dict(zip(self._names, values, strict=True))
-        else:  # a field whose part did not take part is absent, not null
+        elif self.keep_empty_captures:  # a field whose part did not take part is absent, not null
             out = {name: value for name, value in zip(self._names, values, strict=True) if value is not None}
+        else:  # and one that matched nothing is absent too, as in Logstash
+            out = {name: value for name, value in zip(self._names, values, strict=True) if value}
         for name, convert in self._converted:
             value = out.get(name)
             if value is not None:
-                try:
-                    out[name] = convert(value)
-                except ValueError:
+                number = to_number(convert, value)
+                if number is None:
                     del out[name]  # a `-` where a number goes: leave it out rather than conflict the mapping
+                else:
+                    out[name] = number
         return out
 
     def _fields_by_capture(self, values: tuple[str | None, ...]) -> dict[str, Any]:
-        """A field captured in several places: the capture that took part gives the value, and its own type."""
+        """A field captured in several places, as Logstash's grok filter adds them to an event.
+
+        The captures that took part give the field in turn, each with its own type: the first sets it, a later
+        one turns a string into an array (``[first, second]``) or extends one; one after a number is dropped.
+        """
         out: dict[str, Any] = {}
         for capture, value in zip(self.captures, values, strict=True):
-            if value is None:
+            if value is None or not (value or self.keep_empty_captures):
                 continue
-            if capture.convert is None:
-                out[capture.field] = value
-                continue
-            try:
-                out[capture.field] = capture.convert(value)
-            except ValueError:
-                out.pop(capture.field, None)
+            typed: Any = value
+            if capture.convert is not None:
+                typed = to_number(capture.convert, value)
+                if typed is None:
+                    continue
+            existing = out.get(capture.field)
+            if existing is None:
+                out[capture.field] = typed
+            elif isinstance(existing, list):
+                existing.append(typed)
+            elif isinstance(existing, str):
+                out[capture.field] = [existing, typed]
         return out
 
     def prefix_length(self, text: str) -> int:
@@ -264,7 +337,7 @@ class Grok:
         parts = _split_top_level(self.expression)
         for end in range(1, len(parts) + 1):
             try:
-                m = regex.match("".join(parts[:end]), text, timeout=0.05)
+                m = regex.match("".join(parts[:end]), text, self.flags, timeout=0.05)
             except (regex.error, TimeoutError):
                 break
             if m is None:
@@ -296,13 +369,16 @@ def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str],
     branches and ``dict(zip(...))``; a dict display with constant keys is one bytecode. On an app line
     (4 fields) the general method takes 1.7 µs and this 1.2 µs, of which the regex is 0.6 µs. Captures
     that can stay out of a match (in an optional part or an alternative) get an ``is not None`` test;
-    the rest go straight into the display. Field names enter the source only as ``repr()`` literals,
-    converters only as bound names. Expressions whose fields repeat keep the general method.
+    the rest go straight into the display. Unless empty captures are kept, one that can match the empty
+    string is tested for truth instead (``None`` and ``""`` are both left out), again only where it can.
+    Field names enter the source only as ``repr()`` literals, converters only as bound names. Expressions
+    whose fields repeat keep the general method.
     ``compiled`` is the expression's stdlib `re` pattern (a non-pathological expression always has one).
     """
     if not grok._unique or not grok._groups:
         return grok._match_general
-    optional = _optional_groups(grok.expression, compiled.groups)
+    optional = _optional_groups(grok.expression, compiled.groups, grok.flags)
+    empty = None if grok.keep_empty_captures else _empty_groups(grok.expression, compiled.groups, grok.flags)
     index = compiled.groupindex
     env: dict[str, Any] = {
         "LONG_LINE": LONG_LINE,
@@ -320,13 +396,16 @@ def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str],
         if capture.convert is not None:
             env[f"convert{i}"] = capture.convert
             value = f"convert{i}(v{i})"
-        always = optional is not None and index.get(capture.group) not in optional
-        if always and not statements:
+        group = index.get(capture.group)
+        always = optional is not None and group not in optional
+        filled = grok.keep_empty_captures or (empty is not None and group not in empty)
+        if always and filled and not statements:
             display.append(f"{capture.field!r}: {value}")
-        elif always:
+        elif always and filled:
             statements.append(f"        out[{capture.field!r}] = {value}\n")
         else:
-            statements.append(f"        if v{i} is not None:\n            out[{capture.field!r}] = {value}\n")
+            test = f"v{i} is not None" if grok.keep_empty_captures else f"v{i}"
+            statements.append(f"        if {test}:\n            out[{capture.field!r}] = {value}\n")
     if grok._positional:
         values = "m.groups()"
     elif len(grok._groups) > 1:
@@ -344,7 +423,7 @@ def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str],
     return matcher
 
 
-def _optional_groups(expression: str, groups: int) -> set[int] | None:
+def _optional_groups(expression: str, groups: int, flags: int = 0) -> set[int] | None:
     """Numbers of the groups that can stay out of a match: inside an alternative, an optional or zero-minimum
     repeat, a conditional or a look-around. Read from the parse tree of ``re`` itself (``re._parser``).
 
@@ -382,10 +461,49 @@ def _optional_groups(expression: str, groups: int) -> set[int] | None:
                 walk(av[1], True)
 
     try:
-        walk(_sre.parse(expression), False)
+        walk(_sre.parse(expression, flags), False)
     except Exception:  # a tree shaped otherwise than in 3.11-3.13
         return None
     return optional if len(seen) == groups else None
+
+
+def _empty_groups(expression: str, groups: int, flags: int = 0) -> set[int] | None:
+    """Numbers of the groups that can match the empty string (their shortest match is 0 characters), read
+    from ``re``'s parse tree like _optional_groups. None (every group may be empty) when it cannot be read.
+    """
+    if _sre is None:
+        return None
+    empty: set[int] = set()
+    seen: set[int] = set()
+
+    def walk(items: Any) -> None:
+        for op, av in items:
+            if op is _sre.SUBPATTERN:
+                group, _, _, sub = av
+                if group is not None:
+                    seen.add(group)
+                    if sub.getwidth()[0] == 0:
+                        empty.add(group)
+                walk(sub)
+            elif op is _sre.BRANCH:
+                for alternative in av[1]:
+                    walk(alternative)
+            elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT):
+                walk(av[2])
+            elif op is _sre.ATOMIC_GROUP:
+                walk(av)
+            elif op is _sre.GROUPREF_EXISTS:
+                walk(av[1])
+                if av[2] is not None:
+                    walk(av[2])
+            elif op in (_sre.ASSERT, _sre.ASSERT_NOT):
+                walk(av[1])
+
+    try:
+        walk(_sre.parse(expression, flags))
+    except Exception:  # a tree shaped otherwise than in 3.11-3.13
+        return None
+    return empty if len(seen) == groups else None
 
 
 def _split_top_level(expression: str) -> list[str]:
@@ -452,7 +570,7 @@ def _expand(
                 f"pattern {name} refers to itself through {' -> '.join(stack)}",
                 "break the cycle",
             )
-        found = library.lookup(name)
+        found = (m["definition"], origin) if m["definition"] is not None else library.lookup(name)
         if found is None:
             raise ParserDefinitionError(
                 origin.path,
@@ -474,17 +592,17 @@ def _expand(
     return _REFERENCE.sub(reference, pattern)
 
 
-def _compile(expression: str, origin: Origin, engine: str) -> tuple[Any, str]:
+def _compile(expression: str, origin: Origin, engine: str, flags: int = 0) -> tuple[Any, str]:
     if engine in ("auto", "re"):
         try:
-            return re.compile(expression), "re"
+            return re.compile(expression, flags), "re"
         except re.error as exc:
             if engine == "re":
                 raise ParserDefinitionError(
                     origin.path, origin.line, f"does not compile: {exc}", "fix the regex"
                 ) from None
     try:
-        return regex.compile(expression, regex.VERSION0), "regex"
+        return regex.compile(expression, regex.VERSION0 | flags), "regex"
     except regex.error as exc:
         raise ParserDefinitionError(origin.path, origin.line, f"does not compile: {exc}", "fix the regex") from None
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logflow.errors import ParserDefinitionError
-from logflow.parse.grok import Grok, Origin, PatternLibrary, _optional_groups, field_path
+from logflow.parse.grok import Grok, Origin, PatternLibrary, _empty_groups, _optional_groups, field_path
 from logflow.parse.parsers import ParserSet, default_parsers_dir
+
+# Generated inputs, reproducible and without a database in the work tree.
+PROPERTY = settings(max_examples=150, deadline=None, database=None, derandomize=True)
+WORDS = st.text(alphabet="abcXYZ019_", min_size=1, max_size=8)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +107,7 @@ class TestGrok:
             "%{NGINX_ACCESS}",
             r"(start|stop) %{WORD:verb}(?: (\d+))?",  # unnamed groups: values picked by group name
             r"(start|stop) (?:%{INT:count:int})?",
-            "%{WORD:it's \\ odd\"} %{INT:count:int}",  # quotes and a backslash in a field name
+            "%{WORD:it's \\ odd\"} %{INT:count:int}",  # quotes, a backslash after the name: ignored
         ],
     )
     def test_the_specialized_matcher_gives_what_the_general_one_gives(
@@ -112,12 +119,20 @@ class TestGrok:
         lines = [
             "2026-11-23T10:00:00Z INFO app.orders: order 17 placed",
             "2026-11-23 10:00:00,123 WARN x.y: retry: 3 of 5",
-            "start", "start 3", "start 3 0.5", "start x", "start 99999999999999999999 1e3", "stop go 7", "stop ",
+            "start",
+            "start 3",
+            "start 3 0.5",
+            "start x",
+            "start 99999999999999999999 1e3",
+            "stop go 7",
+            "stop ",
             '1.2.3.4 - bob [23/Nov/2026:01:02:03 +0000] "GET /a?b=1 HTTP/1.1" 200 512 "-" "curl/8" 0.012',
             '1.2.3.4 - - [23/Nov/2026:01:02:03 +0000] "GET / HTTP/1.1" 404 - "-" "curl/8"',
             "start " + "9" * 2000,  # past LONG_LINE: the guarded engine
             "2026-11-23T10:00:00Z INFO app: " + "x" * 3000,
-            "", "\x00\xff", "nothing like it",
+            "",
+            "\x00\xff",
+            "nothing like it",
         ]
         for line in lines:
             assert _in_order(grok.match(line)) == _in_order(grok._match_general(line)), line
@@ -199,3 +214,114 @@ class TestPatternLibrary:
         """Each core pattern matches a whole canonical value."""
         grok = Grok(f"(?<v>{pattern})$", library)
         assert grok.match(text) == {"v": text}
+
+
+class TestLogstashSemantics:
+    """What Logstash's grok does and logflow's must do alike, each on generated inputs."""
+
+    @PROPERTY
+    @given(WORDS, st.text(alphabet=" ?!#,;'\"\\=x", max_size=6).filter(lambda t: not t or t[0] not in "=x"))
+    def test_what_follows_the_field_name_in_a_reference_is_ignored(self, word: str, junk: str) -> None:
+        """jls-grok ignores anything between the field name and the `}`: upstream's HTTPD24_ERRORLOG writes
+        `%{POSINT:[apache][error][proxy][error][code]?}`, its nagios spec `%{NAGIOSLOGLINE - CURRENT HOST STATE}`."""
+        lib = PatternLibrary()
+        lib.add("W", "[a-zA-Z0-9_]+", Origin("p"))
+        assert Grok(f"%{{W:[a][b]{junk}}}", lib).match(word) == {"a.b": word}
+        assert Grok(f"%{{W{junk}}}", lib).match(word) == {}
+
+    def test_a_reference_may_define_its_pattern_inline(self) -> None:
+        """`%{NAME:field=regex}` defines the pattern where it is used."""
+        assert Grok(r"%{NUM:n:int=\d{2}}x", PatternLibrary()).match("42x") == {"n": 42}
+
+    @PROPERTY
+    @given(st.lists(st.text(alphabet="ab: ", max_size=4), min_size=1, max_size=4), st.booleans())
+    def test_empty_captures_are_left_out_unless_kept(self, parts: list[str], keep: bool) -> None:
+        """Logstash drops a field whose capture matched nothing (keep_empty_captures => false), in both matchers."""
+        lib = PatternLibrary()
+        lib.add("PART", "[ab ]*", Origin("p"))
+        expression = ":".join(f"%{{PART:f{i}}}" for i in range(len(parts)))
+        grok = Grok(expression, lib, keep_empty_captures=keep)
+        text = ":".join(part.replace(":", "") for part in parts)
+        want = {f"f{i}": part.replace(":", "") for i, part in enumerate(parts)}
+        want = want if keep else {name: value for name, value in want.items() if value}
+        assert grok.match(text) == want
+        assert grok._match_general(text) == want
+
+    @PROPERTY
+    @given(st.lists(WORDS, min_size=1, max_size=5))
+    def test_a_field_captured_twice_becomes_an_array_as_in_logstash(self, words: list[str]) -> None:
+        """Every capture that took part adds to the field: one value, then Logstash's array of them in order."""
+        lib = PatternLibrary()
+        lib.add("W", "[a-zA-Z0-9_]+", Origin("p"))
+        grok = Grok(" ".join("%{W:w}" for _ in words), lib)
+        assert grok.match(" ".join(words)) == {"w": words[0] if len(words) == 1 else words}
+
+    def test_a_value_after_a_typed_one_is_dropped_as_in_logstash(self) -> None:
+        """The grok filter only turns a string into an array; a number already in the field stays alone."""
+        lib = PatternLibrary()
+        lib.add("N", "[0-9]+", Origin("p"))
+        assert Grok("%{N:n:int} %{N:n} %{N:n}", lib).match("1 2 3") == {"n": 1}
+        assert Grok("%{N:n} %{N:n:int} %{N:n}", lib).match("1 2 3") == {"n": ["1", 2, "3"]}
+
+    @PROPERTY
+    @given(
+        st.integers(-(10**12), 10**12),
+        st.text(alphabet="\t -x.:abc", max_size=6).filter(lambda t: t[:1] not in "0123456789"),
+    )
+    def test_a_value_that_starts_with_a_number_converts_as_rubys_to_i(self, number: int, rest: str) -> None:
+        """:int reads the leading integer (Ruby's String#to_i): `12abc` is 12; a value without one is left out."""
+        lib = PatternLibrary()
+        lib.add("ANY", "[^|]+", Origin("p"))
+        grok = Grok("%{ANY:n:int}\\|", lib)
+        assert grok.match(f"{number}{rest}|") == {"n": number}
+        assert grok.match(f"x{number}|") == {}
+
+    @PROPERTY
+    @given(
+        st.floats(-1e9, 1e9, allow_nan=False).map(lambda f: round(f, 6)),
+        st.sampled_from(["", "\t-\tTLSv1.2", "ms", " x"]),
+    )
+    def test_a_value_that_starts_with_a_number_converts_as_rubys_to_f(self, number: float, rest: str) -> None:
+        """:float reads the leading number (Ruby's String#to_f): CloudFront's `0.001\t-\t...` is 0.001."""
+        lib = PatternLibrary()
+        lib.add("ANY", "[^|]+", Origin("p"))
+        assert Grok("%{ANY:f:float}\\|", lib).match(f"{number!r}{rest}|") == {"f": number}
+
+    @PROPERTY
+    @given(st.lists(WORDS, min_size=1, max_size=4))
+    def test_multiline_lets_dot_cross_newlines_and_anchors_match_at_line_breaks(self, lines: list[str]) -> None:
+        """Logstash compiles grok with Ruby's MULTILINE (`.` matches a newline) and Ruby's `^`/`$` are line anchors."""
+        lib = PatternLibrary()
+        lib.add("GREEDYDATA", ".*", Origin("p"))
+        lib.add("DATA", ".*?", Origin("p"))
+        text = "\n".join(lines)
+        assert Grok("%{GREEDYDATA:all}", lib, multiline=True).match(text) == {"all": text}
+        assert Grok("%{GREEDYDATA:all}", lib).match(text) == {"all": lines[0]}
+        assert Grok("%{DATA:head}\n", lib, multiline=True).match(text + "\n") == {"head": lines[0]}
+        last = Grok(r"^(?<last>\w+)$\Z", lib, search=True, multiline=True)
+        assert last.match(text) == {"last": lines[-1]}
+
+    def test_a_pattern_directory_loads_as_a_logstash_patterns_dir(self, tmp_path: Path) -> None:
+        """Logstash's pattern files have no extension and its patterns_dir loads every file: glob="*"."""
+        (tmp_path / "grok-patterns").write_text("WORD \\b\\w+\\b\n")
+        (tmp_path / "extra.grok").write_text("INT [0-9]+\n")
+        (tmp_path / "sub").mkdir()
+        assert PatternLibrary.from_dir(tmp_path).names() == ["INT"]
+        assert PatternLibrary.from_dir(tmp_path, glob="*").names() == ["INT", "WORD"]
+
+    def test_oniguruma_syntax_in_a_library_means_what_it_means_in_logstash(self) -> None:
+        """Upstream's UNIXPATH (a POSIX class in a class), RAILS3HEAD (a `(?m)` mid-expression) and the legacy
+        SHOREWALL (`.?*`, a nested repeat) compile and match as in Logstash."""
+        lib = PatternLibrary()
+        lib.add("UNIXPATH", "(/[[[:alnum:]]_%!$@:.,+~-]*)+", Origin("p"))
+        lib.add("HEAD", "(?m)Started .*", Origin("p"))
+        assert Grok("%{UNIXPATH:p}", lib).match("/var/lib/bac-1/x.sql: ERR") == {"p": "/var/lib/bac-1/x.sql:"}
+        assert Grok("x%{HEAD:h}", lib).match("xStarted a\nb") == {"h": "Started a\nb"}
+        assert Grok("a.?*b", lib).match("axxb") == {}
+
+    def test_groups_that_can_match_nothing_are_known(self) -> None:
+        """The generated matcher tests only these for emptiness: read from `re`'s own parse tree."""
+        assert _empty_groups(r"(?P<a>x)(?P<b>y*)(?P<c>(?:z|))(?P<d>w+)?(?P<e>(?=q))", 5) == {2, 3, 5}
+        assert _empty_groups(r"(?P<a>x)", 2) is None
+        found = re.compile(r"(?P<c>(?:z|))").match("")
+        assert found is not None and found.group("c") == ""
