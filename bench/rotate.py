@@ -40,8 +40,9 @@ EVAL_CANDIDATES = (
 
 #: The constants a fold may choose between. The default configuration is the first point.
 GRID: dict[str, tuple[Any, ...]] = {
+    "prefix_tokens": (0, 1),
     "similarity_threshold": (0.5, 0.4, 0.6),
-    "min_variable_values": (4, 2, 3, 5),
+    "min_variable_values": (4, 3, 5),
 }
 
 #: Mechanisms `--ablate` switches off one at a time (field -> the value that disables it).

@@ -44,6 +44,11 @@ _MONTH = (
 )
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?"
 _W = re.escape(WILDCARD)
+#: What ends a *unit*, the part of a token that masking replaces: whitespace, brackets, quotes, and
+#: the joiners `= : , ; _ / @ # |` that glue a constant to a value, so the constant stays in the
+#: template (`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`). `.`, `-` and `+` do not end a unit: they
+#: are inside numbers, addresses, versions, dates and ids (`-1.5`, `10.0.0.1`, `2024-05-01`).
+_SEP = r"\s=:,;()\[\]{}\"'<>_/@#|"
 
 #: The built-in mask kinds, by name, in the order they run inside `Masker.shape`.
 PATTERNS: Mapping[str, str] = MappingProxyType(
@@ -51,17 +56,17 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
         "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+",
         "email": r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b",
         "quoted": r"(?<![\w\\])\"[^\"\n]*\"|(?<![\w\\])'[^'\n]*'(?!\w)",
-        "number": (
-            r"(?<![^\s=,;(\[{<\"'])[^\s\d=()\[\]{}<>\"',;]*\d[^\s=()\[\]{}<>\"',;]*?"
-            r"(?=[.:]*(?:[\s=()\[\]{}<>\"',;]|$))"
-        ),
+        "number": rf"(?<![^{_SEP}])[^{_SEP}0-9]*+[0-9][^{_SEP}]*+",
         "timestamp": (
             rf"(?:\b{_DAY},?\s+)?\b{_MONTH}\.?,?\s+{_W}"
             rf"|{_W}\s+{_MONTH}\b\.?,?(?:\s+{_W})?"
             rf"|\b{_DAY},?\s+{_W}"
         ),
         "size": rf"{_W}\s+(?:[KMGTPE]i?B|B)\b",
-        "path": r"(?<![\w/.\-:<>*])(?:~|\.{1,2})?/[\w.\-@%+~]+(?:/[\w.\-@%+~]*)*",
+        "path": (
+            rf"(?<![\w/.\-:<>*])(?:~|\.{{1,2}})?/"
+            rf"(?:(?:[\w.\-@%+~]|{_W})+(?:/(?:[\w.\-@%+~]|{_W})*)+|[\w.\-@%+~]*[A-Za-z_][\w.\-@%+~]*)"
+        ),
         "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;)\]}}'\"=<>]+",
     }
 )
@@ -80,16 +85,21 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
     }
 )
 
-# A token holding a digit. Only token starts are tried and nothing backtracks: the plain form
-# (`[^sep]*[0-9][^sep]*`) rescanned each digit-free token from every position, twice the cost.
-_DIGITS = re.compile(r"(?<![^\s=:,;()\[\]{}\"'<>])[^\s=:,;()\[\]{}\"'<>0-9]*+[0-9][^\s=:,;()\[\]{}\"'<>]*+")
-# From a token's first digit to its end. A search for it starts only at digits (re's prefix scan),
+# A unit holding a digit. Only unit starts are tried and nothing backtracks: the plain form
+# (`[^sep]*[0-9][^sep]*`) rescanned each digit-free unit from every position, twice the cost.
+_DIGITS = re.compile(rf"(?<![^{_SEP}])[^{_SEP}0-9]*+[0-9][^{_SEP}]*+")
+# From a unit's first digit to its end. A search for it starts only at digits (re's prefix scan),
 # where `_DIGITS` tries every position: half the instructions. It keeps what precedes the digit, so
-# it is not the key, but `_DIGITS` of its result is (token bounds and digit-holding are kept).
-_FROM_DIGIT = re.compile(r"[0-9][^\s=:,;()\[\]{}\"'<>]*+")
+# it is not the key, but `_DIGITS` of its result is (unit bounds and digit-holding are kept).
+_FROM_DIGIT = re.compile(rf"[0-9][^{_SEP}]*+")
 #: Entries `Masker.keys` remembers (cheap form -> key) before it starts afresh.
 MEMO_LIMIT = 65_536
-_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.:;/\-]+){_W})+")
+# Runs of `<*>` joined by spaces or by list punctuation alone are one variable (a list of ids, a
+# value that spans words). `:` is not list punctuation: `/<*>:<*>` (address and port) and
+# `<*>:<*>:<*>` (a clock time) keep their colons, as a person writes them.
+_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.;/_\-]*){_W})+")
+# A run of one masked token repeated (`blk_<*> blk_<*> blk_<*>`) is one variable too.
+_TOKEN_RUN = re.compile(rf"(?<!\S)(\S*{_W}\S*)(?:\s+\1)+(?!\S)")
 _SPACES = re.compile(r"\s+")
 
 Substitute = Callable[[str, str], str]
@@ -154,13 +164,31 @@ class Masker:
             if guard is None or guard in key:
                 key = sub(WILDCARD, key)
         key = _SPACES.sub(" ", key).strip()
-        if key.count(WILDCARD) > 1:
-            key = _WILDCARD_RUN.sub(WILDCARD, key)
-        return key
+        return collapse(key)
 
     def mask(self, message: str) -> str:
         """Return the shape of a raw message (`shape(key(message))`)."""
         return self.shape(self.key(message))
+
+
+def collapse(text: str) -> str:
+    """Turn runs of variables into one: `<*>` joined by spaces or list punctuation, a repeated masked token."""
+    if text.count(WILDCARD) > 1:
+        text = _TOKEN_RUN.sub(r"\1", _WILDCARD_RUN.sub(WILDCARD, text))
+    return text
+
+
+# A token's run that holds a `<*>`, up to brackets, quotes, `=`, `,` and `;`: one variable for grouping.
+_COARSE = re.compile(rf"(?:[^\s=,;()\[\]{{}}\"'<>]|{_W})*{_W}(?:[^\s=,;()\[\]{{}}\"'<>]|{_W})*")
+
+
+def coarse(fine: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens grouping compares: each masked run of a token, joiners included, as one `<*>`.
+
+    `blk_<*>` and `rdd_<*>`, `/<*>:<*>` and `<*>` are one variable to the miner (which event a line
+    is does not depend on them), while brackets and keys stay structure (`(uid=<*>)`, `[<*>]`).
+    """
+    return tuple(_COARSE.sub(WILDCARD, t) if WILDCARD in t else t for t in fine)
 
 
 def tokens(shape: str) -> tuple[str, ...]:

@@ -38,10 +38,10 @@ class FamilyTree:
                 best, best_sim = family, sim
         return best
 
-    def covering(self, shape: tuple[str, ...]) -> Family | None:
+    def covering(self, shape: tuple[str, ...], fine: tuple[str, ...]) -> Family | None:
         """A family that covers the shape without learning (for `match`), or None."""
         for family in self._buckets.get(self.bucket_key(shape), ()):
-            if family.covers(shape):
+            if family.covers(shape, fine):
                 return family
         return None
 

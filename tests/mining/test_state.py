@@ -66,9 +66,7 @@ class TestLoadState:
         """A state from a future format names the version found and the one supported."""
         doc = orjson.loads(trained().save_state())
         doc["version"] = 99
-        with pytest.raises(
-            StateError, match=r"unsupported miner state version 99; this logflow reads version 1"
-        ):
+        with pytest.raises(StateError, match=r"unsupported miner state version 99; this logflow reads version 1"):
             TemplateMiner.load_state(orjson.dumps(doc))
 
     def test_a_missing_version_is_a_clear_error(self) -> None:
