@@ -97,22 +97,24 @@ class Family:
         """Bumped whenever `tokens` or `closed` change, so clusters recompute their text."""
 
     def similarity(self, shape: tuple[str, ...]) -> float:
-        """Share of the family's words (positions that are not `<*>`) that the shape repeats.
+        """Share of the positions holding a word, on either side, where the shape repeats the family.
 
-        A `<*>` of the family agrees with anything, so it says nothing about whether the shape is
-        the same event (as in Drain's simSeq, it is no agreement); unlike Drain it is not counted
-        against either, so a line that is mostly variables is judged by its few words, not by its
-        length. A closed position agrees on a value it has seen. 1.0 when the family has no word.
+        Two `<*>` agree on nothing about which event a line is, so a position where both are
+        variables does not count (unlike Drain, where it counts against): a line that is mostly
+        variables is judged by its few words, not by its length. A word facing a `<*>` counts
+        against, so a family of variables only does not swallow every line of its length. A
+        closed position agrees on a value it has seen. 1.0 when neither side has a word.
         """
         same = 0
         words = 0
         values = self.values
         for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
-            if mine == WILDCARD:
-                continue
-            words += 1
             if mine == theirs or (pos in values and theirs in values[pos]):
-                same += 1
+                if mine != WILDCARD:
+                    same += 1
+                    words += 1
+            elif mine != WILDCARD or theirs != WILDCARD:
+                words += 1
         return same / words if words else 1.0
 
     def covers(self, shape: tuple[str, ...], fine: tuple[str, ...]) -> bool:

@@ -22,7 +22,8 @@ Masking runs in two steps, so the hot path stays one cheap regex per line:
      in logs a digit is almost always data, not wording;
    - day and month names next to a masked number (`Sun Jul <*>` is a timestamp);
    - a byte-size unit after a masked number (`<*> KB`), since the unit varies with the value;
-   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`);
+   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), Windows paths (`C:\\x`,
+     `\\\\host\\share`);
    - the value of every `key=value` pair (the key stays: it is part of the template).
 
 Tokens without digits that still vary (user names, host names) are left to the miner's
@@ -45,10 +46,10 @@ _MONTH = (
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?"
 _W = re.escape(WILDCARD)
 #: What ends a *unit*, the part of a token that masking replaces: whitespace, brackets, quotes, and
-#: the joiners `= : , ; _ / @ # |` that glue a constant to a value, so the constant stays in the
+#: the joiners `= : , ; _ / \\ @ # |` that glue a constant to a value, so the constant stays in the
 #: template (`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`). `.`, `-` and `+` do not end a unit: they
 #: are inside numbers, addresses, versions, dates and ids (`-1.5`, `10.0.0.1`, `2024-05-01`).
-_SEP = r"\s=:,;()\[\]{}\"'<>_/@#|"
+_SEP = r"\s=:,;()\[\]{}\"'<>_/\\@#|"
 
 #: The built-in mask kinds, by name, in the order they run inside `Masker.shape`.
 PATTERNS: Mapping[str, str] = MappingProxyType(
@@ -67,6 +68,7 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
             rf"(?<![\w/.\-:<>*])(?:~|\.{{1,2}})?/"
             rf"(?:(?:[\w.\-@%+~]|{_W})+(?:/(?:[\w.\-@%+~]|{_W})*)+|[\w.\-@%+~]*[A-Za-z_][\w.\-@%+~]*)"
         ),
+        "winpath": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|]|{_W})*",
         "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;)\]}}'\"=<>]+",
     }
 )
@@ -81,6 +83,7 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
         "timestamp": WILDCARD,
         "size": "B",
         "path": "/",
+        "winpath": "\\",
         "key_value": "=",
     }
 )
@@ -179,7 +182,7 @@ def collapse(text: str) -> str:
 
 
 # A token's run that holds a `<*>`, up to brackets, quotes, `=`, `,` and `;`: one variable for grouping.
-_COARSE = re.compile(rf"(?:[^\s=,;()\[\]{{}}\"'<>]|{_W})*{_W}(?:[^\s=,;()\[\]{{}}\"'<>]|{_W})*")
+_COARSE = re.compile(rf"(?:[^\s=,;()\[\]{{}}\"'<>:|@#]|{_W})*{_W}(?:[^\s=,;()\[\]{{}}\"'<>:|@#]|{_W})*")
 
 
 def coarse(fine: tuple[str, ...]) -> tuple[str, ...]:
