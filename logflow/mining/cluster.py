@@ -243,7 +243,22 @@ def generalize(a: str, b: str) -> str:
     while start < len(a) and a[start] not in _BOUNDARY:
         start += 1
     start = _unsplit(a, start, forward=False)
-    return collapse(a[:head] + WILDCARD + a[start:])
+    merged = collapse(a[:head] + WILDCARD + a[start:])
+    return merged if balanced(merged) or not (balanced(a) and balanced(b)) else WILDCARD
+
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def balanced(text: str) -> bool:
+    """Whether every bracket of `text` has its partner, in order (a common end must not split a pair)."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in _CLOSERS and (not stack or stack.pop() != _CLOSERS[ch]):
+            return False
+    return not stack
 
 
 def _unsplit(text: str, cut: int, forward: bool) -> int:

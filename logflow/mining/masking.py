@@ -26,6 +26,9 @@ Masking runs in two steps, so the hot path stays one cheap regex per line:
      `\\\\host\\share`);
    - the value of every `key=value` pair (the key stays: it is part of the template).
 
+   No rule takes a bracket or a quote without its partner: a value, URL or path stops at any
+   bracket, so `key=[abc] x` keeps `[abc]` whole and `(see http://x/y)` keeps its `)`.
+
 Tokens without digits that still vary (user names, host names) are left to the miner's
 similarity search.
 """
@@ -54,7 +57,7 @@ _SEP = r"\s=:,;()\[\]{}\"'<>_/\\@#|"
 #: The built-in mask kinds, by name, in the order they run inside `Masker.shape`.
 PATTERNS: Mapping[str, str] = MappingProxyType(
     {
-        "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+",
+        "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>()\[\]{}]+",
         "email": r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b",
         "quoted": r"(?<![\w\\])\"[^\"\n]*\"|(?<![\w\\])'[^'\n]*'(?!\w)",
         "number": rf"(?<![^{_SEP}])[^{_SEP}0-9]*+[0-9][^{_SEP}]*+",
@@ -68,8 +71,8 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
             rf"(?<![\w/.\-:<>*])(?:~|\.{{1,2}})?/"
             rf"(?:(?:[\w.\-@%+~]|{_W})+(?:/(?:[\w.\-@%+~]|{_W})*)+|[\w.\-@%+~]*[A-Za-z_][\w.\-@%+~]*)"
         ),
-        "winpath": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|]|{_W})*",
-        "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;)\]}}'\"=<>]+",
+        "winpath": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|()\[\]{{}}]|{_W})*",
+        "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;()\[\]{{}}'\"=<>]+",
     }
 )
 
