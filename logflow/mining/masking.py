@@ -22,7 +22,7 @@ Masking runs in two steps, so the hot path stays one cheap regex per line:
      in logs a digit is almost always data, not wording;
    - day and month names next to a masked number (`Sun Jul <*>` is a timestamp);
    - a byte-size unit after a masked number (`<*> KB`), since the unit varies with the value;
-   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), Windows paths (`C:\\x`,
+   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), drive-letter and UNC paths (`C:\\x`,
      `\\\\host\\share`);
    - the value of every `key=value` pair (the key stays: it is part of the template).
 
@@ -71,7 +71,7 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
             rf"(?<![\w/.\-:<>*])(?:~|\.{{1,2}})?/"
             rf"(?:(?:[\w.\-@%+~]|{_W})+(?:/(?:[\w.\-@%+~]|{_W})*)+|[\w.\-@%+~]*[A-Za-z_][\w.\-@%+~]*)"
         ),
-        "winpath": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|()\[\]{{}}]|{_W})*",
+        "drive_path": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|()\[\]{{}}]|{_W})*",
         "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;()\[\]{{}}'\"=<>]+",
     }
 )
@@ -86,7 +86,7 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
         "timestamp": WILDCARD,
         "size": "B",
         "path": "/",
-        "winpath": "\\",
+        "drive_path": "\\",
         "key_value": "=",
     }
 )

@@ -73,6 +73,21 @@ class TestTemplateMinerGrouping:
         assert matched.id == b.id
         assert b.text == "Received block blk_<*> of size <*> from /<*>"
 
+    def test_a_variable_first_word_does_not_split_a_template(self) -> None:
+        """A host or program name in front is a variable like any other: no bucket per value."""
+        hosts = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+        found = TemplateMiner().add_batch([f"{h} session opened for user {h[:2]}x" for h in hosts])
+        assert {t.text for t in found} == {"<*> session opened for user <*>"}
+
+    def test_words_glued_to_numbers_by_a_colon_or_bar_tell_events_apart(self) -> None:
+        """`onStart:12` and `onStop:12` are two events; `blk_1` and `rdd_2` are one variable."""
+        miner = TemplateMiner()
+        starts = miner.add_batch([f"step|{i}|onStart:{i} done" for i in range(5)])
+        stops = miner.add_batch([f"step|{i}|onStop:{i} done" for i in range(5)])
+        assert len({t.id for t in starts + stops}) == 2
+        blocks = miner.add_batch([f"Block {p}_{i} stored" for i, p in enumerate(["blk", "rdd", "broadcast"])])
+        assert {t.text for t in blocks} == {"Block <*> stored"}
+
     def test_variable_parts_that_change_the_token_count_share_one_template(self) -> None:
         """A timestamp with or without a year and a list of ids of any length fit one template."""
         miner = TemplateMiner()
