@@ -24,11 +24,12 @@ the datasets); nothing is copied.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import itertools
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -38,7 +39,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 from logflow.mining import MinerConfig, mine_lines  # noqa: E402
-from logflow.mining.masking import PATTERNS  # noqa: E402
+from logflow.mining.cluster import Family  # noqa: E402
+from logflow.mining.masking import PATTERNS, coarse, tokens  # noqa: E402
 
 #: The shared evaluator: beside the checkout (`../shared`), or beside the clone root of a worktree.
 EVAL_CANDIDATES = (
@@ -108,23 +110,67 @@ class Scorer:
         """Load every set's truth once."""
         self._ev = ev
         self._data = {name: ev.load_truth(loghub / name) for name in names}
-        self._memo: dict[tuple[MinerConfig, str, str], Score] = {}
+        self._memo: dict[tuple[MinerConfig, str, str, str], Score] = {}
 
-    def score(self, config: MinerConfig, name: str, form: str = "as given") -> Score:
-        """(GA, PA) of `config` on set `name` in `form` (PA is only meaningful as given)."""
-        key = (config, name, form)
+    def score(self, config: MinerConfig, name: str, form: str = "as given", variant: str = "") -> Score:
+        """(GA, PA) of `config` on set `name` in `form` (PA is only meaningful as given).
+
+        `variant` names an entry of `VARIANTS`: a mechanism that is not a configuration field,
+        swapped for its older or simpler form while this set is mined.
+        """
+        key = (config, name, form, variant)
         if key not in self._memo:
             contents, truth_ids, truth_templates = self._data[name]
             lines = FORMS[form]([c.replace("\n", " ") for c in contents])
-            found = mine_lines(lines, config)
+            swap, shown = VARIANTS[variant] if variant else (contextlib.nullcontext, _same)
+            with swap():
+                found = mine_lines(lines, config)
             ga = self._ev.grouping_accuracy(truth_ids, [t.id for t in found])
-            pa = self._ev.parsing_accuracy(truth_templates, [t.text for t in found])
+            pa = self._ev.parsing_accuracy(truth_templates, [shown(t.text) for t in found])
             self._memo[key] = (ga, pa)
         return self._memo[key]
 
     def objective(self, config: MinerConfig, names: list[str]) -> float:
         """What tuning maximises: average GA over `names` in every form of `FORMS`."""
         return sum(self.score(config, n, f)[0] for n in names for f in FORMS) / (len(names) * len(FORMS))
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _coarse_text(text: str) -> str:
+    """A template as it read before constant prefixes were kept: each masked run as one `<*>`."""
+    return " ".join(coarse(tokens(text)))
+
+
+def _similarity_counting_wildcards(self: Family, shape: tuple[str, ...]) -> float:
+    """The similarity before this branch: `<*>` against anything agreed, over every position."""
+    values = self.values
+    same = sum(
+        1
+        for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True))
+        if mine == theirs or (pos in values and theirs in values[pos])
+    )
+    return same / len(shape) if shape else 1.0
+
+
+@contextlib.contextmanager
+def _old_similarity() -> Iterator[None]:
+    """Mine with `_similarity_counting_wildcards` (pure-Python builds only: a compiled class is fixed)."""
+    current = Family.similarity
+    Family.similarity = _similarity_counting_wildcards  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Family.similarity = current  # type: ignore[method-assign]
+
+
+#: Mechanisms that are not configuration fields: how to swap each out, and how to show a template.
+VARIANTS: dict[str, tuple[Callable[[], contextlib.AbstractContextManager[None]], Callable[[str], str]]] = {
+    "similarity: <*> agrees, over all positions": (_old_similarity, _same),
+    "display: coarse tokens (no blk_<*>, /<*>:<*>)": (contextlib.nullcontext, _coarse_text),
+}
 
 
 def grid_configs(base: MinerConfig) -> list[MinerConfig]:
@@ -177,9 +223,12 @@ def ablate(scorer: Scorer, names: list[str], base: MinerConfig) -> None:
     """Print average GA/PA over every set with each mechanism of `ABLATIONS` switched off."""
     print("ablation (every set, default otherwise):")
     print(f"{'configuration':<44} {'GA':>6} {'PA':>6} {'GA lead':>7} {'min GA':>7}")
-    variants = [("default", base)] + [(label, replace(base, **change)) for label, change in ABLATIONS.items()]
-    for label, config in variants:
-        rows = [(*scorer.score(config, n), scorer.score(config, n, "lead")[0]) for n in names]
+    variants = [("default", base, "")] + [(label, replace(base, **change), "") for label, change in ABLATIONS.items()]
+    variants += [(label, base, label) for label in VARIANTS]
+    for label, config, variant in variants:
+        rows = [
+            (*scorer.score(config, n, "as given", variant), scorer.score(config, n, "lead", variant)[0]) for n in names
+        ]
         ga, pa, lead = (sum(r[k] for r in rows) / len(rows) for k in range(3))
         print(f"{label:<44} {ga:6.3f} {pa:6.3f} {lead:7.3f} {min(r[0] for r in rows):7.3f}")
 
