@@ -12,9 +12,10 @@ from logflow.mining.masking import PATTERNS
 class MinerConfig:
     """Knobs of the template miner. The defaults are one generic setting, not tuned per log source."""
 
-    similarity_threshold: float = 0.5
-    """A message joins the most similar family of its bucket when at least this share of its
-    token positions repeat the family's words (a `<*>` of the family does not count: Drain's rule)."""
+    similarity_threshold: float = 0.6
+    """A message joins the most similar family of its bucket when the family's words repeat at
+    least this share of the positions where either side holds a word (`Family.similarity`). 0.6
+    is what rotation over the shared sets chooses in every fold; 0.4-0.6 differ by <= 0.002 GA."""
 
     min_variable_values: int = 4
     """A word position where similar messages disagree becomes `<*>` once it has shown this many
