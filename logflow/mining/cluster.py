@@ -12,6 +12,11 @@ values; it *opens* (becomes `<*>` for good) when either
   `(host)`, `rhost=<*>` against `rhost=`): the masked variable *is* the difference, so the slot
   is data. `LOGIN(uid=<*>)` against `(uid=<*>)` differ outside the variable and stay apart.
 
+Positions are compared on *coarse* tokens (`masking.coarse`: each masked run of a token is one
+`<*>`); what a template shows is the family's `display`, per position the most specific token
+that reads every member (`generalize`: `blk_<*>` while every member has it, `<*>` once `rdd_<*>`
+joins).
+
 Every combination of values at the closed positions is one *cluster*, the unit reported as a
 `Template`; its text is the family's tokens with those values filled in. When a position opens,
 the clusters that differed only there merge; the merged-away cluster forwards to the survivor

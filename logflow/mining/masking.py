@@ -2,14 +2,20 @@
 
 Why mask before any template search: most variables (numbers, addresses, ids, paths, timestamps)
 are recognisable on sight, and masking them turns thousands of distinct lines into a handful of
-shapes. Runs of whitespace are normalised and consecutive `<*>` (separated by spaces or by
-`,.:;/-` alone, as in `<*>,<*>`) collapse into one, so a
-variable that spans a varying number of tokens (a timestamp with or without a year, a quoted
-string with spaces, a list of block ids) still yields one shape with one token count.
+shapes. Runs of whitespace are normalised and runs of `<*>` (joined by spaces or by `,.;/_-`
+alone, as in `<*>,<*>`) collapse into one, as does a masked token repeated (`blk_<*> blk_<*>`),
+so a variable that spans a varying number of tokens (a list of ids, a quoted string with
+spaces) still yields one shape with one token count.
+
+What is masked is the *unit* of a token that holds a digit: units end at whitespace, brackets,
+quotes and the joiners `= : , ; _ / \\ @ # |`, so the constant part a person reads stays
+(`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`); `.`, `-` and `+` are inside a unit (`10.0.0.1`,
+`-1.5`, `2024-05-01` are one value each). Grouping then compares `coarse` tokens, where each
+masked run of a token is one `<*>`, so `blk_<*>` and `rdd_<*>` do not split an event.
 
 Masking runs in two steps, so the hot path stays one cheap regex per line:
 
-1. `Masker.key(message)`: user `extra_masks`, then every token holding a digit becomes `0`. Lines
+1. `Masker.key(message)`: user `extra_masks`, then every unit holding a digit becomes `0`. Lines
    that differ only in their numbers share a key, and the miner caches key -> cluster, so a
    repeated key costs one substitution and one dict lookup. `Masker.keys` computes a batch's keys
    through a cheaper substitution first (below).
@@ -17,20 +23,19 @@ Masking runs in two steps, so the hot path stays one cheap regex per line:
    shape is a function of the key and the cache is exact. Rules, in order, all generic:
 
    - URLs (`scheme://...`), e-mail addresses, quoted strings (`"..."`, `'...'`);
-   - every token holding a digit (`=` also ends a token, so `uid=0` keeps its key): numbers,
-     hex (`0x1f`), UUIDs, IPv4/IPv6 addresses, `host:port`, versions, `blk_123`, clock times;
-     in logs a digit is almost always data, not wording;
+   - every unit holding a digit: numbers, hex (`0x1f`), UUIDs, IPv4/IPv6 addresses, ports,
+     versions, clock times; in logs a digit is almost always data, not wording;
    - day and month names next to a masked number (`Sun Jul <*>` is a timestamp);
    - a byte-size unit after a masked number (`<*> KB`), since the unit varies with the value;
-   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), drive-letter and UNC paths (`C:\\x`,
-     `\\\\host\\share`);
-   - the value of every `key=value` pair (the key stays: it is part of the template).
+   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), drive-letter and UNC
+     paths (`C:\\x`, `\\\\host\\share`);
+   - the value of every `key=value` pair that is not a bare word (the key stays).
 
    No rule takes a bracket or a quote without its partner: a value, URL or path stops at any
    bracket, so `key=[abc] x` keeps `[abc]` whole and `(see http://x/y)` keeps its `)`.
 
 Tokens without digits that still vary (user names, host names) are left to the miner's
-similarity search.
+closed/open positions (`cluster.py`).
 """
 
 from __future__ import annotations
