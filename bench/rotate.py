@@ -144,26 +144,26 @@ def _coarse_text(text: str) -> str:
     return " ".join(coarse(tokens(text)))
 
 
-def _similarity_counting_wildcards(self: Family, shape: tuple[str, ...]) -> float:
-    """The similarity before this branch: `<*>` against anything agreed, over every position."""
+def _agreement_counting_wildcards(self: Family, shape: tuple[str, ...]) -> tuple[int, int]:
+    """The agreement before this branch: `<*>` against anything agreed, over every position."""
     values = self.values
     same = sum(
         1
         for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True))
         if mine == theirs or (pos in values and theirs in values[pos])
     )
-    return same / len(shape) if shape else 1.0
+    return same, len(shape)
 
 
 @contextlib.contextmanager
 def _old_similarity() -> Iterator[None]:
-    """Mine with `_similarity_counting_wildcards` (pure-Python builds only: a compiled class is fixed)."""
-    current = Family.similarity
-    Family.similarity = _similarity_counting_wildcards  # type: ignore[method-assign]
+    """Mine with `_agreement_counting_wildcards` (pure-Python builds only: a compiled class is fixed)."""
+    current = Family.agreement
+    Family.agreement = _agreement_counting_wildcards  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Family.similarity = current  # type: ignore[method-assign]
+        Family.agreement = current  # type: ignore[method-assign]
 
 
 #: Mechanisms that are not configuration fields: how to swap each out, and how to show a template.

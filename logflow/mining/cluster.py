@@ -101,14 +101,15 @@ class Family:
         self.gen = 0
         """Bumped whenever `tokens` or `closed` change, so clusters recompute their text."""
 
-    def similarity(self, shape: tuple[str, ...]) -> float:
-        """Share of the positions holding a word, on either side, where the shape repeats the family.
+    def agreement(self, shape: tuple[str, ...]) -> tuple[int, int]:
+        """(agreeing, counted) positions: those holding a word on either side, and of them those
+        where the shape repeats the family (the similarity is their ratio).
 
         Two `<*>` agree on nothing about which event a line is, so a position where both are
         variables does not count (unlike Drain, where it counts against): a line that is mostly
         variables is judged by its few words, not by its length. A word facing a `<*>` counts
         against, so a family of variables only does not swallow every line of its length. A
-        closed position agrees on a value it has seen. 1.0 when neither side has a word.
+        closed position agrees on a value it has seen.
         """
         same = 0
         words = 0
@@ -120,7 +121,7 @@ class Family:
                     words += 1
             elif mine != WILDCARD or theirs != WILDCARD:
                 words += 1
-        return same / words if words else 1.0
+        return same, words
 
     def covers(self, shape: tuple[str, ...], fine: tuple[str, ...]) -> bool:
         """Whether the shape fits without learning: each token equal, under `<*>`, or a seen value,

@@ -79,6 +79,14 @@ class TestTemplateMinerGrouping:
         found = TemplateMiner().add_batch([f"{h} session opened for user {h[:2]}x" for h in hosts])
         assert {t.text for t in found} == {"<*> session opened for user <*>"}
 
+    def test_a_two_word_line_with_a_variable_word_becomes_one_template(self) -> None:
+        """One differing word may always join a family; the closed position then decides."""
+        services = ["echo", "time", "daytime", "chargen", "klogin"]
+        found = TemplateMiner().add_batch([f"removing {s}" for s in services])
+        assert {t.text for t in found} == {"removing <*>"}
+        two = TemplateMiner().add_batch(["cupsd startup", "cupsd shutdown"])
+        assert len({t.id for t in two}) == 2
+
     def test_words_glued_to_numbers_by_a_colon_or_bar_tell_events_apart(self) -> None:
         """`onStart:12` and `onStop:12` are two events; `blk_1` and `rdd_2` are one variable."""
         miner = TemplateMiner()
