@@ -2,7 +2,7 @@
 
 Why mask before any template search: most variables (numbers, addresses, ids, paths, timestamps)
 are recognisable on sight, and masking them turns thousands of distinct lines into a handful of
-shapes. Runs of whitespace are normalised and runs of `<*>` (joined by spaces or by `,.;/_-`
+shapes. Runs of whitespace are normalised and runs of `<*>` (joined by spaces or by `,.;_-`
 alone, as in `<*>,<*>`) collapse into one, as does a masked token repeated (`blk_<*> blk_<*>`),
 so a variable that spans a varying number of tokens (a list of ids, a quoted string with
 spaces) still yields one shape with one token count.
@@ -10,8 +10,9 @@ spaces) still yields one shape with one token count.
 What is masked is the *unit* of a token that holds a digit: units end at whitespace, brackets,
 quotes and the joiners `= : , ; _ / \\ @ # |`, so the constant part a person reads stays
 (`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`); `.`, `-` and `+` are inside a unit (`10.0.0.1`,
-`-1.5`, `2024-05-01` are one value each). Grouping then compares `coarse` tokens, where each
-masked run of a token is one `<*>`, so `blk_<*>` and `rdd_<*>` do not split an event.
+`-1.5`, `2024-05-01` are one value each), except dots that end it (`port <*>.`). Grouping then
+compares `coarse` tokens, where each masked run of a token is one `<*>`, so `blk_<*>` and
+`rdd_<*>` do not split an event.
 
 Masking runs in two steps, so the hot path stays one cheap regex per line:
 
@@ -65,7 +66,7 @@ PATTERNS: Mapping[str, str] = MappingProxyType(
         "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>()\[\]{}]+",
         "email": r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b",
         "quoted": r"(?<![\w\\])\"[^\"\n]*\"|(?<![\w\\])'[^'\n]*'(?!\w)",
-        "number": rf"(?<![^{_SEP}])[^{_SEP}0-9]*+[0-9][^{_SEP}]*+",
+        "number": rf"(?<![^{_SEP}.])[^{_SEP}0-9]*+[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+",
         "timestamp": (
             rf"(?:\b{_DAY},?\s+)?\b{_MONTH}\.?,?\s+{_W}"
             rf"|{_W}\s+{_MONTH}\b\.?,?(?:\s+{_W})?"
@@ -98,19 +99,21 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
 
 # A unit holding a digit. Only unit starts are tried and nothing backtracks: the plain form
 # (`[^sep]*[0-9][^sep]*`) rescanned each digit-free unit from every position, twice the cost.
-_DIGITS = re.compile(rf"(?<![^{_SEP}])[^{_SEP}0-9]*+[0-9][^{_SEP}]*+")
+# Dots at a unit's end are not part of it (`port 80.` keeps its full stop; `10.0.0.1` is one unit).
+_DIGITS = re.compile(rf"(?<![^{_SEP}.])[^{_SEP}0-9]*+[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+")
 # From a unit's first digit to its end. A search for it starts only at digits (re's prefix scan),
 # where `_DIGITS` tries every position: half the instructions. It keeps what precedes the digit, so
 # it is not the key, but `_DIGITS` of its result is (unit bounds and digit-holding are kept).
-_FROM_DIGIT = re.compile(rf"[0-9][^{_SEP}]*+")
+_FROM_DIGIT = re.compile(rf"[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+")
 #: Entries `Masker.keys` remembers (cheap form -> key) before it starts afresh.
 MEMO_LIMIT = 65_536
 # Runs of `<*>` joined by spaces or by list punctuation alone are one variable (a list of ids, a
-# value that spans words). `:` is not list punctuation: `/<*>:<*>` (address and port) and
-# `<*>:<*>:<*>` (a clock time) keep their colons, as a person writes them.
-_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.;/_\-]*){_W})+")
-# A run of one masked token repeated (`blk_<*> blk_<*> blk_<*>`) is one variable too.
-_TOKEN_RUN = re.compile(rf"(?<!\S)(\S*{_W}\S*)(?:\s+\1)+(?!\S)")
+# value that spans words). `:` and `/` are not list punctuation: `/<*>:<*>` (address and port),
+# `<*>/<*>:<*>` (host, address, port) and `<*>:<*>:<*>` (a clock time) keep them, as a person writes.
+_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.;_\-]*){_W})+")
+# A run of one masked token with a constant word in it, repeated (`blk_<*> blk_<*>`), is one
+# variable too; `<*>: <*>:` is two fields, not a list.
+_TOKEN_RUN = re.compile(rf"(?<!\S)((?=[^\s]*[A-Za-z])\S*{_W}\S*)(?:\s+\1)+(?!\S)")
 _SPACES = re.compile(r"\s+")
 
 Substitute = Callable[[str, str], str]
