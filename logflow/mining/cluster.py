@@ -224,7 +224,7 @@ def same_slot(a: str, b: str) -> bool:
 
 
 #: Where a common end of two tokens may stop: a unit boundary (`masking`'s separators).
-_BOUNDARY = frozenset(" =:,;()[]{}\"'<>_/@#|")
+_BOUNDARY = frozenset(" =:,;()[]{}\"'<>_/\\@#|")
 
 
 def generalize(a: str, b: str) -> str:
