@@ -18,7 +18,11 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "loghub_ga.py"
+#: The shared evaluator: beside the checkout (`../shared`), or beside the clone root of a worktree.
+EVAL_CANDIDATES = (
+    ROOT.parent / "shared" / "eval" / "loghub_ga.py",
+    ROOT.parent.parent / "shared" / "eval" / "loghub_ga.py",
+)
 
 MINERS: dict[str, list[str]] = {
     "logflow": [sys.executable, "-m", "logflow.mining"],
@@ -39,10 +43,13 @@ def load_evaluator(path: Path) -> ModuleType:
 def main() -> int:
     """Print GA (and PA) per dataset for both miners, then the averages and minimums."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="path of loghub_ga.py")
+    ap.add_argument("--eval", type=Path, default=None, help="path of loghub_ga.py")
     ap.add_argument("--loghub", type=Path, default=None, help="folder of Loghub-2k datasets")
     args = ap.parse_args()
-    ev = load_evaluator(args.eval)
+    found = [p for p in (args.eval, *EVAL_CANDIDATES) if p is not None and p.exists()]
+    if not found:
+        raise SystemExit("cannot find loghub_ga.py; pass --eval PATH")
+    ev = load_evaluator(found[0])
     loghub: Path = args.loghub or ev.DEFAULT_LOGHUB
     names = sorted(p.name for p in loghub.iterdir() if (p / f"{p.name}_2k.log_structured.csv").exists())
 

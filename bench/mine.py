@@ -1,6 +1,10 @@
 """Throughput benchmark: logflow's template miner against Drain3 on the same 1M-line stream.
 
     python bench/mine.py [--lines N] [--batch B] [--loghub DIR] [--skip-drain3]
+    python bench/mine.py --lines 200000 --write /tmp/stream.txt   # only write the stream, one line each
+
+`--write` is for timing the two commands as whole processes, start-up included:
+`logflow mine /tmp/stream.txt` against `python bench/drain3_mine.py /tmp/stream.txt`.
 
 The stream is built at run time (nothing is copied into the repo) from the `Content` column of
 the Loghub-2k datasets found under `--loghub` (default tests/data/loghub; see its LICENSE, data
@@ -127,13 +131,16 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=4096, help="lines per logflow add_batch call")
     ap.add_argument("--loghub", type=Path, default=DEFAULT_LOGHUB)
     ap.add_argument("--skip-drain3", action="store_true", help="only run logflow (quick checks)")
+    ap.add_argument("--write", type=Path, default=None, help="write the stream to this file and stop")
     args = ap.parse_args()
+    if args.write is not None:
+        lines = build_stream(load_contents(args.loghub), args.lines)
+        args.write.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        print(f"wrote {len(lines):,} lines to {args.write}")
+        return 0
 
     _, _, stream_rss, _, distinct = measure(None, args)
-    print(
-        f"stream: {args.lines:,} lines, {distinct:,} distinct (built in each child);"
-        f" RSS with it {stream_rss:.0f} MB"
-    )
+    print(f"stream: {args.lines:,} lines, {distinct:,} distinct (built in each child); RSS with it {stream_rss:.0f} MB")
     print(f"{'miner':<8} {'seconds':>8} {'lines/s':>10} {'templates':>9} {'peak RSS MB':>11} {'miner MB':>9}")
     rates: dict[str, float] = {}
     runners: list[tuple[str, Callable[[list[str], int], int]]] = [("logflow", run_logflow)]
@@ -142,9 +149,7 @@ def main() -> int:
     for name, run in runners:
         seconds, templates, before, peak, _ = measure(run, args)
         rates[name] = args.lines / seconds
-        print(
-            f"{name:<8} {seconds:8.2f} {rates[name]:10,.0f} {templates:9d} {peak:11.0f} {peak - before:9.0f}"
-        )
+        print(f"{name:<8} {seconds:8.2f} {rates[name]:10,.0f} {templates:9d} {peak:11.0f} {peak - before:9.0f}")
     if "drain3" in rates:
         print(f"ratio logflow/drain3: {rates['logflow'] / rates['drain3']:.2f}x")
     return 0

@@ -12,6 +12,11 @@ values; it *opens* (becomes `<*>` for good) when either
   `(host)`, `rhost=<*>` against `rhost=`): the masked variable *is* the difference, so the slot
   is data. `LOGIN(uid=<*>)` against `(uid=<*>)` differ outside the variable and stay apart.
 
+Positions are compared on *coarse* tokens (`masking.coarse`: each masked run of a token is one
+`<*>`); what a template shows is the family's `display`, per position the most specific token
+that reads every member (`generalize`: `blk_<*>` while every member has it, `<*>` once `rdd_<*>`
+joins).
+
 Every combination of values at the closed positions is one *cluster*, the unit reported as a
 `Template`; its text is the family's tokens with those values filled in. When a position opens,
 the clusters that differed only there merge; the merged-away cluster forwards to the survivor
@@ -22,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from logflow.mining.masking import WILDCARD
+from logflow.mining.masking import WILDCARD, collapse
 from logflow.mining.template import Template, template_id
 
 BucketKey = tuple[int, tuple[str, ...]]
@@ -56,7 +61,7 @@ class Cluster:
         """The template text: family tokens, closed positions filled with this cluster's values."""
         family = self.family
         if self._gen != family.gen:
-            toks = list(family.tokens)
+            toks = list(family.display)
             for pos, value in zip(family.closed, self.values, strict=True):
                 toks[pos] = value
             self._text = " ".join(toks)
@@ -78,11 +83,15 @@ class Cluster:
 class Family:
     """Aligned shapes of one bucket: generalised tokens, closed positions and their clusters."""
 
-    __slots__ = ("bucket", "closed", "clusters", "gen", "tokens", "values")
+    __slots__ = ("bucket", "closed", "clusters", "display", "gen", "tokens", "values")
 
-    def __init__(self, tokens: list[str], bucket: BucketKey) -> None:
-        """Start a family from one shape."""
+    def __init__(self, tokens: list[str], bucket: BucketKey, display: list[str] | None = None) -> None:
+        """Start a family from one shape: its coarse tokens, and the fine ones a person reads."""
         self.tokens = tokens
+        """Coarse tokens (`masking.coarse`): what grouping compares."""
+        self.display = list(tokens) if display is None else display
+        """Per position, the most specific token that reads every member's fine token (`blk_<*>`
+        where the coarse token is `<*>`); equal to the coarse token at a word position."""
         self.bucket = bucket
         self.values: dict[int, set[str]] = {}
         """Distinct values seen at each closed position."""
@@ -92,20 +101,37 @@ class Family:
         self.gen = 0
         """Bumped whenever `tokens` or `closed` change, so clusters recompute their text."""
 
-    def similarity(self, shape: tuple[str, ...]) -> float:
-        """Share of positions agreeing with the shape (a closed position agrees on a seen value)."""
+    def agreement(self, shape: tuple[str, ...]) -> tuple[int, int]:
+        """(agreeing, counted) positions: those holding a word on either side, and of them those
+        where the shape repeats the family (the similarity is their ratio).
+
+        Two `<*>` agree on nothing about which event a line is, so a position where both are
+        variables does not count (unlike Drain, where it counts against): a line that is mostly
+        variables is judged by its few words, not by its length. A word facing a `<*>` counts
+        against, so a family of variables only does not swallow every line of its length. A
+        closed position agrees on a value it has seen.
+        """
         same = 0
+        words = 0
         values = self.values
         for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
             if mine == theirs or (pos in values and theirs in values[pos]):
-                same += 1
-        return same / len(shape) if shape else 1.0
+                if mine != WILDCARD:
+                    same += 1
+                    words += 1
+            elif mine != WILDCARD or theirs != WILDCARD:
+                words += 1
+        return same, words
 
-    def covers(self, shape: tuple[str, ...]) -> bool:
-        """Whether the shape fits without learning: each token equal, under `<*>`, or a seen value."""
+    def covers(self, shape: tuple[str, ...], fine: tuple[str, ...]) -> bool:
+        """Whether the shape fits without learning: each token equal, under `<*>`, or a seen value,
+        and each fine token read by the display (so the reported template matches the message)."""
         if len(shape) != len(self.tokens):
             return False
         for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
+            shown = self.display[pos]
+            if shown != fine[pos] and pos not in self.values and not spells(shown, fine[pos]):
+                return False
             if mine == theirs:
                 continue
             if pos in self.values:
@@ -119,8 +145,14 @@ class Family:
         """The closed-position values of a shape: which cluster of the family it belongs to."""
         return tuple(shape[pos] for pos in self.closed)
 
-    def absorb(self, shape: tuple[str, ...], min_values: int) -> None:
-        """Align a shape: open or close disagreeing positions, merging clusters when one opens."""
+    def absorb(self, shape: tuple[str, ...], fine: tuple[str, ...], min_values: int) -> None:
+        """Align a shape (coarse tokens, and the `fine` ones of the same message): open or close
+        disagreeing positions, merging clusters when one opens; generalise the display."""
+        display = self.display
+        for pos, (mine, theirs) in enumerate(zip(display, fine, strict=True)):
+            if mine != theirs:
+                display[pos] = generalize(mine, theirs)
+                self.gen += 1
         opened: list[int] = []
         newly_closed: dict[int, str] = {}
         changed = False
@@ -164,9 +196,7 @@ class Family:
         old_index = {pos: i for i, pos in enumerate(old_closed)}
         merged: dict[tuple[str, ...], Cluster] = {}
         for old_key, cluster in self.clusters.items():
-            key = tuple(
-                old_key[old_index[pos]] if pos in old_index else newly_closed[pos] for pos in self.closed
-            )
+            key = tuple(old_key[old_index[pos]] if pos in old_index else newly_closed[pos] for pos in self.closed)
             survivor = merged.get(key)
             if survivor is None:
                 cluster.values = key
@@ -183,8 +213,63 @@ def _wildcard_regex(value: str) -> str:
     return ".*".join(re.escape(part) for part in value.split(WILDCARD))
 
 
+def spells(pattern: str, token: str) -> bool:
+    """Whether `pattern`, reading each `<*>` as any text, matches all of `token`."""
+    return WILDCARD in pattern and re.fullmatch(_wildcard_regex(pattern), token, re.DOTALL) is not None
+
+
 def same_slot(a: str, b: str) -> bool:
     """Whether two different tokens are one variable slot: a masked one can spell the other."""
-    return (WILDCARD in a and re.fullmatch(_wildcard_regex(a), b, re.DOTALL) is not None) or (
-        WILDCARD in b and re.fullmatch(_wildcard_regex(b), a, re.DOTALL) is not None
-    )
+    return spells(a, b) or spells(b, a)
+
+
+#: Where a common end of two tokens may stop: a unit boundary (`masking`'s separators).
+_BOUNDARY = frozenset(" =:,;()[]{}\"'<>_/\\@#|")
+
+
+def generalize(a: str, b: str) -> str:
+    """The most specific token that reads both masked tokens: their common ends around one `<*>`.
+
+    `/<*>:<*>` and `<*>:<*>` give `<*>:<*>`; `[<*>]` and `[<*>,<*>]` give `[<*>]`; `blk_<*>` and
+    `rdd_<*>` give `<*>`; `startup` and `shutdown` give `<*>`. A common end stops at a unit boundary
+    and never inside a `<*>`, so the result reads both (and `<*>_<*>` collapses into one variable).
+    """
+    limit = min(len(a), len(b))
+    head = 0
+    while head < limit and a[head] == b[head]:
+        head += 1
+    head = _unsplit(a, head, forward=True)
+    while head and a[head - 1] not in _BOUNDARY:
+        head -= 1
+    head = _unsplit(a, head, forward=True)
+    tail = 0
+    while tail < limit - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    start = _unsplit(a, len(a) - tail, forward=False)
+    while start < len(a) and a[start] not in _BOUNDARY:
+        start += 1
+    start = _unsplit(a, start, forward=False)
+    merged = collapse(a[:head] + WILDCARD + a[start:])
+    return merged if balanced(merged) or not (balanced(a) and balanced(b)) else WILDCARD
+
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+
+
+def balanced(text: str) -> bool:
+    """Whether every bracket of `text` has its partner, in order (a common end must not split a pair)."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in _CLOSERS and (not stack or stack.pop() != _CLOSERS[ch]):
+            return False
+    return not stack
+
+
+def _unsplit(text: str, cut: int, forward: bool) -> int:
+    """Move a cut of `text` out of any `<*>` it falls inside: back for a head, on for a tail."""
+    start = text.rfind(WILDCARD, 0, cut)
+    if start != -1 and start < cut < start + len(WILDCARD):
+        return start if forward else start + len(WILDCARD)
+    return cut

@@ -10,6 +10,7 @@ lines themselves.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TextIO
@@ -43,8 +44,27 @@ def mine_lines(lines: Iterable[str], config: MinerConfig | None = None) -> list[
 
 
 def mine_to_csv(lines: Iterable[str], out: TextIO, config: MinerConfig | None = None) -> None:
-    """Write the `mine` CSV for `lines` to `out` (1-based line numbers, csv-module quoting)."""
-    writer = csv.writer(out, lineterminator="\n")
+    """Write the `mine` CSV for `lines` to `out` (1-based line numbers, csv-module quoting).
+
+    Each template's `,id,text` tail is quoted once by the csv module and reused for every line of
+    the template: a row is then one string join, not a `writerow` call (which was half the time of
+    a 200k-line `logflow mine`). Rows go out in blocks of `BATCH_LINES`.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
+    out.write(buffer.getvalue())
+    tails: dict[str, str] = {}
+    rows: list[str] = []
     for number, template in enumerate(mine_lines(lines, config), start=1):
-        writer.writerow((number, template.id, template.text))
+        tail = tails.get(template.id)
+        if tail is None:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(("", template.id, template.text))
+            tail = tails[template.id] = buffer.getvalue()
+        rows.append(f"{number}{tail}")
+        if len(rows) >= BATCH_LINES:
+            out.write("".join(rows))
+            rows.clear()
+    out.write("".join(rows))

@@ -2,14 +2,21 @@
 
 Why mask before any template search: most variables (numbers, addresses, ids, paths, timestamps)
 are recognisable on sight, and masking them turns thousands of distinct lines into a handful of
-shapes. Runs of whitespace are normalised and consecutive `<*>` (separated by spaces or by
-`,.:;/-` alone, as in `<*>,<*>`) collapse into one, so a
-variable that spans a varying number of tokens (a timestamp with or without a year, a quoted
-string with spaces, a list of block ids) still yields one shape with one token count.
+shapes. Runs of whitespace are normalised and runs of `<*>` (joined by spaces or by `,.;_-`
+alone, as in `<*>,<*>`) collapse into one, as does a masked token repeated (`blk_<*> blk_<*>`),
+so a variable that spans a varying number of tokens (a list of ids, a quoted string with
+spaces) still yields one shape with one token count.
+
+What is masked is the *unit* of a token that holds a digit: units end at whitespace, brackets,
+quotes and the joiners `= : , ; _ / \\ @ # |`, so the constant part a person reads stays
+(`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`); `.`, `-` and `+` are inside a unit (`10.0.0.1`,
+`-1.5`, `2024-05-01` are one value each), except dots that end it (`port <*>.`). Grouping then
+compares `coarse` tokens, where each masked run of a token is one `<*>`, so `blk_<*>` and
+`rdd_<*>` do not split an event.
 
 Masking runs in two steps, so the hot path stays one cheap regex per line:
 
-1. `Masker.key(message)`: user `extra_masks`, then every token holding a digit becomes `0`. Lines
+1. `Masker.key(message)`: user `extra_masks`, then every unit holding a digit becomes `0`. Lines
    that differ only in their numbers share a key, and the miner caches key -> cluster, so a
    repeated key costs one substitution and one dict lookup. `Masker.keys` computes a batch's keys
    through a cheaper substitution first (below).
@@ -17,16 +24,19 @@ Masking runs in two steps, so the hot path stays one cheap regex per line:
    shape is a function of the key and the cache is exact. Rules, in order, all generic:
 
    - URLs (`scheme://...`), e-mail addresses, quoted strings (`"..."`, `'...'`);
-   - every token holding a digit (`=` also ends a token, so `uid=0` keeps its key): numbers,
-     hex (`0x1f`), UUIDs, IPv4/IPv6 addresses, `host:port`, versions, `blk_123`, clock times;
-     in logs a digit is almost always data, not wording;
+   - every unit holding a digit: numbers, hex (`0x1f`), UUIDs, IPv4/IPv6 addresses, ports,
+     versions, clock times; in logs a digit is almost always data, not wording;
    - day and month names next to a masked number (`Sun Jul <*>` is a timestamp);
    - a byte-size unit after a masked number (`<*> KB`), since the unit varies with the value;
-   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`);
-   - the value of every `key=value` pair (the key stays: it is part of the template).
+   - absolute or relative-dot paths (`/var/log/x`, `./run.sh`, `~/x`), drive-letter and UNC
+     paths (`C:\\x`, `\\\\host\\share`);
+   - the value of every `key=value` pair that is not a bare word (the key stays).
+
+   No rule takes a bracket or a quote without its partner: a value, URL or path stops at any
+   bracket, so `key=[abc] x` keeps `[abc]` whole and `(see http://x/y)` keeps its `)`.
 
 Tokens without digits that still vary (user names, host names) are left to the miner's
-similarity search.
+closed/open positions (`cluster.py`).
 """
 
 from __future__ import annotations
@@ -44,25 +54,31 @@ _MONTH = (
 )
 _DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:day|sday|nesday|rsday|urday)?"
 _W = re.escape(WILDCARD)
+#: What ends a *unit*, the part of a token that masking replaces: whitespace, brackets, quotes, and
+#: the joiners `= : , ; _ / \\ @ # |` that glue a constant to a value, so the constant stays in the
+#: template (`blk_<*>`, `/<*>:<*>`, `uid=<*>`, `[<*>]`). `.`, `-` and `+` do not end a unit: they
+#: are inside numbers, addresses, versions, dates and ids (`-1.5`, `10.0.0.1`, `2024-05-01`).
+_SEP = r"\s=:,;()\[\]{}\"'<>_/\\@#|"
 
 #: The built-in mask kinds, by name, in the order they run inside `Masker.shape`.
 PATTERNS: Mapping[str, str] = MappingProxyType(
     {
-        "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>]+",
+        "url": r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s\"'<>()\[\]{}]+",
         "email": r"(?<![\w.+\-])[\w.+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+\b",
         "quoted": r"(?<![\w\\])\"[^\"\n]*\"|(?<![\w\\])'[^'\n]*'(?!\w)",
-        "number": (
-            r"(?<![^\s=,;(\[{<\"'])[^\s\d=()\[\]{}<>\"',;]*\d[^\s=()\[\]{}<>\"',;]*?"
-            r"(?=[.:]*(?:[\s=()\[\]{}<>\"',;]|$))"
-        ),
+        "number": rf"(?<![^{_SEP}.])[^{_SEP}0-9]*+[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+",
         "timestamp": (
             rf"(?:\b{_DAY},?\s+)?\b{_MONTH}\.?,?\s+{_W}"
             rf"|{_W}\s+{_MONTH}\b\.?,?(?:\s+{_W})?"
             rf"|\b{_DAY},?\s+{_W}"
         ),
         "size": rf"{_W}\s+(?:[KMGTPE]i?B|B)\b",
-        "path": r"(?<![\w/.\-:<>*])(?:~|\.{1,2})?/[\w.\-@%+~]+(?:/[\w.\-@%+~]*)*",
-        "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;)\]}}'\"=<>]+",
+        "path": (
+            rf"(?<![\w/.\-:<>*])(?:~|\.{{1,2}})?/"
+            rf"(?:(?:[\w.\-@%+~]|{_W})+(?:/(?:[\w.\-@%+~]|{_W})*)+|[\w.\-@%+~]*[A-Za-z_][\w.\-@%+~]*)"
+        ),
+        "drive_path": rf"(?<![\w\\])(?:[A-Za-z]:|\\\\[\w.$\-]+)\\(?:[^\s\"'<>|()\[\]{{}}]|{_W})*",
+        "key_value": rf"(?<=[\w.\-]=)(?!{_W})(?![A-Za-z_]+(?:[\s,;)\]}}'\"]|$))[^\s,;()\[\]{{}}'\"=<>]+",
     }
 )
 
@@ -76,20 +92,28 @@ _GUARDS: Mapping[str, str | None] = MappingProxyType(
         "timestamp": WILDCARD,
         "size": "B",
         "path": "/",
+        "drive_path": "\\",
         "key_value": "=",
     }
 )
 
-# A token holding a digit. Only token starts are tried and nothing backtracks: the plain form
-# (`[^sep]*[0-9][^sep]*`) rescanned each digit-free token from every position, twice the cost.
-_DIGITS = re.compile(r"(?<![^\s=:,;()\[\]{}\"'<>])[^\s=:,;()\[\]{}\"'<>0-9]*+[0-9][^\s=:,;()\[\]{}\"'<>]*+")
-# From a token's first digit to its end. A search for it starts only at digits (re's prefix scan),
+# A unit holding a digit. Only unit starts are tried and nothing backtracks: the plain form
+# (`[^sep]*[0-9][^sep]*`) rescanned each digit-free unit from every position, twice the cost.
+# Dots at a unit's end are not part of it (`port 80.` keeps its full stop; `10.0.0.1` is one unit).
+_DIGITS = re.compile(rf"(?<![^{_SEP}.])[^{_SEP}0-9]*+[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+")
+# From a unit's first digit to its end. A search for it starts only at digits (re's prefix scan),
 # where `_DIGITS` tries every position: half the instructions. It keeps what precedes the digit, so
-# it is not the key, but `_DIGITS` of its result is (token bounds and digit-holding are kept).
-_FROM_DIGIT = re.compile(r"[0-9][^\s=:,;()\[\]{}\"'<>]*+")
+# it is not the key, but `_DIGITS` of its result is (unit bounds and digit-holding are kept).
+_FROM_DIGIT = re.compile(rf"[0-9][^{_SEP}.]*+(?:\.[^{_SEP}.]++)*+")
 #: Entries `Masker.keys` remembers (cheap form -> key) before it starts afresh.
 MEMO_LIMIT = 65_536
-_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.:;/\-]+){_W})+")
+# Runs of `<*>` joined by spaces or by list punctuation alone are one variable (a list of ids, a
+# value that spans words). `:` and `/` are not list punctuation: `/<*>:<*>` (address and port),
+# `<*>/<*>:<*>` (host, address, port) and `<*>:<*>:<*>` (a clock time) keep them, as a person writes.
+_WILDCARD_RUN = re.compile(rf"{_W}(?:(?:\s+|[,.;_\-]*){_W})+")
+# A run of one masked token with a constant word in it, repeated (`blk_<*> blk_<*>`), is one
+# variable too; `<*>: <*>:` is two fields, not a list.
+_TOKEN_RUN = re.compile(rf"(?<!\S)((?=[^\s]*[A-Za-z])\S*{_W}\S*)(?:\s+\1)+(?!\S)")
 _SPACES = re.compile(r"\s+")
 
 Substitute = Callable[[str, str], str]
@@ -154,13 +178,31 @@ class Masker:
             if guard is None or guard in key:
                 key = sub(WILDCARD, key)
         key = _SPACES.sub(" ", key).strip()
-        if key.count(WILDCARD) > 1:
-            key = _WILDCARD_RUN.sub(WILDCARD, key)
-        return key
+        return collapse(key)
 
     def mask(self, message: str) -> str:
         """Return the shape of a raw message (`shape(key(message))`)."""
         return self.shape(self.key(message))
+
+
+def collapse(text: str) -> str:
+    """Turn runs of variables into one: `<*>` joined by spaces or list punctuation, a repeated masked token."""
+    if text.count(WILDCARD) > 1:
+        text = _TOKEN_RUN.sub(r"\1", _WILDCARD_RUN.sub(WILDCARD, text))
+    return text
+
+
+# A token's run that holds a `<*>`, up to brackets, quotes, `=`, `,` and `;`: one variable for grouping.
+_COARSE = re.compile(rf"(?:[^\s=,;()\[\]{{}}\"'<>:|@#]|{_W})*{_W}(?:[^\s=,;()\[\]{{}}\"'<>:|@#]|{_W})*")
+
+
+def coarse(fine: tuple[str, ...]) -> tuple[str, ...]:
+    """The tokens grouping compares: each masked run of a token, joiners included, as one `<*>`.
+
+    `blk_<*>` and `rdd_<*>`, `/<*>:<*>` and `<*>` are one variable to the miner (which event a line
+    is does not depend on them), while brackets and keys stay structure (`(uid=<*>)`, `[<*>]`).
+    """
+    return tuple(_COARSE.sub(WILDCARD, t) if WILDCARD in t else t for t in fine)
 
 
 def tokens(shape: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from logflow.mining.cluster import Cluster, Family
 from logflow.mining.config import MinerConfig
-from logflow.mining.masking import Masker, tokens
+from logflow.mining.masking import Masker, coarse, tokens
 from logflow.mining.template import Template
 from logflow.mining.tree import FamilyTree
 
@@ -88,8 +88,9 @@ class TemplateMiner:
             shape = self._masker.shape(k)
             cluster = self._shape_cache.get(shape)
             if cluster is None:
-                toks = tokens(shape)
-                family = self._tree.covering(toks)
+                fine = tokens(shape)
+                toks = coarse(fine)
+                family = self._tree.covering(toks, fine)
                 cluster = None if family is None else family.clusters.get(family.key_of(toks))
         return None if cluster is None else cluster.live().snapshot()
 
@@ -152,14 +153,15 @@ class TemplateMiner:
         self._remember(self._key_cache, key, cluster)
         return cluster
 
-    def _place(self, shape: tuple[str, ...]) -> Cluster:
+    def _place(self, fine: tuple[str, ...]) -> Cluster:
         """Join the best family of the shape's bucket (or start one), then pick the cluster."""
+        shape = coarse(fine)
         family = self._tree.best(shape)
         if family is None:
-            family = Family(list(shape), self._tree.bucket_key(shape))
+            family = Family(list(shape), self._tree.bucket_key(shape), list(fine))
             self._tree.add(family)
         before = len(family.clusters)
-        family.absorb(shape, self._config.min_variable_values)
+        family.absorb(shape, fine, self._config.min_variable_values)
         cluster = family.cluster_for(shape)
         cluster.last_seen = self._tick
         self._clusters += len(family.clusters) - before

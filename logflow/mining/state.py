@@ -8,14 +8,18 @@ Format (version 1), one UTF-8 JSON object:
       "tick": 1234,
       "families": [
         {"tokens": ["Stored", "as", "<*>", "in", "<*>"],
+         "display": ["Stored", "as", "<*>", "in", "rdd_<*>"],
          "closed": {"2": ["bytes", "values"]},
          "clusters": [{"values": ["bytes"], "count": 17, "last_seen": 1200}, ...]},
         ...
       ]
     }
 
-`closed` maps a closed position to the distinct values seen there; each cluster lists its values
-at the closed positions in ascending position order. Template ids are not stored: an id is the
+`tokens` are what grouping compares (each masked run as one `<*>`), `display` the tokens the
+template text shows (constant prefixes kept, `rdd_<*>`); a file without `display` (written before
+it existed) shows `tokens`. `closed` maps a closed position to the distinct values seen there;
+each cluster lists its values at the closed positions in ascending position order. Template ids
+are not stored: an id is the
 hash of the text, so a reloaded miner reports the same ids by construction. Caches are not stored;
 they refill from the next messages.
 """
@@ -55,6 +59,7 @@ def _dump_family(family: Family) -> dict[str, Any]:
     """One family as plain JSON data."""
     return {
         "tokens": family.tokens,
+        "display": family.display,
         "closed": {str(pos): sorted(values) for pos, values in sorted(family.values.items())},
         "clusters": [
             {"values": list(c.values), "count": c.count, "last_seen": c.last_seen}
@@ -89,7 +94,10 @@ def load_state(data: bytes) -> tuple[MinerConfig, list[Family], int]:
 def _load_family(raw: Any, prefix_tokens: int) -> Family:
     """Rebuild one family and its clusters, checking shapes agree with each other."""
     toks = [str(t) for t in _field(raw, "tokens", list)]
-    family = Family(toks, (len(toks), tuple(toks[:prefix_tokens])))
+    shown = [str(t) for t in _field(raw, "display", list)] if isinstance(raw, dict) and "display" in raw else None
+    if shown is not None and len(shown) != len(toks):
+        raise ValueError(f"display {shown} does not have the {len(toks)} tokens of {toks}")
+    family = Family(toks, (len(toks), tuple(toks[:prefix_tokens])), shown)
     for pos, values in _field(raw, "closed", dict).items():
         if not 0 <= int(pos) < len(toks) or not isinstance(values, list):
             raise ValueError(f"closed position {pos!r} is outside the template or has no value list")
@@ -99,9 +107,7 @@ def _load_family(raw: Any, prefix_tokens: int) -> Family:
         values = tuple(str(v) for v in _field(c, "values", list))
         if len(values) != len(family.closed):
             raise ValueError(f"cluster values {list(values)} do not match closed positions {family.closed}")
-        family.clusters[values] = Cluster(
-            family, values, _field(c, "count", int), _field(c, "last_seen", int)
-        )
+        family.clusters[values] = Cluster(family, values, _field(c, "count", int), _field(c, "last_seen", int))
     return family
 
 

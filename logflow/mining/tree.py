@@ -29,19 +29,27 @@ class FamilyTree:
         return (len(shape), shape[: self._prefix])
 
     def best(self, shape: tuple[str, ...]) -> Family | None:
-        """The most similar family at or above the threshold (first one on ties), or None."""
+        """The most similar family the shape may join (first one on ties), or None.
+
+        It may join when the share of agreeing word positions reaches the threshold, or when it
+        differs from the family in one word position only and agrees on at least one: a single
+        differing word is what closed positions are for, and without this a two-word line
+        (`removing echo`, `removing time`) could never reach a threshold above one half.
+        """
         best: Family | None = None
-        best_sim = self._threshold
+        best_sim = -1.0
+        threshold = self._threshold
         for family in self._buckets.get(self.bucket_key(shape), ()):
-            sim = family.similarity(shape)
-            if sim > best_sim or (best is None and sim == best_sim):
+            same, words = family.agreement(shape)
+            sim = same / words if words else 1.0
+            if sim > best_sim and (sim >= threshold or (same and words - same == 1)):
                 best, best_sim = family, sim
         return best
 
-    def covering(self, shape: tuple[str, ...]) -> Family | None:
+    def covering(self, shape: tuple[str, ...], fine: tuple[str, ...]) -> Family | None:
         """A family that covers the shape without learning (for `match`), or None."""
         for family in self._buckets.get(self.bucket_key(shape), ()):
-            if family.covers(shape):
+            if family.covers(shape, fine):
                 return family
         return None
 

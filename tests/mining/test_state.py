@@ -45,6 +45,22 @@ class TestLoadState:
         miner = trained()
         assert TemplateMiner.load_state(miner.save_state()).templates() == miner.templates()
 
+    def test_a_state_without_display_tokens_loads_and_shows_the_coarse_ones(self) -> None:
+        """A file written before templates kept constant prefixes still loads, one token per position."""
+        doc = orjson.loads(trained().save_state())
+        for family in doc["families"]:
+            del family["display"]
+        texts = {t.text for t in TemplateMiner.load_state(orjson.dumps(doc)).templates()}
+        assert "Received block <*> of size <*> from <*>" in texts
+        assert "Received block blk_<*> of size <*> from /<*>" in {t.text for t in trained().templates()}
+
+    def test_display_tokens_of_another_length_are_a_clear_error(self) -> None:
+        """A display list that does not align with the tokens names both."""
+        doc = orjson.loads(trained().save_state())
+        doc["families"][0]["display"] = ["x"]
+        with pytest.raises(StateError, match="display"):
+            TemplateMiner.load_state(orjson.dumps(doc))
+
     def test_round_trip_keeps_the_configuration(self) -> None:
         """Non-default settings survive a restart."""
         config = MinerConfig(max_templates=77, min_variable_values=3, extra_masks=(r"sess-\w+",))
@@ -66,9 +82,7 @@ class TestLoadState:
         """A state from a future format names the version found and the one supported."""
         doc = orjson.loads(trained().save_state())
         doc["version"] = 99
-        with pytest.raises(
-            StateError, match=r"unsupported miner state version 99; this logflow reads version 1"
-        ):
+        with pytest.raises(StateError, match=r"unsupported miner state version 99; this logflow reads version 1"):
             TemplateMiner.load_state(orjson.dumps(doc))
 
     def test_a_missing_version_is_a_clear_error(self) -> None:
