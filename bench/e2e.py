@@ -60,7 +60,7 @@ def settings_for(kafka: str, es: str, name: str) -> Settings:
         "kafka": {"bootstrap_servers": [kafka], "topics": [f"{name}-logs"], "group_id": f"{name}-group",
                   "dead_letter_topic": f"{name}-dlq", "session_timeout_ms": 6000},
         "elasticsearch": {"hosts": [es], "plain_media_types": True},
-        "pipeline": {"index_prefix": name},
+        "routing": {"index_prefix": name},
         "health": {"port": 0},
     })
 
@@ -76,7 +76,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LOGFLOW_ELASTICSEARCH_HOSTS": settings.elasticsearch.hosts[0],
         "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": "true",
         "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "120",
-        "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+        "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
         "LOGFLOW_HEALTH_PORT": "0",
         "LOGFLOW_LOG_FORMAT": "json",
         "LOGFLOW_LOG_LEVEL": "warning",
@@ -122,7 +122,7 @@ def osmem_ceiling(es: str, corpus: Corpus, docs: int) -> float:
 async def _templates(settings: Settings) -> None:
     client = make_client(settings.elasticsearch)
     try:
-        await install_templates(client, settings.pipeline.index_prefix)
+        await install_templates(client, settings.routing.index_prefix)
     finally:
         await client.close()
 

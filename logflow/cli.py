@@ -14,8 +14,10 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from logflow.config import Settings, load_settings, redacted, reference_markdown
+from logflow.config import Settings, load_settings, redacted
+from logflow.config.reference import reference_markdown
 from logflow.errors import ConfigError, LogflowError
 from logflow.logs import configure_logging
 
@@ -30,7 +32,7 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # nothing printed from outside (lines, file names, answers) is markup
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
 
 
@@ -77,7 +79,7 @@ def setup(
     }
     settings = _settings(config, kibana={k: v for k, v in given.items() if v is not None})
     days = parse_days(delete_after, "--delete-after")
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
 
     async def go() -> SetupResult:
         client = make_client(settings.elasticsearch)
@@ -117,7 +119,7 @@ def retention(
 
     days = parse_days(keep)
     settings = _settings(config)
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
 
     async def go() -> RetentionPlan:
         client = make_client(settings.elasticsearch)
@@ -214,7 +216,7 @@ def parse(
 
     settings = _settings(config)
     processor = Processor(settings)
-    joiner = MultilineJoiner.from_config(settings.pipeline)
+    joiner = MultilineJoiner.from_config(settings.decode)
     out = sys.stdout.buffer
     batch: list[Record] = []
 
@@ -274,26 +276,27 @@ def analyze(
     out: Annotated[Path | None, typer.Option(help="Write the report here (default: stdout).")] = None,
     write_es: Annotated[bool, typer.Option("--write-es", help="Store findings in Elasticsearch.")] = False,
     input_format: Annotated[str, typer.Option("--input", help="auto, raw (through the parsers) or ndjson.")] = "auto",
-    mode: Annotated[str, typer.Option(help="Elasticsearch: auto, documents or aggregations.")] = "auto",
-    max_documents: Annotated[int, typer.Option(help="Above this many documents, use aggregations.")] = 200_000,
-    min_level: Annotated[str, typer.Option(help="Patterns from error (default) or warn events.")] = "error",
+    mode: Annotated[str | None, typer.Option(help="Elasticsearch: auto, documents or aggregations.")] = None,
+    max_documents: Annotated[int | None, typer.Option(help="Above this many documents, use aggregations.")] = None,
+    min_level: Annotated[str | None, typer.Option(help="Patterns from error (default) or warn events.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Find recurring error patterns and anomalies in files or an Elasticsearch window."""
     from logflow.analyze.command import check_sources, run_command
-    from logflow.analyze.options import AnalysisOptions, choice
+    from logflow.analyze.options import choice, options_from
 
     check_sources(files or [], es, index)
     settings = _settings(config, **({"elasticsearch": {"hosts": [es]}} if es else {}))
-    options = AnalysisOptions(
+    options = options_from(
+        settings.analyze,
         since=since,
         until=until,
         baseline=baseline,
         query=query,
         service=service,
-        min_level=choice("--min-level", min_level, ("warn", "error")),
+        min_level=choice("--min-level", min_level, ("warn", "error")) if min_level is not None else None,
         input_format=choice("--input", input_format, ("auto", "raw", "ndjson")),
-        mode=choice("--mode", mode, ("auto", "documents", "aggregations")),
+        mode=choice("--mode", mode, ("auto", "documents", "aggregations")) if mode is not None else None,
         max_documents=max_documents,
     )
     fmt = choice("--format", output_format, ("table", "json", "html"))
@@ -335,7 +338,7 @@ def parsers_check(
     outcomes = check_parsers(processor, name)
     failed = [o for o in outcomes if not o.ok]
     for outcome in failed:
-        err.print(f"[red]FAIL[/] {outcome.parser}: {outcome.line[:100]!r}")
+        _say("FAIL", f"{outcome.parser}: {outcome.line[:100]!r}")
         for problem in outcome.problems:
             err.print(f"       {problem}", highlight=False)
     typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
@@ -348,7 +351,7 @@ def parsers_list(config: ConfigOption = None) -> None:
     from logflow.parse.parsers import ParserSet
 
     settings = _settings(config)
-    for parser in ParserSet.load(settings.pipeline.parsers_dir):
+    for parser in ParserSet.load(settings.parse.parsers_dir):
         row = f"{parser.priority:>4}  {parser.name:<20} {parser.kind:<5} dataset={parser.dataset:<16}"
         typer.echo(f"{row} {parser.description}")
 
@@ -419,18 +422,27 @@ def server_error(exc: BaseException) -> str | None:
     return None
 
 
+def _say(label: str, text: str) -> None:
+    """One error line on stderr: the label styled, the text never read as markup (it may come from a server)."""
+    line = Text(label, style="red")
+    line.append(" ")
+    line.append(text)
+    err.print(line, highlight=False)
+
+
 def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err.print(f"[red]configuration error:[/] {exc}", highlight=False)
+        for problem in getattr(exc, "problems", [exc]):
+            _say("configuration error:", str(problem))
         sys.exit(2)
     except LogflowError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        _say("error:", str(exc))
         sys.exit(1)
     except Exception as exc:
         message = server_error(exc)
         if message is None:
             raise  # a bug: the traceback is the useful output
-        err.print(f"[red]error:[/] {message}", highlight=False)
+        _say("error:", message)
         sys.exit(1)

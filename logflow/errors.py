@@ -2,6 +2,7 @@
 
     LogflowError
     ├── ConfigError          bad configuration: exit code 2; names the key and the fix
+    │   ├── ConfigErrors     several at once: every problem found, each with its key and fix
     │   └── ParserDefinitionError   a parser or pattern file that does not load (file and line)
     ├── RecordError          one record cannot become a document (goes to the dead-letter topic)
     │   ├── DecodeError      bytes that are not UTF-8, empty records
@@ -31,6 +32,19 @@ class ConfigError(LogflowError):
         if fix:
             text += f" (fix: {fix})"
         super().__init__(text)
+
+
+class ConfigErrors(ConfigError):
+    """Every problem the configuration has, found in one pass, so a user fixes them all in one go."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.key, first.problem, first.fix)
+        self.args = ("\n".join(str(p) for p in problems),)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 class ParserDefinitionError(ConfigError):

@@ -139,7 +139,7 @@ def settings_for(servers: Servers, name: str, **overrides: Any) -> Settings:
             "fetch_timeout_ms": 200,
         },
         "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
-        "pipeline": {"index_prefix": name},
+        "routing": {"index_prefix": name},
         "health": {"port": 0},
     }
     return load_settings(environ={}, overrides=_deep_merge(base, overrides))
@@ -168,7 +168,7 @@ async def es(settings: Settings) -> AsyncIterator[Any]:
         yield client
     finally:
         try:
-            await client.indices.delete(index=f"{settings.pipeline.index_prefix}-*", ignore_unavailable=True)
+            await client.indices.delete(index=f"{settings.routing.index_prefix}-*", ignore_unavailable=True)
         finally:
             await client.close()
 

@@ -33,7 +33,7 @@ async def ship(settings: Settings, records: Sequence[ShipRecord], partitions: in
 async def setup_templates(settings: Settings) -> None:
     client = make_client(settings.elasticsearch)
     try:
-        await install_templates(client, settings.pipeline.index_prefix)
+        await install_templates(client, settings.routing.index_prefix)
     finally:
         await client.close()
 
@@ -75,7 +75,7 @@ async def committed_offsets(settings: Settings, partitions: Sequence[TP]) -> dic
 async def index_counts(settings: Settings) -> dict[str, int]:
     """Documents per index under the test's prefix, after a refresh."""
     client = make_client(settings.elasticsearch)
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
     try:
         await client.indices.refresh(index=f"{prefix}-*")
         cat = await client.cat.indices(index=f"{prefix}-*", format="json")
@@ -88,7 +88,7 @@ async def index_counts(settings: Settings) -> dict[str, int]:
 async def all_documents(settings: Settings, fields: Sequence[str]) -> list[dict[str, Any]]:
     """Every document under the prefix (``_id``, ``_index`` and the named fields), by search_after."""
     client = make_client(settings.elasticsearch)
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
     out: list[dict[str, Any]] = []
     after: list[Any] | None = None
     try:
@@ -130,7 +130,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
             "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
             "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
-            "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+            "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
             "LOGFLOW_HEALTH_PORT": "0",
             "LOGFLOW_LOG_FORMAT": "json",
             **extra,

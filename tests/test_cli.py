@@ -38,7 +38,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
         "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
         "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
-        "LOGFLOW_PIPELINE_INDEX_PREFIX": settings.pipeline.index_prefix,
+        "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
     }
 
 
@@ -110,7 +110,7 @@ class TestSetupAndShip:
         """After `logflow setup`, a new daily index maps ECS fields with the right types."""
         proc = logflow("setup", env=env_for(settings))
         assert proc.returncode == 0, proc.stderr.decode()
-        index = f"{settings.pipeline.index_prefix}-app-2026.11.23"
+        index = f"{settings.routing.index_prefix}-app-2026.11.23"
 
         async def mapping() -> dict[str, Any]:
             client = make_client(settings.elasticsearch)
@@ -171,7 +171,7 @@ class TestServerErrors:
 
     def test_an_elasticsearch_that_answers_too_late_names_the_timeout_setting(self, settings: Settings) -> None:
         proc = logflow(
-            "analyze", "--es", settings.elasticsearch.hosts[0], "--index", f"{settings.pipeline.index_prefix}-*",
+            "analyze", "--es", settings.elasticsearch.hosts[0], "--index", f"{settings.routing.index_prefix}-*",
             "--since", "2026-11-22T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
             env={**env_for(settings), "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "0.000001"},
         )

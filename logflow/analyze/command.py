@@ -113,10 +113,10 @@ def run_command(
 
             client = make_client(settings.elasticsearch)
             try:
-                stored = await write_findings(client, settings.pipeline.index_prefix, report)
+                stored = await write_findings(client, settings.routing.index_prefix, report)
             finally:
                 await client.close()
-            err.print(f"Stored {stored} findings in {settings.pipeline.index_prefix}-analysis-*.")
+            err.print(f"Stored {stored} findings in {settings.routing.index_prefix}-analysis-*.")
         return report
 
     report = asyncio.run(go())

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from logflow.config import AnalyzeConfig
 from logflow.errors import ConfigError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
@@ -105,6 +106,23 @@ class AnalysisOptions:
             parse_duration(self.baseline, "--baseline")
         if self.max_documents < 1:
             raise ConfigError("--max-documents", "must be at least 1", "pass a positive number")
+
+
+def thresholds_from(section: AnalyzeConfig) -> Thresholds:
+    """The detectors' thresholds from the ``[analyze]`` section."""
+    return Thresholds(**{name: getattr(section, name) for name in Thresholds.__dataclass_fields__})
+
+
+def options_from(section: AnalyzeConfig, **given: Any) -> AnalysisOptions:
+    """``AnalysisOptions`` from the ``[analyze]`` defaults, with the options given (not None) winning."""
+    defaults: dict[str, Any] = {
+        "baseline": section.baseline,
+        "min_level": section.min_level,
+        "mode": section.mode,
+        "max_documents": section.max_documents,
+    }
+    chosen = {**defaults, **{k: v for k, v in given.items() if v is not None}}
+    return AnalysisOptions(**chosen, thresholds=thresholds_from(section))
 
 
 def choice(key: str, value: str, allowed: tuple[str, ...]) -> Any:

@@ -88,7 +88,7 @@ def _raw_docs(
     from logflow.worker.processor import Processor  # the parsers load once per run, only when raw input needs them
 
     processor = Processor(settings)
-    joiner = MultilineJoiner.from_config(settings.pipeline)
+    joiner = MultilineJoiner.from_config(settings.decode)
     with path.open("rb") as handle:
         numbered = enumerate(handle, start=first_line)
         while True:

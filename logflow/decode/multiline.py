@@ -2,10 +2,10 @@
 
 Runs on raw records, keyed by source (topic, partition, key). Two rules, each optional:
 
-- **Multiline** (``pipeline.multiline_start``): a text record that does not match the start
+- **Multiline** (``decode.multiline_start``): a text record that does not match the start
   pattern continues the previous event of its source, on a new line (stack-trace lines shipped one
   per record).
-- **CRI partial lines** (``pipeline.cri_join_partial``, on by default): containerd and CRI-O split a
+- **CRI partial lines** (``decode.cri_join_partial``, on by default): containerd and CRI-O split a
   container line longer than their buffer (16 KiB) into ``<time> <stream> P <piece>`` records and a
   last ``... F <piece>``. The pieces of one stream of a source are concatenated with no separator
   into the first record's line, whose tag becomes ``F`` once the ``F`` record arrives. A run cut
@@ -27,7 +27,7 @@ Two ways to run it:
 - ``HeldEvents`` is the worker's stateful form. A fetch batch can end in the middle of an event, so
   the events of a source that may still grow (its last multiline event, its open partial runs) are
   *held* instead of emitted; the next batch's records for that source continue them, and whatever
-  finishes an event in a batch, or ``pipeline.multiline_max_wait_ms``, finishes a held one. A held
+  finishes an event in a batch, or ``decode.multiline_max_wait_ms``, finishes a held one. A held
   event's records are not finished, so ``floors()`` gives, per partition, the offset its commit must
   stay at or below. With only CRI joining on, only open partial runs are held: a whole line is
   indexed in the batch that brought it.
@@ -50,7 +50,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from logflow.config import PipelineConfig
+from logflow.config import DecodeConfig
 from logflow.event import Record
 
 Source = tuple[str, int, bytes | None]
@@ -144,7 +144,7 @@ def _strip_newline(value: bytes) -> bytes:
 
 
 class MultilineJoiner:
-    """Configured once from ``pipeline.*``; ``join`` is pure, ``HeldEvents`` carries state.
+    """Configured once from ``[decode]``; ``join`` is pure, ``HeldEvents`` carries state.
 
     ``start`` is the multiline start matcher (None: no multiline joining); ``cri`` joins CRI partial
     lines. ``max_bytes`` bounds CRI joins only (multiline events keep growing and decode truncates them).
@@ -166,17 +166,17 @@ class MultilineJoiner:
         self.max_bytes = max_bytes
 
     @classmethod
-    def from_config(cls, pipeline: PipelineConfig) -> MultilineJoiner | None:
+    def from_config(cls, decode: DecodeConfig) -> MultilineJoiner | None:
         """A joiner when multiline or CRI joining is on; None when records are never joined."""
-        start = re.compile(pipeline.multiline_start.encode("utf-8")).match if pipeline.multiline_start else None
-        if start is None and not pipeline.cri_join_partial:
+        start = re.compile(decode.multiline_start.encode("utf-8")).match if decode.multiline_start else None
+        if start is None and not decode.cri_join_partial:
             return None
         return cls(
             start,
-            pipeline.multiline_max_lines,
-            pipeline.multiline_max_wait_ms / 1000,
-            cri=pipeline.cri_join_partial,
-            max_bytes=pipeline.max_line_bytes,
+            decode.multiline_max_lines,
+            decode.multiline_max_wait_ms / 1000,
+            cri=decode.cri_join_partial,
+            max_bytes=decode.max_line_bytes,
         )
 
     def join(self, records: Sequence[Record]) -> list[Record]:

@@ -68,7 +68,7 @@ def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
                 "session_timeout_ms": 6000,
             },
             "elasticsearch": {"hosts": [es], "plain_media_types": True},
-            "pipeline": {"index_prefix": prefix},
+            "routing": {"index_prefix": prefix},
             "health": {"port": 0},
         },
     )
@@ -190,7 +190,7 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console, inc
         console.print("[bold]2/5[/] Installing index templates and creating topics...")
         client = make_client(settings.elasticsearch)
         try:
-            await install_templates(client, settings.pipeline.index_prefix)
+            await install_templates(client, settings.routing.index_prefix)
         finally:
             await client.close()
         await ensure_topics(settings.kafka, {TOPIC: PARTITIONS, settings.kafka.dead_letter_topic: 1})
@@ -217,7 +217,7 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console, inc
             indexing = time.perf_counter() - started
 
         console.print("[bold]5/5[/] Reconciling and summarizing...")
-        summary = await _summary(settings, settings.pipeline.index_prefix)
+        summary = await _summary(settings, settings.routing.index_prefix)
         dead = await count_topic(settings, settings.kafka.dead_letter_topic, worker.stats.dead_lettered)
         summary["dead_letter_reasons"] = worker.stats.dead_letter_reasons
         result = DemoResult(len(corpus), summary["indexed"], dead, shipping, indexing, summary)
@@ -231,18 +231,20 @@ async def run_demo(records: int, seed: int, out_dir: Path, console: Console, inc
 
 async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, console: Console) -> Path:
     """The closing step: ``logflow analyze`` over the demo's indices (first third of the corpus as baseline)."""
-    from logflow.analyze import AnalysisOptions, analyze_es, render_html, summary_lines
+    from logflow.analyze import analyze_es, render_html, summary_lines
+    from logflow.analyze.options import options_from
 
     stamps = [r.timestamp for r in corpus if not r.poison]
     first, last = min(stamps), max(stamps)
     since = first + (last - first) / 3
-    options = AnalysisOptions(
+    options = options_from(
+        settings.analyze,
         since=since.isoformat(),
         until=(last + timedelta(seconds=1)).isoformat(),
         baseline=f"{max(int((since - first).total_seconds() // 60), 1)}m",
     )
     started = time.perf_counter()
-    report = await analyze_es(settings, options, f"{settings.pipeline.index_prefix}-*")
+    report = await analyze_es(settings, options, f"{settings.routing.index_prefix}-*")
     path = out_dir / "analysis.html"
     await asyncio.to_thread(path.write_text, render_html(report), "utf-8")
     console.print(f"[bold]Analysis[/] ({time.perf_counter() - started:.1f} s, {report.source['kind']}):")

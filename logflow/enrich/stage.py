@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from logflow.cache import BoundedCache
-from logflow.config import PipelineConfig
+from logflow.config import EnrichConfig
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.levels import ERROR_LEVELS, LEVELS
 from logflow.enrich.rules import RuleSet
@@ -35,7 +35,7 @@ _SECURITY_WORDS = ("fail", "invalid", "unauthori", "forbidden", "denied", "brute
 
 
 def keeps_original(mode: str, tags: object) -> bool:
-    """Whether the raw line is indexed as ``event.original``: ``pipeline.keep_original`` "always", or
+    """Whether the raw line is indexed as ``event.original``: ``parse.keep_original`` "always", or
     "failures" for an event tagged ``parse_failure``. The redact stage masks exactly the lines this keeps.
     """
     return mode == "always" or (mode == "failures" and type(tags) is list and "parse_failure" in tags)
@@ -81,10 +81,10 @@ _TRACE_FIELD_KEYS = tuple(sorted(TRACE_FIELDS))
 class Enricher:
     """The enrich stage, with everything that can be decided once decided in ``__init__``."""
 
-    def __init__(self, pipeline: PipelineConfig, rules: RuleSet | None = None) -> None:
-        self.default_service = pipeline.service_name
-        self.default_environment = pipeline.environment
-        self.keep_original = pipeline.keep_original
+    def __init__(self, enrich: EnrichConfig, keep_original: str = "failures", rules: RuleSet | None = None) -> None:
+        self.default_service = enrich.service_name
+        self.default_environment = enrich.environment
+        self.keep_original = keep_original
         self.rules = rules if rules else None
         self._levels: BoundedCache[str | int, str] = BoundedCache(1024)
         self.traces = HeaderTraces()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from logflow.config import MiningConfig
 from logflow.mining.masking import PATTERNS
 
 
@@ -78,3 +79,17 @@ class MinerConfig:
             raise ValueError(f"unknown miner config keys {unknown}; known keys are {sorted(known)}")
         values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
         return cls(**values)
+
+
+def miner_config(section: MiningConfig) -> MinerConfig:
+    """The miner's own frozen config from the validated ``[mining]`` section."""
+    return MinerConfig(
+        similarity_threshold=section.similarity_threshold,
+        min_variable_values=section.min_variable_values,
+        prefix_tokens=section.prefix_tokens,
+        max_templates=section.max_templates,
+        max_cache_entries=section.max_cache_entries,
+        max_message_chars=section.max_message_chars,
+        mask_kinds=tuple(section.mask_kinds),
+        extra_masks=tuple(section.extra_masks),
+    )

@@ -358,7 +358,7 @@ class ParserSet:
     def load(cls, directory: Path | None = None) -> ParserSet:
         directory = directory or default_parsers_dir()
         if not directory.is_dir():
-            raise ParserDefinitionError(str(directory), None, "is not a folder", "set pipeline.parsers_dir")
+            raise ParserDefinitionError(str(directory), None, "is not a folder", "set parse.parsers_dir")
         library = PatternLibrary.from_dir(directory / "patterns")
         library.validate()
         parsers = [load_parser(path, library) for path in sorted(directory.glob("*.toml"))]

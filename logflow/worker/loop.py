@@ -10,7 +10,7 @@ Kafka and Elasticsearch by default; any object with their interface (``logflow.s
 
 The loop holds ``_batch_lock`` from processing to commit (never around ``getmany``); the rebalance
 listener takes the same lock, so partitions move only between batches. When a revoke arrives while
-a batch waits for Elasticsearch, the listener gives it ``pipeline.revoke_timeout_s``; then the batch
+a batch waits for Elasticsearch, the listener gives it ``worker.revoke_timeout_s``; then the batch
 is abandoned: what was finished is committed, the rest is left to the new owner. While the sink
 retries (Elasticsearch down, throttling) every assigned partition is paused, so the consumer drops
 its prefetched records and fetches nothing; memory stays bounded by the batch in hand.
@@ -18,7 +18,7 @@ its prefetched records and fetches nothing; memory stays bounded by the batch in
 Events held across batches (``HeldEvents``: multiline events, and CRI partial lines whose last piece
 has not arrived; see ``logflow.decode.multiline``): a partition's commit point never passes the first
 offset of an event still held, and an event finished in a later batch is tracked by its first
-(lower) offset there. Held events are indexed once they waited ``pipeline.multiline_max_wait_ms`` or
+(lower) offset there. Held events are indexed once they waited ``decode.multiline_max_wait_ms`` or
 at shutdown before the last commit; they are dropped (and so re-read from the commit point) when
 their partition is revoked or rewound after an abandoned batch.
 """
@@ -84,7 +84,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.processor = processor or Processor(settings)
-        joiner = MultilineJoiner.from_config(settings.pipeline)
+        joiner = MultilineJoiner.from_config(settings.decode)
         self.held = HeldEvents(joiner) if joiner is not None else None
         self.abort = asyncio.Event()
         self.metrics = Metrics()
@@ -134,7 +134,7 @@ class Worker:
         """
         timer = None
         if self._batch_lock.locked():  # a batch is in flight: give it revoke_timeout_s, then abandon it
-            patience = self.settings.pipeline.revoke_timeout_s
+            patience = self.settings.worker.revoke_timeout_s
             timer = asyncio.get_running_loop().call_later(patience, self.sink.abandon.set)
         try:
             async with self._batch_lock:  # the batch in flight is committed (or abandoned) before partitions move

@@ -24,6 +24,7 @@ from logflow.enrich.stage import Enricher
 from logflow.errors import RecordError
 from logflow.event import Batch, Event, Processed, Record, Stage
 from logflow.mining import TemplateMiner
+from logflow.mining.config import miner_config
 from logflow.mining.stage import Mine
 from logflow.parse.parsers import ParserSet
 from logflow.parse.stage import Parse
@@ -37,18 +38,18 @@ class Processor:
 
     def __init__(self, settings: Settings, parsers: ParserSet | None = None) -> None:
         self.settings = settings
-        self.parsers = parsers or ParserSet.load(settings.pipeline.parsers_dir)
-        pipeline = settings.pipeline
-        self.miner = TemplateMiner()
-        redact = Redactor.from_config(settings.redaction, pipeline.keep_original)
+        self.parsers = parsers or ParserSet.load(settings.parse.parsers_dir)
+        keep_original = settings.parse.keep_original
+        self.miner = TemplateMiner(miner_config(settings.mining))
+        redact = Redactor.from_config(settings.redaction, keep_original)
         stages: list[Stage | None] = [
             DeadLetterDocuments(),
-            Decode(pipeline.max_line_bytes),
-            Parse(self.parsers, pipeline.keep_original),
+            Decode(settings.decode.max_line_bytes),
+            Parse(self.parsers, keep_original),
             redact,  # before enrich, so the raw line it keeps is masked too; None when off
-            Enricher(pipeline, RuleSet(settings.enrich, self.parsers.library)),
+            Enricher(settings.enrich, keep_original, RuleSet(settings.enrich, self.parsers.library)),
             Mine(self.miner),
-            Router(pipeline.index_prefix, settings.routing),
+            Router(settings.routing.index_prefix, settings.routing),
             Serialize(),
         ]
         self.stages: list[Stage] = [stage for stage in stages if stage is not None]

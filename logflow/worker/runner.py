@@ -1,7 +1,7 @@
 """Running workers as processes: signals, drain deadline, and `--workers N`.
 
 SIGTERM (or Ctrl-C) asks the worker to stop fetching, finish and commit the batch in flight, leave
-the group and exit 0. A second signal, or the drain deadline (``pipeline.shutdown_timeout_s``),
+the group and exit 0. A second signal, or the drain deadline (``worker.shutdown_timeout_s``),
 aborts: the batch in flight is not committed (its records will be redelivered and overwrite
 themselves) and the exit code is 1. ``--workers N`` starts N such processes in one consumer group
 (Python uses one core per process) and forwards signals to them.
@@ -84,7 +84,7 @@ async def serve(settings: Settings) -> int:
         if signals == 1:
             log.info("Shutdown requested; finishing the batch in flight.", signal=signal.Signals(signum).name)
             stop.set()
-            loop.call_later(settings.pipeline.shutdown_timeout_s, _deadline)
+            loop.call_later(settings.worker.shutdown_timeout_s, _deadline)
         else:
             log.warning("Second signal; exiting without committing the batch in flight.")
             worker.abort.set()
@@ -92,7 +92,7 @@ async def serve(settings: Settings) -> int:
     def _deadline() -> None:
         log.warning(
             "Drain deadline passed; exiting without committing the batch in flight.",
-            timeout_s=settings.pipeline.shutdown_timeout_s,
+            timeout_s=settings.worker.shutdown_timeout_s,
         )
         worker.abort.set()
 

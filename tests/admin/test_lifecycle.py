@@ -56,7 +56,7 @@ class TestWithoutIlm:
 
     async def test_setup_installs_templates_without_a_policy(self, es: Any, settings: Settings) -> None:
         """Without ILM the templates are installed and name no lifecycle policy."""
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         result = await setup_indices(es, prefix, 30)
         assert result.policy is None
         assert result.templates == [f"{prefix}-logflow-ecs", f"{prefix}-logflow"]
@@ -73,7 +73,7 @@ class TestWithoutIlm:
                 monkeypatch.delenv(name)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", str(servers.plain_media_types).lower())
-        monkeypatch.setenv("LOGFLOW_PIPELINE_INDEX_PREFIX", unique)
+        monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", unique)
         result = CliRunner().invoke(app, ["setup", "--delete-after", "14d"])
         assert result.exit_code == 0, result.output
         assert f"installed {unique}-logflow" in result.output
@@ -134,7 +134,7 @@ class TestWithIlm:
     ) -> None:
         """With ILM running: PUT _ilm/policy/{prefix}-logflow, then a template that names the policy."""
         settings = make_settings(elasticsearch={"hosts": [ilm_server.url], "plain_media_types": False})
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         client = make_client(settings.elasticsearch)
         try:
             result = await setup_indices(client, prefix, 21)
@@ -159,7 +159,7 @@ class TestWithIlm:
         settings = make_settings(elasticsearch={"hosts": [ilm_server.url], "plain_media_types": False})
         client = make_client(settings.elasticsearch)
         try:
-            result = await setup_indices(client, settings.pipeline.index_prefix, 21, use_ilm=False)
+            result = await setup_indices(client, settings.routing.index_prefix, 21, use_ilm=False)
         finally:
             await client.close()
         assert result.policy is None

@@ -81,7 +81,7 @@ async def _names(es: Any, pattern: str) -> set[str]:
 class TestOnTheServer:
     async def test_retention_deletes_only_daily_indices_older_than_keep(self, es: Any, settings: Settings) -> None:
         """Old daily indices are deleted; recent ones, odd names and other prefixes stay."""
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         old = [f"{prefix}-app-{day(45)}", f"{prefix}-nginx.access-{day(31)}"]
         recent = [f"{prefix}-app-{day(30)}", f"{prefix}-errors-{day(0)}"]
         odd = [f"{prefix}-app-keep", f"{prefix}-app-2020.02.31"]
@@ -97,7 +97,7 @@ class TestOnTheServer:
 
     async def test_dry_run_deletes_nothing(self, es: Any, settings: Settings) -> None:
         """A dry run reports what would go and leaves every index in place."""
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         names = [f"{prefix}-app-{day(60)}", f"{prefix}-app-{day(1)}"]
         await _create(es, names)
         plan = await apply_retention(es, prefix, 30, dry_run=True)
@@ -109,14 +109,14 @@ class TestOnTheServer:
         self, es: Any, servers: Servers, settings: Settings, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """`logflow retention --keep 7d --dry-run` lists; without --dry-run it deletes; both exit 0."""
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         await _create(es, [f"{prefix}-app-{day(8)}", f"{prefix}-app-{day(7)}"])
         for name in list(os.environ):
             if name.startswith("LOGFLOW_"):
                 monkeypatch.delenv(name)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", str(servers.plain_media_types).lower())
-        monkeypatch.setenv("LOGFLOW_PIPELINE_INDEX_PREFIX", prefix)
+        monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", prefix)
         runner = CliRunner()
         # The CLI runs its own event loop: call it from a worker thread, not from this test's loop.
         dry = await asyncio.to_thread(runner.invoke, app, ["retention", "--keep", "7d", "--dry-run"])

@@ -34,7 +34,7 @@ def window(mode: Mode = "auto") -> AnalysisOptions:
 
 async def index_corpus(es: Any, settings: Settings) -> list[ShipRecord]:
     """Ship 3,000 steady records plus incidents through the real stages and the bulk sink."""
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
     await install_templates(es, prefix)
     records = CorpusGenerator(seed=5, incidents=INCIDENTS).records(3000)
     processed = Processor(settings).process(
@@ -75,7 +75,7 @@ class TestElasticsearchPath:
         report = await analyze_es(
             settings,
             window(mode),
-            f"{settings.pipeline.index_prefix}-*",
+            f"{settings.routing.index_prefix}-*",
             client=es,
         )
         assert report.source["kind"] == (
@@ -86,13 +86,13 @@ class TestElasticsearchPath:
         assert "spike" in found["error-spike"]
         assert "error_cascade" in found["cascade"]
         listed = [i for a in report.anomalies for i in a.ids or []]
-        assert listed and await real_ids(es, settings.pipeline.index_prefix, listed) == set(listed)
+        assert listed and await real_ids(es, settings.routing.index_prefix, listed) == set(listed)
         assert all(a.lines is None for a in report.anomalies)
 
     async def test_both_modes_agree_on_the_error_patterns(self, es: Any, settings: Settings) -> None:
         """Pulling documents and pulling aggregations yield the same patterns and counts."""
         await index_corpus(es, settings)
-        index = f"{settings.pipeline.index_prefix}-*"
+        index = f"{settings.routing.index_prefix}-*"
         docs = await analyze_es(settings, window("documents"), index, client=es)
         aggs = await analyze_es(settings, window("aggregations"), index, client=es)
         assert [(p.title, p.count) for p in docs.patterns] == [(p.title, p.count) for p in aggs.patterns]
@@ -102,7 +102,7 @@ class TestElasticsearchPath:
     ) -> None:
         """--write-es stores one document per finding, and a second analysis of the same pattern ignores them."""
         await index_corpus(es, settings)
-        prefix = settings.pipeline.index_prefix
+        prefix = settings.routing.index_prefix
         first = await analyze_es(settings, window(), f"{prefix}-*", client=es)
         stored = await write_findings(es, prefix, first)
         assert stored == len(first.patterns) + len(first.anomalies)

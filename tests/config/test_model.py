@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from logflow.config import load_settings, redacted, reference_markdown
+from logflow.config import load_settings, redacted
+from logflow.config.reference import reference_markdown
 from logflow.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ class TestLoadSettings:
     def test_defaults_need_no_file_and_no_environment(self) -> None:
         """logflow starts with sensible defaults."""
         settings = load_settings(environ={})
-        assert settings.pipeline.index_prefix == "logs"
+        assert settings.routing.index_prefix == "logs"
         assert settings.elasticsearch.plain_media_types is False
 
     def test_environment_overrides_the_file(self, tmp_path: Path) -> None:
@@ -35,8 +36,8 @@ class TestLoadSettings:
     def test_the_config_file_can_come_from_logflow_config(self, tmp_path: Path) -> None:
         """LOGFLOW_CONFIG names the file when --config is not given."""
         path = tmp_path / "c.toml"
-        path.write_text('[pipeline]\nindex_prefix = "prod"\n')
-        assert load_settings(environ={"LOGFLOW_CONFIG": str(path)}).pipeline.index_prefix == "prod"
+        path.write_text('[routing]\nindex_prefix = "prod"\n')
+        assert load_settings(environ={"LOGFLOW_CONFIG": str(path)}).routing.index_prefix == "prod"
 
     def test_a_bad_value_names_the_key_the_variable_and_the_fix(self) -> None:
         """The error says which setting, where it came from and what it should be."""
@@ -50,7 +51,7 @@ class TestLoadSettings:
         """A misspelt key is caught instead of silently ignored."""
         path = tmp_path / "c.toml"
         path.write_text("[kafka]\ntopic = 'x'\n")
-        with pytest.raises(ConfigError, match=r"kafka\.topic.*remove it or check its spelling"):
+        with pytest.raises(ConfigError, match=r"kafka\.topic: .*did you mean kafka\.topics"):
             load_settings(path, environ={})
 
     def test_unknown_logflow_variables_are_errors(self) -> None:
@@ -69,8 +70,8 @@ class TestLoadSettings:
 
     def test_index_prefix_must_be_a_valid_index_name(self) -> None:
         """Upper case or wildcards in the prefix would make every index name invalid."""
-        with pytest.raises(ConfigError, match=r"pipeline\.index_prefix"):
-            load_settings(environ={"LOGFLOW_PIPELINE_INDEX_PREFIX": "Logs*"})
+        with pytest.raises(ConfigError, match=r"routing\.index_prefix"):
+            load_settings(environ={"LOGFLOW_ROUTING_INDEX_PREFIX": "Logs*"})
 
     def test_routing_rules_can_come_from_json_in_the_environment(self) -> None:
         """Structured settings take JSON in their variable."""

@@ -74,4 +74,4 @@ class TestDeadLetterIndexing:
 
         dead = wait(go())
         assert sorted(d["error.type"] for d in dead) == ["empty", "empty", "invalid_utf8"]
-        assert all(d["_index"].startswith(first.pipeline.index_prefix + "-deadletter-") for d in dead)
+        assert all(d["_index"].startswith(first.routing.index_prefix + "-deadletter-") for d in dead)

@@ -35,8 +35,8 @@ NEXT = b"2026-11-23 10:00:01,000 INFO com.shop.Orders: order 8 updated"
 
 def process(batch: list[Record], **pipeline: Any) -> Processed:
     """Join then process, as the worker does."""
-    settings = load_settings(environ={}, overrides={"pipeline": {"multiline_start": START, **pipeline}})
-    joiner = MultilineJoiner.from_config(settings.pipeline)
+    settings = load_settings(environ={}, overrides={"decode": {"multiline_start": START, **pipeline}})
+    joiner = MultilineJoiner.from_config(settings.decode)
     assert joiner is not None
     return Processor(settings).process(joiner.join(batch), keep_documents=True)
 
@@ -47,8 +47,8 @@ def records(values: list[bytes], key: bytes = b"orders", first: int = 0, partiti
 
 def holder(**pipeline: Any) -> HeldEvents:
     """The worker's stateful joiner for START and ``pipeline`` overrides."""
-    settings = load_settings(environ={}, overrides={"pipeline": {"multiline_start": START, **pipeline}})
-    joiner = MultilineJoiner.from_config(settings.pipeline)
+    settings = load_settings(environ={}, overrides={"decode": {"multiline_start": START, **pipeline}})
+    joiner = MultilineJoiner.from_config(settings.decode)
     assert joiner is not None
     return HeldEvents(joiner)
 
@@ -98,7 +98,7 @@ class TestJoining:
     def test_without_a_start_pattern_every_record_is_its_own_event(self) -> None:
         """Multiline is opt-in: the default joiner joins only CRI partial lines, so these stay five events."""
         settings = load_settings(environ={})
-        joiner = MultilineJoiner.from_config(settings.pipeline)
+        joiner = MultilineJoiner.from_config(settings.decode)
         assert joiner is not None and joiner.start is None
         assert len(Processor(settings).process(joiner.join(records([*EVENT, NEXT]))).actions) == 5
 
@@ -172,7 +172,7 @@ class TestHeldAcrossBatches:
     def test_a_wait_bound_of_zero_is_a_configuration_error_naming_the_key(self) -> None:
         """An event must be allowed to wait for its next batch; 0 ms would index every batch's last events cut."""
         with pytest.raises(ConfigError, match="multiline_max_wait_ms"):
-            load_settings(environ={"LOGFLOW_PIPELINE_MULTILINE_MAX_WAIT_MS": "0"})
+            load_settings(environ={"LOGFLOW_DECODE_MULTILINE_MAX_WAIT_MS": "0"})
 
     def test_joining_a_whole_input_finishes_every_event_and_holds_nothing(self) -> None:
         """``join`` is pure (``logflow parse``, the analyzer): the trailing event is returned, not kept."""
@@ -243,7 +243,7 @@ def cri(stream: str, tag: str, content: bytes, time: str = TIME) -> bytes:
 
 def cri_joiner(**pipeline: Any) -> MultilineJoiner:
     """The joiner of the default configuration (CRI joining on, multiline off), with ``pipeline`` overrides."""
-    joiner = MultilineJoiner.from_config(load_settings(environ={}, overrides={"pipeline": pipeline}).pipeline)
+    joiner = MultilineJoiner.from_config(load_settings(environ={}, overrides={"decode": pipeline}).decode)
     assert joiner is not None
     return joiner
 
@@ -333,8 +333,8 @@ class TestCriPartialLines:
 
     def test_with_cri_joining_off_partial_records_are_documents_of_their_own(self) -> None:
         """cri_join_partial = false (and no multiline_start): no joiner, each piece is indexed as it is."""
-        settings = load_settings(environ={"LOGFLOW_PIPELINE_CRI_JOIN_PARTIAL": "false"})
-        assert MultilineJoiner.from_config(settings.pipeline) is None
+        settings = load_settings(environ={"LOGFLOW_DECODE_CRI_JOIN_PARTIAL": "false"})
+        assert MultilineJoiner.from_config(settings.decode) is None
         batch = records([cri("stdout", "P", b"a "), cri("stdout", "F", b"b")])
         documents = Processor(settings).process(batch, keep_documents=True).documents
         assert [(d["log.cri.tag"], d["message"]) for d in documents] == [("P", "a "), ("F", "b")]
@@ -428,7 +428,7 @@ async def _two_events_on_one_partition(
     make_settings: SettingsFactory, max_wait_ms: int
 ) -> tuple[Settings, dict[TP, int], TP]:
     """Two 4-record events on partition 0: the second has no start line after it, so it is held."""
-    settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": max_wait_ms})
+    settings = make_settings(decode={"multiline_start": START, "multiline_max_wait_ms": max_wait_ms})
     await setup_templates(settings)
     produced = await ship(settings, _records(*EVENT, *EVENT), partitions=1)
     return settings, produced, (settings.kafka.topics[0], 0)
@@ -437,7 +437,7 @@ async def _two_events_on_one_partition(
 class TestDelivery:
     def test_joined_records_are_committed_and_indexed_once(self, make_settings: Any) -> None:
         """Through Kafka and Elasticsearch: 3 events from 12 records, every offset committed, no doubles."""
-        settings = make_settings(pipeline={"multiline_start": START})
+        settings = make_settings(decode={"multiline_start": START})
         shipped = [
             ShipRecord(value, b"orders", (), "orders", "app", "error", MOMENT) for _ in range(3) for value in EVENT
         ]
@@ -458,7 +458,7 @@ class TestDelivery:
         self, make_settings: SettingsFactory
     ) -> None:
         """Batches of 3 records cut every trace; each event is still one document with all its lines."""
-        settings = make_settings(pipeline={"multiline_start": START}, kafka={"max_batch_records": 3})
+        settings = make_settings(decode={"multiline_start": START}, kafka={"max_batch_records": 3})
         shipped = _records(*EVENT, NEXT, *EVENT, NEXT, *EVENT)
 
         async def go() -> tuple[list[dict[str, Any]], dict[Any, int | None], dict[Any, int], int]:
@@ -513,7 +513,7 @@ class TestDelivery:
     ) -> None:
         """A second worker takes one of two partitions while the first holds an event on each: none is committed
         by the revoke, and after both stop every event is one document and every offset is committed."""
-        settings = make_settings(pipeline={"multiline_start": START, "multiline_max_wait_ms": 600_000})
+        settings = make_settings(decode={"multiline_start": START, "multiline_max_wait_ms": 600_000})
         await setup_templates(settings)
         shipped = _records(*EVENT, *EVENT, key=b"orders") + _records(*EVENT, *EVENT, key=b"billing")
         produced = await ship(settings, shipped, partitions=2)

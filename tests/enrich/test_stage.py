@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from logflow.config import PipelineConfig
+from logflow.config import EnrichConfig
 from logflow.enrich.stage import Enricher, split_stack_trace
 from logflow.enrich.trace import (
     _TEXT_IDS,
@@ -26,7 +26,9 @@ SPAN = "00f067aa0ba902b7"
 
 def enrich(doc: dict[str, Any], headers: dict[str, bytes] | None = None, **cfg: Any) -> dict[str, Any]:
     trace = header_trace({name.lower(): value for name, value in (headers or {}).items()})
-    Enricher(PipelineConfig(**cfg)).document(doc, Record("logs", 1, 9, b"x"), trace, "2026-11-23T00:00:00.000Z", "orig")
+    keep = cfg.pop("keep_original", "failures")
+    enricher = Enricher(EnrichConfig(**cfg), keep)
+    enricher.document(doc, Record("logs", 1, 9, b"x"), trace, "2026-11-23T00:00:00.000Z", "orig")
     return doc
 
 
@@ -194,7 +196,7 @@ class TestLevelsAndTags:
         for joined, flags in ((True, ["multiline"]), (False, None)):
             doc: dict[str, Any] = {"message": "m"}
             record = Record("logs", 1, 9, b"x", joined=joined)
-            Enricher(PipelineConfig()).document(doc, record, None, "2026-11-23T00:00:00.000Z", None)
+            Enricher(EnrichConfig()).document(doc, record, None, "2026-11-23T00:00:00.000Z", None)
             assert doc.get("log.flags") == flags
 
     def test_the_original_line_is_kept_for_parse_failures_by_default(self) -> None:

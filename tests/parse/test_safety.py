@@ -47,7 +47,7 @@ class TestTimeBudget:
 
     def test_redos_bait_through_the_pipeline_is_tagged_and_the_batch_keeps_its_pace(self, evil_parsers: Path) -> None:
         """Bait lines finish as tagged documents; good lines in the same batch parse normally."""
-        processor = Processor(load_settings(environ={}, overrides={"pipeline": {"parsers_dir": str(evil_parsers)}}))
+        processor = Processor(load_settings(environ={}, overrides={"parse": {"parsers_dir": str(evil_parsers)}}))
         bait = ("a" * 5000 + "!").encode()
         good = b"2026-11-23 10:00:00,000 INFO api.http: served request"
         records = [Record("t", 0, i, bait if i % 2 else good) for i in range(20)]
@@ -69,7 +69,7 @@ def processor() -> Processor:
 
 class TestHostileRecords:
     def test_a_5_mb_line_is_truncated_tagged_and_indexed(self, processor: Processor) -> None:
-        """Lines over pipeline.max_line_bytes keep their head and a `truncated` tag."""
+        """Lines over decode.max_line_bytes keep their head and a `truncated` tag."""
         out = processor.process([Record("t", 0, 0, b"x" * 5_000_000)], keep_documents=True)
         doc = out.documents[0]
         assert "truncated" in doc["tags"]

@@ -72,7 +72,7 @@ async def every_document(settings: Settings, fields: Sequence[str]) -> list[dict
     take ~27 s, since every page sorts the whole result again. The count read must equal the total.
     """
     client = make_client(settings.elasticsearch)
-    prefix = settings.pipeline.index_prefix
+    prefix = settings.routing.index_prefix
     out: list[dict[str, Any]] = []
     scroll_id: str | None = None
     try:

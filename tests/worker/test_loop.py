@@ -69,7 +69,7 @@ def ten_thousand(servers: Servers) -> Run:
 class TestWorkerDelivery:
     def test_every_record_lands_in_its_daily_index_by_type_with_exact_counts(self, ten_thousand: Run) -> None:
         """Per-index document counts equal the counts the corpus's ground truth predicts."""
-        prefix = ten_thousand.settings.pipeline.index_prefix
+        prefix = ten_thousand.settings.routing.index_prefix
         expected = Counter(r.expected_index(prefix) for r in ten_thousand.corpus if not r.poison)
         assert ten_thousand.counts == dict(expected)
         datasets = {name.split("-")[-2] for name in expected}
@@ -200,7 +200,7 @@ class TestDeadLetters:
         assert headers["logflow.error.type"] == b"mapper_parsing_exception"
         assert b"http.response.status_code" in headers["logflow.error.reason"]
         assert headers["logflow.source.offset"] == b"20"
-        assert headers["logflow.error.index"].startswith(settings.pipeline.index_prefix.encode())
+        assert headers["logflow.error.index"].startswith(settings.routing.index_prefix.encode())
         assert headers["x-custom"] == b"kept"
         assert committed == produced
 
