@@ -24,7 +24,7 @@ from pipeline import BATCH, corpus
 from logflow.config import load_settings
 from logflow.event import Record
 from logflow.worker.processor import Processor
-from logflow.worker.runner import tune_allocator, tune_collector
+from logflow.worker.tuning import tune_allocator, tune_collector
 
 Plan = tuple[Any, tuple[str, ...]] | None
 """Per record: the compiled match method and group names of the regex the real pipeline chose, or None (JSON)."""
@@ -72,7 +72,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=1_000_000)
     args = ap.parse_args()
-    tune_allocator()  # as a worker process does (`logflow.worker.runner.MALLOC_SETTINGS`)
+    tune_allocator()  # as a worker process does (`logflow.worker.tuning.MALLOC_SETTINGS`)
     records = corpus(args.lines)
     chosen = plans(records)
     tune_collector()

@@ -32,7 +32,7 @@ from pipeline import BATCH, corpus
 
 from logflow.config import load_settings
 from logflow.worker.processor import Processor
-from logflow.worker.runner import tune_allocator, tune_collector
+from logflow.worker.tuning import tune_allocator, tune_collector
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ from logflow.event import Record
 from logflow.parse.parsers import ParserSet
 from logflow.sink.encode import bulk_body
 from logflow.worker.processor import Processor
-from logflow.worker.runner import tune_allocator, tune_collector
+from logflow.worker.tuning import tune_allocator, tune_collector
 
 BATCH = 5000
 
@@ -122,13 +122,13 @@ def main() -> None:
     ap.add_argument("--by-shape", action="store_true", help="also print CPU µs per record for each record shape")
     ap.add_argument("--no-pygrok", action="store_true", help="skip the parse-only comparison with pygrok")
     args = ap.parse_args()
-    tune_allocator()  # as a worker process sets glibc's allocator (`logflow.worker.runner.MALLOC_SETTINGS`)
+    tune_allocator()  # as a worker process sets glibc's allocator (`logflow.worker.tuning.MALLOC_SETTINGS`)
     started = time.perf_counter()
     records = corpus(args.lines)
     built = time.perf_counter() - started
     processor = Processor(load_settings(environ={}))
     processor.process(records[:BATCH])  # warm caches the way a running worker has them
-    # The collector as a worker process sets it (`logflow.worker.runner.tune_collector`). A worker holds one
+    # The collector as a worker process sets it (`logflow.worker.tuning.tune_collector`). A worker holds one
     # batch, not a million records: the freeze also keeps the corpus (millions of objects, ~2 GB) out
     # of the collector's walks, or each full collection walks it (measured: -16 % at 1M).
     tune_collector()

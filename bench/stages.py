@@ -30,7 +30,7 @@ from logflow.config import load_settings
 from logflow.event import Record
 from logflow.sink.encode import bulk_body
 from logflow.worker.processor import Processor
-from logflow.worker.runner import tune_allocator, tune_collector
+from logflow.worker.tuning import tune_allocator, tune_collector
 
 
 def first_stages(count: int, body: bool = False) -> Callable[[list[Record]], int]:

@@ -7,7 +7,7 @@ import platform
 import subprocess
 import sys
 
-from logflow.worker.runner import GC_THRESHOLDS, tune_allocator, tune_collector
+from logflow.worker.tuning import GC_THRESHOLDS, tune_allocator, tune_collector
 
 
 def test_tune_collector_raises_the_young_threshold_and_freezes_what_start_up_built() -> None:
@@ -27,7 +27,7 @@ def test_tune_collector_raises_the_young_threshold_and_freezes_what_start_up_bui
 
 _FAULTS = """
 import resource, sys
-from logflow.worker.runner import tune_allocator
+from logflow.worker.tuning import tune_allocator
 tuned = tune_allocator() if sys.argv[1] == "tuned" else None
 from logflow.config import load_settings
 from logflow.demo.corpus import CorpusGenerator
