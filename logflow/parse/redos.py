@@ -1,0 +1,1022 @@
+"""Which grok expressions can backtrack catastrophically in stdlib `re`: a static rule, no clocks.
+
+`re` cannot be interrupted, so an expression that can take exponential (or high-degree polynomial)
+time on some line has to run through `regex` under a time budget instead (``Grok.pathological``).
+This module decides that from the expression's parse tree, the one `re` itself compiles
+(``re._parser``, private but stable in 3.11-3.13), so the same expression gets the same answer on
+every machine and every run. A tree it cannot read counts as pathological: the safe side.
+
+The rule has two parts.
+
+**Exponential ambiguity.** A backtracking engine that fails after a repeat ``B{m,n}`` (n > 1)
+retries every way the iterations of ``B`` can split the text. That is exponential exactly when
+``B*`` can read some text in two different ways and come back to where it started: when its
+automaton is *exponentially ambiguous*. The check builds the position automaton of ``B`` with
+one position per character set, counting how many ways each step can be taken (``(a+)+`` reaches
+``a`` from ``a`` both by the inner and by the outer loop: two ways), and looks in the product
+automaton (pairs of positions reading the same character) for a cycle through a point where two
+paths part: a pair of different positions, or a step that can be taken two ways. Character sets
+are bit masks over ASCII plus one bit for "something non-ASCII"; categories, negated classes and
+IGNORECASE are over-approximated, so overlap is never missed. Inner repeats with small counts are
+unrolled exactly (``\\d{2}`` is two positions), larger ones are read as loops.
+
+**Polynomial blow-up.** Three or more unbounded repeats over overlapping characters, with only
+optional items between them (``\\s*\\s*\\s*$``, ``.*.*.*x``), cost the cube of the line's length
+or worse when what follows fails; two are allowed (that is ``%{DATA} %{GREEDYDATA}``). Searched
+expressions (enrich rules) try every start position, one degree more, so there two are flagged.
+
+Either only matters when something after the repeat can fail (or the repeat needs two or more
+iterations): a repeat at the end of an expression, or at the end of an atomic group, succeeds the
+first time it gets there and is never re-entered. Possessive repeats and atomic groups do not
+backtrack into what they matched: to the enclosing repeat they are one deterministic step, and
+inside them only what follows within the group can make them backtrack. Look-arounds are atomic
+too, and match nothing. Backreferences are one deterministic step over any characters.
+
+Cost: one parse of the expression (what ``re.compile`` does first) and walks linear in its size,
+plus, per repeat whose body has alternatives or nested repeats, a product automaton of the
+body's positions. Every walk counts its steps; an expression that would need more than
+``STEP_BUDGET`` steps counts as pathological.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import Any, Final
+
+try:
+    _sre: Any = importlib.import_module("re._parser")
+    _con: Any = importlib.import_module("re._constants")
+except ImportError:  # pragma: no cover - a future Python without the private parser
+    _sre = None
+    _con = None
+
+
+def _op(name: str) -> Any:
+    """One of re._parser's opcodes (compared by identity, as `re` does), or a stand-in that matches nothing."""
+    return getattr(_con, name, object()) if _con is not None else object()
+
+
+_LITERAL: Final = _op("LITERAL")
+_NOT_LITERAL: Final = _op("NOT_LITERAL")
+_ANY: Final = _op("ANY")
+_IN: Final = _op("IN")
+_AT: Final = _op("AT")
+_BRANCH: Final = _op("BRANCH")
+_SUBPATTERN: Final = _op("SUBPATTERN")
+_MAX_REPEAT: Final = _op("MAX_REPEAT")
+_MIN_REPEAT: Final = _op("MIN_REPEAT")
+_POSSESSIVE_REPEAT: Final = _op("POSSESSIVE_REPEAT")
+_ATOMIC_GROUP: Final = _op("ATOMIC_GROUP")
+_ASSERT: Final = _op("ASSERT")
+_ASSERT_NOT: Final = _op("ASSERT_NOT")
+_GROUPREF: Final = _op("GROUPREF")
+_GROUPREF_EXISTS: Final = _op("GROUPREF_EXISTS")
+_NEGATE: Final = _op("NEGATE")
+_RANGE: Final = _op("RANGE")
+_CATEGORY: Final = _op("CATEGORY")
+_MAXREPEAT: Final = int(_con.MAXREPEAT) if _con is not None else 1 << 32
+
+STEP_BUDGET: Final = 100_000  # automaton and product steps per expression (tens of ms); past it: pathological
+WIDE: Final = 64  # a counted repeat with at least this many optional iterations counts as unbounded
+UNROLL: Final = 16  # inner repeats are unrolled exactly while that takes at most this many positions
+POLY_DEGREE: Final = 3  # unbounded repeats in a chain that are too many (one less when searching)
+_CACHE_SIZE: Final = 1024
+
+# What `explain` says.
+EXPONENTIAL: Final = "a repeat can match the same text in two ways across its iterations (exponential backtracking)"
+POLYNOMIAL: Final = "unbounded repeats in a row can share out the same text (polynomial backtracking)"
+UNREADABLE: Final = "its parse tree could not be read"
+TOO_LARGE: Final = "it is too large to analyse within the step budget"
+
+_IGNORECASE: Final = 2
+_DEFAULT_FLAGS: Final = 32  # UNICODE, what a str expression gets without inline flags
+_DOTALL: Final = 16
+_ASCII: Final = 256
+
+# Character sets: bit i for ASCII code point i, bit 128 for "may contain something non-ASCII".
+NONASCII: Final = 1 << 128
+ALL_ASCII: Final = NONASCII - 1
+FULL: Final = ALL_ASCII | NONASCII
+_UPPER: Final = ((1 << 26) - 1) << 65
+_LOWER: Final = ((1 << 26) - 1) << 97
+_NEWLINE: Final = 1 << 10
+
+# Node kinds of the tree the rule reads (built from re._parser's).
+_CHAR: Final = 0  # one character from `mask`
+_ZERO: Final = 1  # zero-width; `fails` tells whether it can fail (anchors, look-arounds)
+_SEQ: Final = 2
+_ALT: Final = 3
+_REPEAT: Final = 4  # lo..hi of kids[0]; hi == INF when unbounded
+_BLOCK: Final = 5  # atomic group or possessive repeat: one deterministic step
+INF: Final = 1 << 40
+
+_GREEDY: Final = 0
+_LAZY: Final = 1
+_POSSESSIVE: Final = 2
+
+
+class _Unreadable(Exception):
+    """The tree has a shape the rule does not know."""
+
+
+class _OverBudget(Exception):
+    """The analysis would take more than STEP_BUDGET steps."""
+
+
+def _category_masks() -> tuple[dict[str, int], dict[str, int]]:
+    """ASCII bits of \\d \\D \\s \\S \\w \\W, read from `re` itself (unicode and ASCII mode)."""
+    uni: dict[str, int] = {}
+    asc: dict[str, int] = {}
+    for name, escape in (
+        ("CATEGORY_DIGIT", r"\d"),
+        ("CATEGORY_NOT_DIGIT", r"\D"),
+        ("CATEGORY_SPACE", r"\s"),
+        ("CATEGORY_NOT_SPACE", r"\S"),
+        ("CATEGORY_WORD", r"\w"),
+        ("CATEGORY_NOT_WORD", r"\W"),
+    ):
+        unicode_bits = ascii_bits = 0
+        for code in range(128):
+            if re.fullmatch(escape, chr(code)) is not None:
+                unicode_bits |= 1 << code
+            if re.fullmatch(escape, chr(code), re.ASCII) is not None:
+                ascii_bits |= 1 << code
+        uni[name] = unicode_bits | NONASCII  # Unicode digits, spaces and letters, and their complements
+        asc[name] = ascii_bits | (NONASCII if "NOT" in name else 0)
+    return uni, asc
+
+
+_UNI_CATEGORIES, _ASCII_CATEGORIES = _category_masks()
+
+
+def _fold(mask: int) -> int:
+    """Close a set under IGNORECASE: both cases of ASCII letters, and non-ASCII look-alikes (the Kelvin sign)."""
+    letters = mask & (_UPPER | _LOWER)
+    if not letters:
+        return mask
+    return mask | ((mask & _UPPER) << 32) | ((mask & _LOWER) >> 32) | NONASCII
+
+
+def _code(code: int, flags: int) -> int:
+    if code < 128:
+        bit = 1 << code
+        return _fold(bit) if flags & _IGNORECASE else bit
+    # A non-ASCII character: under IGNORECASE some fold to ASCII letters (the Kelvin sign to k).
+    return NONASCII | (_UPPER | _LOWER if flags & _IGNORECASE else 0)
+
+
+def _range(lo: int, hi: int, flags: int) -> int:
+    mask = 0
+    if lo < 128:
+        top = min(hi, 127)
+        mask = ((1 << (top + 1)) - 1) ^ ((1 << lo) - 1)
+    if hi >= 128:
+        mask |= NONASCII
+        if flags & _IGNORECASE:
+            mask |= _UPPER | _LOWER
+    return _fold(mask) if flags & _IGNORECASE else mask
+
+
+def _category(name: str, flags: int) -> int:
+    table = _ASCII_CATEGORIES if flags & _ASCII else _UNI_CATEGORIES
+    found = table.get(name)
+    return FULL if found is None else found  # an unknown category may be anything
+
+
+def _negated(mask: int, flags: int) -> int:
+    """The complement: exact over ASCII; beyond ASCII a negated set may always hold something."""
+    out = (ALL_ASCII & ~mask) | NONASCII
+    return _fold(out) if flags & _IGNORECASE else out
+
+
+def _charset(items: Any, flags: int) -> int:
+    mask = 0
+    negate = False
+    for op, av in items:
+        if op is _NEGATE:
+            negate = True
+        elif op is _LITERAL:
+            mask |= _code(int(av), flags)
+        elif op is _RANGE:
+            mask |= _range(int(av[0]), int(av[1]), flags)
+        elif op is _CATEGORY:
+            mask |= _category(str(av), flags)
+        else:
+            raise _Unreadable(str(op))
+    return _negated(mask, flags) if negate else mask
+
+
+class _Node:
+    """One node of the tree the rule reads, with what the checks need computed bottom-up."""
+
+    __slots__ = (
+        "ambiguous",
+        "fails",
+        "first",
+        "found",
+        "hi",
+        "kids",
+        "kind",
+        "lo",
+        "loops",
+        "mask",
+        "mode",
+        "nulls",
+        "repeats",
+        "size",
+        "steps",
+        "walked",
+    )
+
+    kind: int
+    mask: int  # the characters any match of the node can contain
+    first: int  # the characters a match can start with
+    lo: int
+    hi: int
+    mode: int
+    kids: list[_Node]
+    nulls: int  # ways to match the empty string, capped at 2
+    fails: bool  # can the node fail where it is tried (rather than always match, if only empty)
+    size: int  # positions of its automaton, about
+    repeats: bool  # does it hold a repeat that can backtrack over several iterations (what `walk` checks)?
+    loops: int  # how many unbounded repeats it holds (what `chains` counts)
+    # Trees of groups are shared between expressions, so what the checks found in a node is kept on it:
+    # a repeat's ambiguity and the steps it took, and `walk`'s finding and steps for each `tail`. Steps are
+    # charged again each time, so an expression costs the same steps whatever was checked before it.
+    ambiguous: bool
+    steps: int  # -1: not known yet
+    walked: list[int]  # steps, for tail False and True; -1: not walked yet
+    found: list[str | None]
+
+    def __init__(
+        self, kind: int, kids: list[_Node], mask: int = 0, lo: int = 1, hi: int = 1, mode: int = 0, fails: bool = True
+    ) -> None:
+        self.kind = kind
+        self.kids = kids
+        self.lo = lo
+        self.hi = hi
+        self.mode = mode
+        self.ambiguous = False
+        self.steps = -1
+        self.walked = [-1, -1]
+        self.found = [None, None]
+        repeats = False
+        loops = 0
+        nulls = 1
+        size = 0
+        first = mask
+        if kind == _CHAR:
+            nulls, size = 0, 1
+        elif kind == _ZERO:  # an anchor or a look-around (can fail), or nothing at all (cannot)
+            mask = first = 0
+            for kid in kids:  # a look-around's content
+                repeats, loops = kid.repeats, kid.loops
+        elif kind in (_SEQ, _ALT):
+            seq = kind == _SEQ
+            nulls = 1 if seq else 0
+            fails = not seq
+            first = 0
+            for kid in kids:
+                if nulls or not seq:
+                    first |= kid.first
+                mask |= kid.mask
+                size += kid.size
+                repeats = repeats or kid.repeats
+                loops += kid.loops
+                if seq:
+                    nulls = min(2, nulls * kid.nulls)
+                    fails = fails or kid.fails
+                else:
+                    nulls = min(2, nulls + kid.nulls)
+                    fails = fails and kid.fails
+        else:
+            body = kids[0]
+            repeats, loops, size = body.repeats, body.loops, body.size
+            first = body.first if hi > 0 else 0
+            if kind == _BLOCK:
+                mask, nulls, fails, size = body.mask, min(1, body.nulls), body.fails, 1
+            else:
+                mask = body.mask if hi > 0 else 0
+                if mode == _POSSESSIVE:
+                    nulls = 1 if lo == 0 or body.nulls else 0
+                elif lo == 0:
+                    # zero iterations; an empty iteration adds a way only for `x?` (loops stop on one)
+                    nulls = min(2, 1 + body.nulls) if hi == 1 else 1
+                else:
+                    nulls = body.nulls
+                fails = lo > 0 and body.fails
+                if mode != _POSSESSIVE:
+                    repeats = repeats or hi > 1
+                    if hi - lo >= WIDE:
+                        loops += 1
+        self.mask = mask
+        self.first = first
+        self.nulls = nulls
+        self.fails = fails
+        self.size = size
+        self.repeats = repeats
+        self.loops = loops
+
+
+def _convert(items: Any, flags: int, groups: _Groups | None) -> _Node:
+    """re._parser's tree to ours; with ``groups``, placeholder characters stand for the trees of groups."""
+    kids: list[_Node] = []
+    for op, av in getattr(items, "data", items):  # a SubPattern's list, or a list
+        if op is _LITERAL:
+            code = int(av)
+            if groups is not None and code >= _PLACEHOLDER:
+                kids.append(groups.trees[code - _PLACEHOLDER])
+            else:
+                kids.append(_Node(_CHAR, [], _code(code, flags)))
+        elif op is _NOT_LITERAL:
+            kids.append(_Node(_CHAR, [], _negated(_code(int(av), flags), flags)))
+        elif op is _ANY:
+            kids.append(_Node(_CHAR, [], FULL if flags & _DOTALL else FULL & ~_NEWLINE))
+        elif op is _IN:
+            kids.append(_Node(_CHAR, [], _charset(av, flags)))
+        elif op is _AT:
+            kids.append(_Node(_ZERO, []))
+        elif op is _BRANCH:
+            kids.append(_Node(_ALT, [_convert(branch, flags, groups) for branch in av[1]]))
+        elif op is _SUBPATTERN:
+            _group, add, remove, sub = av
+            kids.append(_convert(sub, (flags | int(add)) & ~int(remove), groups))
+        elif op is _MAX_REPEAT or op is _MIN_REPEAT or op is _POSSESSIVE_REPEAT:
+            lo, hi, sub = av
+            mode = _GREEDY if op is _MAX_REPEAT else _LAZY if op is _MIN_REPEAT else _POSSESSIVE
+            top = INF if int(hi) >= _MAXREPEAT else int(hi)
+            kids.append(_Node(_REPEAT, [_convert(sub, flags, groups)], 0, int(lo), top, mode))
+        elif op is _ATOMIC_GROUP:
+            kids.append(_Node(_BLOCK, [_convert(av, flags, groups)]))
+        elif op is _ASSERT or op is _ASSERT_NOT:
+            # Matches nothing here; its content is checked on its own (look-arounds are atomic).
+            kids.append(_Node(_ZERO, [_convert(av[1], flags, groups)]))
+        elif op is _GROUPREF:
+            anything = _Node(_REPEAT, [_Node(_CHAR, [], FULL)], 0, 0, INF, _GREEDY)
+            kids.append(_Node(_BLOCK, [anything]))  # the text of a group: one step, of any characters
+        elif op is _GROUPREF_EXISTS:
+            _group, yes, no = av
+            other = _convert(no, flags, groups) if no is not None else _Node(_ZERO, [], fails=False)
+            kids.append(_Node(_ALT, [_convert(yes, flags, groups), other]))
+        else:
+            raise _Unreadable(str(op))
+    if not kids:
+        return _Node(_ZERO, [], fails=False)
+    return kids[0] if len(kids) == 1 else _Node(_SEQ, kids)
+
+
+def _full_tree(expression: str) -> _Node:
+    """The expression's tree from one parse of the whole. Raises _Unreadable when `re`'s tree is not as expected."""
+    if _sre is None:
+        raise _Unreadable("re._parser")
+    try:
+        tree = _sre.parse(expression)
+        return _convert(tree, int(tree.state.flags), None)
+    except _Unreadable:
+        raise
+    except Exception as exc:  # a tree shaped otherwise than in 3.11-3.13, or not an `re` expression
+        raise _Unreadable(type(exc).__name__) from None
+
+
+# Grok expressions are library patterns inside library patterns: %{IPV6} is the same 700 characters in
+# every expression that takes an IP. Parsing each group's text once, and every group in it as a
+# placeholder, costs a third of parsing every expression whole. A placeholder is a capturing group
+# around one private-use character (capturing groups are never spliced into their surroundings by
+# `re`'s parser), which stands for the group's tree. Groups whose content is one character set stay as
+# they are: `re` merges single-character alternatives into one set (`(?:a)|(?:b)` is `[ab]`), and so
+# must the rule. `re` also factors a common first item out of alternatives (`ab|ac` is `a[bc]`), which
+# it cannot do through a placeholder; an alternative left unfactored reads the same texts, in as many
+# ways or more, so the rule can only be more careful there, never less.
+_PLACEHOLDER: Final = 0xF0000  # supplementary private use area A
+_PLACEHOLDERS: Final = 0xFFFE - 1
+_NOT_OURS: Final = re.compile(r"[\U000F0000-\U000FFFFF]")
+# The next parenthesis, past escapes and character classes (read as `re` reads them: a `]` first is literal).
+_UNTIL_PAREN: Final = r"(?:[^\\\[()]++|\\.|\[\^?\]?(?:[^\]\\]++|\\.)*+\])*+"
+_PAREN: Final = re.compile(_UNTIL_PAREN + "([()])", re.DOTALL)
+_NO_PAREN: Final = re.compile(_UNTIL_PAREN, re.DOTALL)
+_BACKREFERENCE: Final = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")  # (or an escaped backslash and a digit: parsed whole)
+_FLAGS_GROUP: Final = re.compile(r"\?[aiLmsux]*(?:-[imsx]+)?:")
+_SUBSTITUTE: Final = 0  # (?:...), (?P<name>...), (...): the content stands for itself anywhere
+_RECURSE: Final = 1  # (?=...), (?!...), (?>...): kept, placeholders inside
+_VERBATIM: Final = 2  # look-behinds (fixed width) and flag groups (other flags): kept as written
+
+
+class _NoSplit(Exception):
+    """The expression has something a placeholder could change (a backreference, global flags): parse it whole."""
+
+
+class _Groups:
+    """Trees of group contents met so far, by their text; ids are placeholder characters."""
+
+    __slots__ = ("ids", "starts", "trees")
+
+    ids: dict[str, int]  # content -> placeholder id, or -1: a character set, kept as written
+    trees: list[_Node]
+    starts: dict[str, list[str]]  # the first _PREFIX characters of longer contents -> those contents
+
+    def __init__(self) -> None:
+        self.ids = {}
+        self.trees = []
+        self.starts = {}
+
+    def known(self, text: str, start: int) -> str | None:
+        """A known content that starts at ``start`` and is closed right after: no need to scan it again.
+
+        (Contents are balanced, so a known one followed by `)` is exactly the group's content.)
+        """
+        for content in self.starts.get(text[start : start + _PREFIX], ()):
+            if text.startswith(content, start) and text.startswith(")", start + len(content)):
+                return content
+        return None
+
+    def add(self, content: str, tree: _Node) -> None:
+        if len(self.trees) >= _PLACEHOLDERS:
+            raise _NoSplit
+        if tree.kind == _CHAR:
+            self.ids[content] = -1
+        else:
+            self.ids[content] = len(self.trees)
+            self.trees.append(tree)
+        if len(content) >= _PREFIX:
+            self.starts.setdefault(content[:_PREFIX], []).append(content)
+
+    def clear(self) -> None:
+        self.ids.clear()
+        self.trees.clear()
+        self.starts.clear()
+
+
+_PREFIX: Final = 24
+_groups = _Groups()
+
+
+def _split_tree(expression: str) -> _Node:
+    if _NOT_OURS.search(expression) is not None:
+        raise _NoSplit
+    if _BACKREFERENCE.search(expression) is not None:
+        raise _NoSplit  # group numbers and names must stay as they are
+    skeleton, _ = _scan(expression, 0, False)
+    return _parse_skeleton(skeleton)
+
+
+def _scan(text: str, pos: int, nested: bool) -> tuple[str, int]:
+    """``text`` from ``pos`` to the `)` that closes the group it is in (``nested``) or to the end, with each
+    group in it as a placeholder; and where it ends."""
+    out: list[str] = []
+    done = pos
+    while True:
+        m = _PAREN.match(text, pos)
+        if m is None:
+            if nested or _NO_PAREN.fullmatch(text, pos) is None:
+                raise _NoSplit  # unbalanced, or a class left open: the whole parse says what is wrong
+            out.append(text[done:])
+            return "".join(out), len(text)
+        at = m.end() - 1
+        out.append(text[done:at])
+        if m.group(1) == ")":
+            if not nested:
+                raise _NoSplit
+            return "".join(out), at
+        kind, head = _opening(text, at)
+        start = at + head
+        if kind == _SUBSTITUTE:
+            content = _groups.known(text, start)
+            if content is None:
+                inner, close = _scan(text, start, True)
+                content = text[start:close]
+                if content not in _groups.ids:
+                    _groups.add(content, _parse_skeleton(inner))
+            else:
+                close = start + len(content)
+            found = _groups.ids[content]
+            out.append(f"({chr(_PLACEHOLDER + found)})" if found >= 0 else text[at : close + 1])
+        elif kind == _RECURSE:
+            inner, close = _scan(text, start, True)
+            out.append(text[at:start])
+            out.append(inner)
+            out.append(")")
+        else:
+            close = _close(text, start)
+            out.append(text[at : close + 1])
+        pos = done = close + 1
+
+
+def _close(text: str, pos: int) -> int:
+    """Where the group whose content starts at ``pos`` closes."""
+    depth = 0
+    while True:
+        m = _PAREN.match(text, pos)
+        if m is None:
+            raise _NoSplit
+        pos = m.end()
+        if m.group(1) == "(":
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            return pos - 1
+
+
+def _opening(text: str, i: int) -> tuple[int, int]:
+    """What kind of group opens at ``i``, and how long its opening is."""
+    if text[i + 1 : i + 2] != "?":
+        return _SUBSTITUTE, 1
+    two = text[i + 1 : i + 3]
+    if two == "?:":
+        return _SUBSTITUTE, 3
+    if two in ("?=", "?!", "?>"):
+        return _RECURSE, 3
+    if text.startswith("?P<", i + 1):
+        end = text.find(">", i)
+        if end < 0:
+            raise _NoSplit
+        return _SUBSTITUTE, end + 1 - i
+    if text.startswith("?<=", i + 1) or text.startswith("?<!", i + 1):
+        return _VERBATIM, 1
+    flags = _FLAGS_GROUP.match(text, i + 1)
+    if flags is not None and flags.end() > i + 2:
+        return _VERBATIM, 1
+    raise _NoSplit  # global flags, comments, conditionals, named backreferences
+
+
+def _parse_skeleton(skeleton: str) -> _Node:
+    assert _sre is not None
+    try:
+        tree = _sre.parse(skeleton)
+        flags = int(tree.state.flags)
+    except Exception:  # not valid on its own (or a tree shaped otherwise): parse the whole expression
+        raise _NoSplit from None
+    if flags & ~_DEFAULT_FLAGS:
+        raise _NoSplit
+    try:
+        return _convert(tree, flags, _groups)
+    except _Unreadable:
+        raise _NoSplit from None
+
+
+def _tree(expression: str) -> _Node:
+    """The expression's tree as the rule reads it; _Unreadable when it cannot be read."""
+    if _sre is None:
+        raise _Unreadable("re._parser")
+    if len(_groups.trees) > _CACHE_SIZE * 8:
+        _groups.clear()
+    try:
+        return _split_tree(expression)
+    except _NoSplit:
+        return _full_tree(expression)
+
+
+class _Automaton:
+    """The position automaton of one repeat's body: a state per character set, steps counted with their ways."""
+
+    __slots__ = ("budget", "follow", "masks")
+
+    masks: list[int]
+    follow: list[dict[int, int]]  # position -> next position -> ways (1, or 2 for "two or more")
+    budget: _Budget
+
+    def __init__(self, budget: _Budget) -> None:
+        self.masks = []
+        self.follow = []
+        self.budget = budget
+
+    def _position(self, mask: int) -> dict[int, int]:
+        self.budget.spend(1)
+        self.masks.append(mask)
+        self.follow.append({})
+        return {len(self.masks) - 1: 1}
+
+    def link(self, last: dict[int, int], first: dict[int, int]) -> None:
+        self.budget.spend(len(last) * len(first))
+        for p, ways in last.items():
+            out = self.follow[p]
+            for q, more in first.items():
+                out[q] = min(2, out.get(q, 0) + ways * more)
+
+    def build(self, node: _Node) -> tuple[dict[int, int], dict[int, int], int]:
+        """(first positions, last positions, ways to match empty), each position with its number of ways."""
+        kind = node.kind
+        if kind == _CHAR:
+            first = self._position(node.mask)
+            return first, dict(first), 0
+        if kind == _ZERO:
+            return {}, {}, 1
+        if kind == _BLOCK or (kind == _REPEAT and node.mode == _POSSESSIVE):
+            if node.mask == 0:
+                return {}, {}, 1
+            first = self._position(node.mask)
+            return first, dict(first), min(1, node.nulls)
+        if kind == _SEQ:
+            return self._seq(node.kids)
+        if kind == _ALT:
+            return self._alt(node.kids)
+        return self._repeat(node)
+
+    def _seq(self, kids: list[_Node]) -> tuple[dict[int, int], dict[int, int], int]:
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        nulls = 1
+        for kid in kids:
+            f, kid_last, n = self.build(kid)
+            self.link(last, f)
+            if nulls:
+                _add(first, f, nulls)
+            if n:
+                _add(kid_last, last, n)
+            last = kid_last
+            nulls = min(2, nulls * n)
+        return first, last, nulls
+
+    def _alt(self, kids: list[_Node]) -> tuple[dict[int, int], dict[int, int], int]:
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        nulls = 0
+        for kid in kids:
+            f, la, n = self.build(kid)
+            _add(first, f, 1)
+            _add(last, la, 1)
+            nulls = min(2, nulls + n)
+        return first, last, nulls
+
+    def _repeat(self, node: _Node) -> tuple[dict[int, int], dict[int, int], int]:
+        body = node.kids[0]
+        lo, hi = node.lo, node.hi
+        if hi == 0:
+            return {}, {}, 1
+        if hi < INF and body.size * hi <= UNROLL:
+            # Exactly: lo copies, then hi - lo nested optional ones (b(b(b)?)?)?, which add no ambiguity.
+            first: dict[int, int] = {}
+            last: dict[int, int] = {}
+            nulls = 1
+            for _ in range(lo):
+                f, la, n = self.build(body)
+                self.link(last, f)
+                if nulls:
+                    _add(first, f, nulls)
+                if n:
+                    _add(la, last, n)
+                last, nulls = la, min(2, nulls * n)
+            tail_first: dict[int, int] = {}
+            chain_last: list[dict[int, int]] = []
+            prev_last = last
+            for i in range(hi - lo):
+                f, la, n = self.build(body)
+                self.link(prev_last, f)
+                if i == 0:
+                    tail_first = f
+                chain_last.append(la)
+                prev_last = la
+            # Any optional copy can be the last one; the first optional copy can follow the mandatory part.
+            out_last = dict(last)
+            for la in chain_last:
+                _add(out_last, la, 1)
+            if nulls:
+                _add(first, tail_first, nulls)
+            return first, out_last, nulls
+        # As a loop: one copy whose end leads back to its start.
+        f, la, n = self.build(body)
+        self.link(la, f)
+        return f, la, 1 if lo == 0 else min(1, n)
+
+
+def _add(into: dict[int, int], more: dict[int, int], times: int) -> None:
+    for p, ways in more.items():
+        into[p] = min(2, into.get(p, 0) + ways * times)
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    left: int
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+    def spend(self, steps: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise _OverBudget
+
+
+def _exponentially_ambiguous(body: _Node, budget: _Budget) -> bool:
+    """Can ``body*`` read some text two ways and come back to the same position (EDA)?"""
+    auto = _Automaton(budget)
+    first, last, _ = auto.build(body)
+    auto.link(last, first)
+    masks, follow = auto.masks, auto.follow
+    if _deterministic(masks, follow):
+        return False
+    n = len(masks)
+    # Tarjan's strongly connected components over pairs (p, q), p <= q, of positions reading the same
+    # character, explored from the diagonal. Iterative, so deep automata do not hit the recursion limit.
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    component: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    doubled: list[tuple[int, int]] = []  # diagonal steps that can be taken two ways
+    counter = 0
+    components = 0
+    for start in range(n):
+        root = start * n + start
+        if root in index:
+            continue
+        work: list[tuple[int, list[int], int]] = [(root, _pairs(root, n, masks, follow, doubled, budget), 0)]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, succ, i = work[-1]
+            if i < len(succ):
+                work[-1] = (node, succ, i + 1)
+                nxt = succ[i]
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, _pairs(nxt, n, masks, follow, doubled, budget), 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members: list[int] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component[member] = components
+                    members.append(member)
+                    if member == node:
+                        break
+                components += 1
+                if any(m // n == m % n for m in members) and any(m // n != m % n for m in members):
+                    return True  # two paths part from a position and meet again on it, reading the same text
+    return any(component[a] == component[b] for a, b in doubled)
+
+
+def _deterministic(masks: list[int], follow: list[dict[int, int]]) -> bool:
+    """From every position, each character leads on one way at most: no two paths can part."""
+    for targets in follow:
+        seen = 0
+        for q, ways in targets.items():
+            mask = masks[q]
+            if ways > 1 or seen & mask:
+                return False
+            seen |= mask
+    return True
+
+
+def _pairs(
+    node: int, n: int, masks: list[int], follow: list[dict[int, int]], doubled: list[tuple[int, int]], budget: _Budget
+) -> list[int]:
+    """The pairs one common character further on from pair ``node``."""
+    p, q = divmod(node, n)
+    fp, fq = follow[p], follow[q]
+    budget.spend(len(fp) * len(fq))
+    out: list[int] = []
+    for p2, ways in fp.items():
+        m = masks[p2]
+        for q2 in fq:
+            if p == q and q2 < p2:
+                continue  # the mirror pair, already met
+            if m & masks[q2]:
+                pair = p2 * n + q2 if p2 <= q2 else q2 * n + p2
+                out.append(pair)
+                if p == q and p2 == q2 and ways > 1:
+                    doubled.append((node, pair))
+    return out
+
+
+_Run = tuple[int, int, tuple[int, ...]]
+
+
+def _through(chains: list[_Run], mask: int) -> list[_Run]:
+    """The runs that can go on through an item that must match one of ``mask``'s characters."""
+    out: list[_Run] = []
+    for have, count, between in chains:
+        if have & mask:
+            if have & ~mask and mask not in between:  # (an item over all of them asks nothing)
+                between = (*between, mask)[-8:]
+            out.append((have, count, between))
+    return out
+
+
+def _follows(kids: list[_Node], follow: int) -> list[int]:
+    """For each item of a sequence: the characters what follows it can start with."""
+    out = [0] * len(kids)
+    for i in range(len(kids) - 1, -1, -1):
+        out[i] = follow
+        kid = kids[i]
+        follow = kid.first | follow if kid.nulls else kid.first
+    return out
+
+
+def _tails(kids: list[_Node], tail: bool) -> list[bool]:
+    """For each item of a sequence: can what follows it fail?"""
+    out = [False] * len(kids)
+    for i in range(len(kids) - 1, -1, -1):
+        out[i] = tail
+        tail = tail or kids[i].fails
+    return out
+
+
+def _may_be_ambiguous(body: _Node) -> bool:
+    """A body without alternatives, optional parts or repeats reads any text one way only."""
+    if body.kind == _CHAR or body.kind == _BLOCK:
+        return False
+    if body.kind == _SEQ:
+        return any(kid.kind not in (_CHAR, _BLOCK) or kid.nulls for kid in body.kids)
+    return True
+
+
+def _merge(chains: list[_Run]) -> list[_Run]:
+    """One run per character set and items between, the longest; at most 16, the longest first."""
+    best: dict[tuple[int, tuple[int, ...]], int] = {}
+    for mask, count, between in chains:
+        key = (mask, between)
+        if best.get(key, 0) < count:
+            best[key] = count
+    merged = sorted(((mask, count, between) for (mask, between), count in best.items()), key=_longest_first)
+    return merged[:16]
+
+
+def _longest_first(run: _Run) -> tuple[int, int, tuple[int, ...]]:
+    return (-run[1], run[0], run[2])
+
+
+class _Checker:
+    __slots__ = ("budget", "degree", "reason")
+
+    budget: _Budget
+    degree: int
+    reason: str | None
+
+    def __init__(self, degree: int) -> None:
+        self.budget = _Budget(STEP_BUDGET)
+        self.degree = degree
+        self.reason = None
+
+    def walk(self, node: _Node, tail: bool) -> None:
+        """Check every repeat under ``node``; ``tail``: can what follows ``node`` (in its atomic scope) fail?"""
+        if self.reason is not None or not node.repeats:
+            return
+        slot = 1 if tail else 0
+        known = node.walked[slot]
+        if known >= 0:
+            self.budget.spend(known)
+            self.reason = node.found[slot]
+            return
+        before = self.budget.left
+        self._walk(node, tail)
+        node.walked[slot] = before - self.budget.left
+        node.found[slot] = self.reason
+
+    def _walk(self, node: _Node, tail: bool) -> None:
+        self.budget.spend(1)
+        kind = node.kind
+        if kind == _SEQ:
+            for kid, after in zip(node.kids, _tails(node.kids, tail), strict=True):
+                self.walk(kid, after)
+        elif kind == _ALT:
+            for kid in node.kids:
+                self.walk(kid, tail)
+        elif kind == _ZERO:
+            for kid in node.kids:
+                self.walk(kid, False)  # a look-around's content: atomic
+        elif kind == _BLOCK:
+            self.walk(node.kids[0], False)
+        elif kind == _REPEAT:
+            body = node.kids[0]
+            if node.mode == _POSSESSIVE:
+                self.walk(body, False)  # each iteration is atomic
+                return
+            retried = tail or (node.lo >= 2 and body.fails)
+            if node.hi > 1 and retried and _may_be_ambiguous(body):
+                if node.steps < 0:
+                    before = self.budget.left
+                    node.ambiguous = _exponentially_ambiguous(body, self.budget)
+                    node.steps = before - self.budget.left
+                else:
+                    self.budget.spend(node.steps)
+                if node.ambiguous:
+                    self.reason = EXPONENTIAL
+                    return
+            self.walk(body, retried)
+
+    def chains(self, node: _Node, chains: list[_Run], tail: bool, follow: int, ahead: int) -> list[_Run]:
+        """Runs of unbounded repeats that can all read one repeated text, from ``node`` on.
+
+        A run is (the characters every repeat in it can read, how many repeats, the character sets of the
+        items between them that must match): the repeated text has to hold a character of each of those,
+        within the first. Optional items between repeats may stay empty. ``chains``: the runs reaching
+        ``node``; returns those leaving it. ``tail``: can what follows fail; ``follow``: the characters it
+        can start with; ``ahead``: how many unbounded repeats it holds (runs that cannot get long enough
+        are dropped). A run is too long when what follows can fail on the repeated text itself, that is
+        when the text can keep clear of ``follow``: then every way of sharing it out is tried.
+        """
+        if self.reason is not None:
+            return []
+        if chains:
+            chains = [run for run in chains if run[1] + node.loops + ahead >= self.degree]
+        if not chains and (node.loops == 0 or node.loops + ahead < self.degree):
+            return []  # nothing to carry through, and no run can start here that gets long enough
+        self.budget.spend(1 + len(chains))
+        kind = node.kind
+        if kind == _CHAR:
+            return _through(chains, node.mask)
+        if kind == _BLOCK or (kind == _REPEAT and node.mode == _POSSESSIVE):
+            self.chains(node.kids[0], [], False, 0, 0)
+            # It may stay empty, or the repeated text may hold one of its characters.
+            return _merge([*chains, *_through(chains, node.mask)]) if node.nulls else _through(chains, node.mask)
+        if kind == _ZERO:
+            for kid in node.kids:
+                self.chains(kid, [], False, 0, 0)
+            return chains
+        if kind == _SEQ:
+            kids = node.kids
+            tails = _tails(kids, tail)
+            follows = _follows(kids, follow)
+            later = ahead
+            aheads = [0] * len(kids)
+            for i in range(len(kids) - 1, -1, -1):
+                aheads[i] = later
+                later += kids[i].loops
+            for i in range(len(kids)):
+                chains = self.chains(kids[i], chains, tails[i], follows[i], aheads[i])
+            return chains
+        if kind == _ALT:
+            out: list[_Run] = []
+            for kid in node.kids:
+                out.extend(self.chains(kid, chains, tail, follow, ahead))
+            return _merge(out)
+        body = node.kids[0]
+        retried = tail or (node.lo >= 2 and body.fails)
+        again = follow | body.first  # after an iteration: another one, or what follows
+        if node.hi - node.lo >= WIDE:
+            self.chains(body, [], retried, again, ahead + node.loops)  # runs inside the body, on their own
+            mask = body.mask
+            out = [(mask, 1, ())]
+            for have, count, between in chains:
+                common = have & mask
+                if common and all(sep & common for sep in between):
+                    out.append((common, count + 1, between))
+                    free = common & ~follow
+                    if count + 1 >= self.degree and tail and free and all(sep & free for sep in between):
+                        self.reason = POLYNOMIAL
+                        return []
+            if node.nulls:
+                out.extend(chains)
+            return _merge(out)
+        # A bounded repeat: up to `degree` iterations, those past `lo` optional.
+        out = list(chains) if node.lo == 0 else []
+        current = chains
+        rounds = min(node.hi, self.degree)
+        for i in range(1, rounds + 1):
+            current = self.chains(body, current, retried, again, ahead + (rounds - i) * body.loops)
+            if i >= node.lo or i == rounds:
+                out.extend(current)
+        return _merge(out)
+
+
+_cache: dict[tuple[str, bool], str | None] = {}
+
+
+def explain(expression: str, *, search: bool = False) -> str | None:
+    """Why ``expression`` can backtrack catastrophically in `re`, or None when it cannot.
+
+    ``search``: the expression is searched for (tried at every position), not matched at the start.
+    """
+    key = (expression, search)
+    if key in _cache:
+        return _cache[key]
+    reason = _explain(expression, search)
+    if len(_cache) >= _CACHE_SIZE:
+        _cache.clear()
+    _cache[key] = reason
+    return reason
+
+
+def _explain(expression: str, search: bool) -> str | None:
+    try:
+        tree = _tree(expression)
+    except _Unreadable:
+        return UNREADABLE
+    checker = _Checker(POLY_DEGREE - 1 if search else POLY_DEGREE)
+    try:
+        checker.walk(tree, False)
+        if checker.reason is None and tree.loops >= checker.degree:
+            checker.chains(tree, [], False, 0, 0)
+    except (_OverBudget, RecursionError):
+        return TOO_LARGE
+    return checker.reason
+
+
+def pathological(expression: str, *, search: bool = False) -> bool:
+    """Can stdlib `re` backtrack catastrophically on ``expression``? The same answer on every machine."""
+    return explain(expression, search=search) is not None
