@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from typing import Any, Final
 
 try:
@@ -94,9 +95,16 @@ _DEFAULT_FLAGS: Final = 32  # UNICODE, what a str expression gets without inline
 _DOTALL: Final = 16
 _ASCII: Final = 256
 
-# Character sets: bit i for ASCII code point i, bit 128 for "may contain something non-ASCII".
-NONASCII: Final = 1 << 128
-ALL_ASCII: Final = NONASCII - 1
+# Character sets are bit masks: bit i for ASCII code point i, and four bits for the rest of Unicode, by
+# what the categories say of a character: a digit (\d, also \w), another word character, a space, or
+# none of these. Those four split every non-ASCII character exactly one way, so a set over them is never
+# thinner than the characters it stands for (a single é stands for all non-ASCII letters).
+_NA_DIGIT: Final = 1 << 128
+_NA_WORD: Final = 1 << 129
+_NA_SPACE: Final = 1 << 130
+_NA_OTHER: Final = 1 << 131
+NONASCII: Final = _NA_DIGIT | _NA_WORD | _NA_SPACE | _NA_OTHER
+ALL_ASCII: Final = (1 << 128) - 1
 FULL: Final = ALL_ASCII | NONASCII
 _UPPER: Final = ((1 << 26) - 1) << 65
 _LOWER: Final = ((1 << 26) - 1) << 97
@@ -125,16 +133,16 @@ class _OverBudget(Exception):
 
 
 def _category_masks() -> tuple[dict[str, int], dict[str, int]]:
-    """ASCII bits of \\d \\D \\s \\S \\w \\W, read from `re` itself (unicode and ASCII mode)."""
+    """\\d \\D \\s \\S \\w \\W as masks, their ASCII part read from `re` itself (Unicode and ASCII mode)."""
     uni: dict[str, int] = {}
     asc: dict[str, int] = {}
-    for name, escape in (
-        ("CATEGORY_DIGIT", r"\d"),
-        ("CATEGORY_NOT_DIGIT", r"\D"),
-        ("CATEGORY_SPACE", r"\s"),
-        ("CATEGORY_NOT_SPACE", r"\S"),
-        ("CATEGORY_WORD", r"\w"),
-        ("CATEGORY_NOT_WORD", r"\W"),
+    for name, escape, beyond in (
+        ("CATEGORY_DIGIT", r"\d", _NA_DIGIT),
+        ("CATEGORY_NOT_DIGIT", r"\D", _NA_WORD | _NA_SPACE | _NA_OTHER),
+        ("CATEGORY_SPACE", r"\s", _NA_SPACE),
+        ("CATEGORY_NOT_SPACE", r"\S", _NA_DIGIT | _NA_WORD | _NA_OTHER),
+        ("CATEGORY_WORD", r"\w", _NA_DIGIT | _NA_WORD),
+        ("CATEGORY_NOT_WORD", r"\W", _NA_SPACE | _NA_OTHER),
     ):
         unicode_bits = ascii_bits = 0
         for code in range(128):
@@ -142,8 +150,8 @@ def _category_masks() -> tuple[dict[str, int], dict[str, int]]:
                 unicode_bits |= 1 << code
             if re.fullmatch(escape, chr(code), re.ASCII) is not None:
                 ascii_bits |= 1 << code
-        uni[name] = unicode_bits | NONASCII  # Unicode digits, spaces and letters, and their complements
-        asc[name] = ascii_bits | (NONASCII if "NOT" in name else 0)
+        uni[name] = unicode_bits | beyond
+        asc[name] = ascii_bits | (NONASCII if "NOT" in name else 0)  # ASCII mode: \d \s \w stop at ASCII
     return uni, asc
 
 
@@ -152,18 +160,26 @@ _UNI_CATEGORIES, _ASCII_CATEGORIES = _category_masks()
 
 def _fold(mask: int) -> int:
     """Close a set under IGNORECASE: both cases of ASCII letters, and non-ASCII look-alikes (the Kelvin sign)."""
-    letters = mask & (_UPPER | _LOWER)
-    if not letters:
+    if not mask & (_UPPER | _LOWER):
         return mask
-    return mask | ((mask & _UPPER) << 32) | ((mask & _LOWER) >> 32) | NONASCII
+    return mask | ((mask & _UPPER) << 32) | ((mask & _LOWER) >> 32) | _NA_WORD
 
 
 def _code(code: int, flags: int) -> int:
     if code < 128:
         bit = 1 << code
         return _fold(bit) if flags & _IGNORECASE else bit
-    # A non-ASCII character: under IGNORECASE some fold to ASCII letters (the Kelvin sign to k).
-    return NONASCII | (_UPPER | _LOWER if flags & _IGNORECASE else 0)
+    char = chr(code)
+    if re.fullmatch(r"\d", char):
+        kind = _NA_DIGIT
+    elif re.fullmatch(r"\w", char):
+        kind = _NA_WORD
+    elif re.fullmatch(r"\s", char):
+        kind = _NA_SPACE
+    else:
+        kind = _NA_OTHER
+    # Under IGNORECASE some letters fold to ASCII ones (the Kelvin sign to k).
+    return kind | (_UPPER | _LOWER if flags & _IGNORECASE and kind == _NA_WORD else 0)
 
 
 def _range(lo: int, hi: int, flags: int) -> int:
@@ -172,9 +188,7 @@ def _range(lo: int, hi: int, flags: int) -> int:
         top = min(hi, 127)
         mask = ((1 << (top + 1)) - 1) ^ ((1 << lo) - 1)
     if hi >= 128:
-        mask |= NONASCII
-        if flags & _IGNORECASE:
-            mask |= _UPPER | _LOWER
+        mask |= NONASCII | (_UPPER | _LOWER if flags & _IGNORECASE else 0)
     return _fold(mask) if flags & _IGNORECASE else mask
 
 
@@ -184,14 +198,15 @@ def _category(name: str, flags: int) -> int:
     return FULL if found is None else found  # an unknown category may be anything
 
 
-def _negated(mask: int, flags: int) -> int:
-    """The complement: exact over ASCII; beyond ASCII a negated set may always hold something."""
-    out = (ALL_ASCII & ~mask) | NONASCII
+def _negated(mask: int, covered: int, flags: int) -> int:
+    """The complement: exact over ASCII; of the non-ASCII kinds, all but those ``covered`` whole (by a category)."""
+    out = (ALL_ASCII & ~mask) | (NONASCII & ~covered)
     return _fold(out) if flags & _IGNORECASE else out
 
 
 def _charset(items: Any, flags: int) -> int:
     mask = 0
+    covered = 0  # non-ASCII kinds in the set whole: a category holds all of its kinds, a literal or range not
     negate = False
     for op, av in items:
         if op is _NEGATE:
@@ -201,10 +216,12 @@ def _charset(items: Any, flags: int) -> int:
         elif op is _RANGE:
             mask |= _range(int(av[0]), int(av[1]), flags)
         elif op is _CATEGORY:
-            mask |= _category(str(av), flags)
+            found = _category(str(av), flags)
+            mask |= found
+            covered |= found & NONASCII
         else:
             raise _Unreadable(str(op))
-    return _negated(mask, flags) if negate else mask
+    return _negated(mask, covered, flags) if negate else mask
 
 
 class _Node:
@@ -330,7 +347,7 @@ def _convert(items: Any, flags: int, groups: _Groups | None) -> _Node:
             else:
                 kids.append(_Node(_CHAR, [], _code(code, flags)))
         elif op is _NOT_LITERAL:
-            kids.append(_Node(_CHAR, [], _negated(_code(int(av), flags), flags)))
+            kids.append(_Node(_CHAR, [], _negated(_code(int(av), flags), 0, flags)))
         elif op is _ANY:
             kids.append(_Node(_CHAR, [], FULL if flags & _DOTALL else FULL & ~_NEWLINE))
         elif op is _IN:
@@ -985,6 +1002,7 @@ class _Checker:
 
 
 _cache: dict[tuple[str, bool], str | None] = {}
+_lock = threading.Lock()
 
 
 def explain(expression: str, *, search: bool = False) -> str | None:
@@ -993,20 +1011,25 @@ def explain(expression: str, *, search: bool = False) -> str | None:
     ``search``: the expression is searched for (tried at every position), not matched at the start.
     """
     key = (expression, search)
-    if key in _cache:
-        return _cache[key]
-    reason = _explain(expression, search)
-    if len(_cache) >= _CACHE_SIZE:
-        _cache.clear()
-    _cache[key] = reason
-    return reason
+    with _lock:  # the caches are shared; parsers may be loaded from several threads
+        if key in _cache:
+            return _cache[key]
+        reason = _explain(expression, search)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        _cache[key] = reason
+        return reason
 
 
 def _explain(expression: str, search: bool) -> str | None:
     try:
         tree = _tree(expression)
-    except _Unreadable:
+    except (_Unreadable, RecursionError):
         return UNREADABLE
+    return _judge(tree, search)
+
+
+def _judge(tree: _Node, search: bool) -> str | None:
     checker = _Checker(POLY_DEGREE - 1 if search else POLY_DEGREE)
     try:
         checker.walk(tree, False)
