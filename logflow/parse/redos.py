@@ -1,41 +1,47 @@
 """Which grok expressions can backtrack catastrophically in stdlib `re`: a static rule, no clocks.
 
 `re` cannot be interrupted, so an expression that can take exponential (or high-degree polynomial)
-time on some line has to run through `regex` under a time budget instead (``Grok.pathological``).
-This module decides that from the expression's parse tree, the one `re` itself compiles
-(``re._parser``, private but stable in 3.11-3.13), so the same expression gets the same answer on
-every machine and every run. A tree it cannot read counts as pathological: the safe side.
+time on some line runs through `regex` under a time budget instead (``Grok.pathological``). This
+module decides that from the expression's parse tree, the one `re` itself compiles (``re._parser``,
+private but stable in 3.11-3.13), so an expression gets the same answer on every machine and in
+every run. A tree it cannot read, or cannot analyse within ``STEP_BUDGET`` counted steps, counts as
+pathological: the safe side.
 
-The rule has two parts.
+**Exponential: a repeat that can share out the same text in two ways.** When what follows a repeat
+``B{m,n}`` (n > 1) fails, the engine retries every way the iterations of ``B`` can divide the text
+between them; that is exponential exactly when ``B*`` can read some text in two different ways from
+a position back to the same position (its automaton is *exponentially ambiguous*). The check builds
+the position automaton of ``B``, one position per character set, counting the ways each step can be
+taken (``(a+)+`` goes from ``a`` to ``a`` by the inner loop and by the outer one: two ways), and
+looks in the product automaton (pairs of positions that can read the same character) for a cycle
+through a diagonal pair and a point where two paths part. That finds nested quantifiers whose inner
+run can take what starts or ends the next iteration (``(a+)+$``, ``(\\w+\\s?)*$``, ``(.*a){12}``),
+alternatives that can read the same text (``(a|aa)+$``, ``(?:%{IP} )+$``: IPV6 reads ``1::1`` six
+ways), and leaves alone iterations that something keeps apart (``(?:\\.[a-z0-9-]{0,62})*``: the dot,
+which the run cannot take) or alternatives that only start alike (``(?:\\d|1x)+``). Counted inner
+repeats are unrolled while small (``\\d{2}`` is two positions), larger ones are read as loops.
 
-**Exponential ambiguity.** A backtracking engine that fails after a repeat ``B{m,n}`` (n > 1)
-retries every way the iterations of ``B`` can split the text. That is exponential exactly when
-``B*`` can read some text in two different ways and come back to where it started: when its
-automaton is *exponentially ambiguous*. The check builds the position automaton of ``B`` with
-one position per character set, counting how many ways each step can be taken (``(a+)+`` reaches
-``a`` from ``a`` both by the inner and by the outer loop: two ways), and looks in the product
-automaton (pairs of positions reading the same character) for a cycle through a point where two
-paths part: a pair of different positions, or a step that can be taken two ways. Character sets
-are bit masks over ASCII plus one bit for "something non-ASCII"; categories, negated classes and
-IGNORECASE are over-approximated, so overlap is never missed. Inner repeats with small counts are
-unrolled exactly (``\\d{2}`` is two positions), larger ones are read as loops.
+**Polynomial: unbounded repeats in a row that can share out one repeated text** (``\\s*\\s*\\s*$``,
+``.*.*.*x``, ``.*a.*a.*x``): every way of dividing it between them is tried, the cube of the line's
+length for three. What stands between them must be optional, or able to read a character of that
+text (the ``a`` above; not the commas of ``[^,]*,[^,]*,[^,]*x``). And what follows must be able to
+fail on that text: three quoted ``%{DATA}`` fields share a text that holds a quote, so the last one
+closes at once. Two in a row are allowed (``%{DATA} %{GREEDYDATA}``: the square of at most
+``LONG_LINE`` characters); searched expressions (enrich rules) are tried at every position, one
+degree more, so there two are flagged.
 
-**Polynomial blow-up.** Three or more unbounded repeats over overlapping characters, with only
-optional items between them (``\\s*\\s*\\s*$``, ``.*.*.*x``), cost the cube of the line's length
-or worse when what follows fails; two are allowed (that is ``%{DATA} %{GREEDYDATA}``). Searched
-expressions (enrich rules) try every start position, one degree more, so there two are flagged.
+Either matters only when something after the repeat can fail (or it needs two or more iterations):
+a repeat at the end of the expression, or at the end of an atomic group, succeeds the first time
+and is never re-entered. Possessive repeats and atomic groups are not backtracked into: two paths
+that are in one together go on together, and a possessive run of one set only leaves on a character
+it cannot take. Look-arounds are atomic too, and match nothing; anchors and ``\\b`` are read as
+matching nothing, which can only make the rule more careful. Character sets are bit masks: ASCII
+exactly (categories as `re` itself reads them, negated classes, IGNORECASE), the rest of Unicode in
+four kinds (digits, other word characters, spaces, the others), so an overlap is never missed.
 
-Either only matters when something after the repeat can fail (or the repeat needs two or more
-iterations): a repeat at the end of an expression, or at the end of an atomic group, succeeds the
-first time it gets there and is never re-entered. Possessive repeats and atomic groups do not
-backtrack into what they matched: to the enclosing repeat they are one deterministic step, and
-inside them only what follows within the group can make them backtrack. Look-arounds are atomic
-too, and match nothing. Backreferences are one deterministic step over any characters.
-
-Cost: one parse of the expression (what ``re.compile`` does first) and walks linear in its size,
-plus, per repeat whose body has alternatives or nested repeats, a product automaton of the
-body's positions. Every walk counts its steps; an expression that would need more than
-``STEP_BUDGET`` steps counts as pathological.
+Cost: one parse and walks linear in the tree, plus, per repeat whose body has alternatives, optional
+parts or nested repeats, a product automaton of the body's positions. Grok expressions are library
+patterns inside library patterns, so each group's text is parsed once and its tree shared (below).
 """
 
 from __future__ import annotations
@@ -80,7 +86,7 @@ _MAXREPEAT: Final = int(_con.MAXREPEAT) if _con is not None else 1 << 32
 
 STEP_BUDGET: Final = 100_000  # automaton and product steps per expression (tens of ms); past it: pathological
 WIDE: Final = 64  # a counted repeat with at least this many optional iterations counts as unbounded
-UNROLL: Final = 16  # inner repeats are unrolled exactly while that takes at most this many positions
+UNROLL: Final = 16  # inner repeats are unrolled exactly up to this many positions (twice that for one set)
 POLY_DEGREE: Final = 3  # unbounded repeats in a chain that are too many (one less when searching)
 _CACHE_SIZE: Final = 1024
 
@@ -122,6 +128,16 @@ INF: Final = 1 << 40
 _GREEDY: Final = 0
 _LAZY: Final = 1
 _POSSESSIVE: Final = 2
+
+# Anchors, kept on _ZERO nodes (`mode`) for the automaton: what they ask of the characters around them.
+_NO_ANCHOR: Final = 0  # a look-around, or nothing
+_BOUNDARY: Final = 1  # \b: a word character on one side only (`word` holds the word characters)
+_NOT_BOUNDARY: Final = 2  # \B
+_END: Final = 3  # $: only a newline may follow
+_END_STRING: Final = 4  # \Z: nothing may follow
+_BEGIN: Final = 5  # ^ and \A: nothing may come before
+_BEGIN_LINE: Final = 6  # ^ in MULTILINE: only a newline may come before
+_MULTILINE: Final = 8
 
 
 class _Unreadable(Exception):
@@ -244,6 +260,7 @@ class _Node:
         "size",
         "steps",
         "walked",
+        "word",
     )
 
     kind: int
@@ -265,11 +282,13 @@ class _Node:
     steps: int  # -1: not known yet
     walked: list[int]  # steps, for tail False and True; -1: not walked yet
     found: list[str | None]
+    word: int  # an anchor's word characters (\\b, \\B)
 
     def __init__(
         self, kind: int, kids: list[_Node], mask: int = 0, lo: int = 1, hi: int = 1, mode: int = 0, fails: bool = True
     ) -> None:
         self.kind = kind
+        self.word = 0
         self.kids = kids
         self.lo = lo
         self.hi = hi
@@ -353,7 +372,7 @@ def _convert(items: Any, flags: int, groups: _Groups | None) -> _Node:
         elif op is _IN:
             kids.append(_Node(_CHAR, [], _charset(av, flags)))
         elif op is _AT:
-            kids.append(_Node(_ZERO, []))
+            kids.append(_anchor(str(av), flags))
         elif op is _BRANCH:
             kids.append(_Node(_ALT, [_convert(branch, flags, groups) for branch in av[1]]))
         elif op is _SUBPATTERN:
@@ -383,6 +402,22 @@ def _convert(items: Any, flags: int, groups: _Groups | None) -> _Node:
     return kids[0] if len(kids) == 1 else _Node(_SEQ, kids)
 
 
+def _anchor(name: str, flags: int) -> _Node:
+    node = _Node(_ZERO, [])
+    if name.endswith("NON_BOUNDARY") or name.endswith("BOUNDARY"):
+        node.mode = _NOT_BOUNDARY if name.endswith("NON_BOUNDARY") else _BOUNDARY
+        node.word = _category("CATEGORY_WORD", flags)
+    elif name == "AT_END_STRING":
+        node.mode = _END_STRING
+    elif name in ("AT_END", "AT_END_LINE"):
+        node.mode = _END
+    elif name == "AT_BEGINNING_STRING" or (name == "AT_BEGINNING" and not flags & _MULTILINE):
+        node.mode = _BEGIN
+    elif name in ("AT_BEGINNING", "AT_BEGINNING_LINE"):
+        node.mode = _BEGIN_LINE
+    return node  # anything else asks nothing the rule knows of: read as matching nothing
+
+
 def _full_tree(expression: str) -> _Node:
     """The expression's tree from one parse of the whole. Raises _Unreadable when `re`'s tree is not as expected."""
     if _sre is None:
@@ -398,7 +433,7 @@ def _full_tree(expression: str) -> _Node:
 
 # Grok expressions are library patterns inside library patterns: %{IPV6} is the same 700 characters in
 # every expression that takes an IP. Parsing each group's text once, and every group in it as a
-# placeholder, costs a third of parsing every expression whole. A placeholder is a capturing group
+# placeholder, costs a quarter of parsing every expression whole. A placeholder is a capturing group
 # around one private-use character (capturing groups are never spliced into their surroundings by
 # `re`'s parser), which stands for the group's tree. Groups whose content is one character set stay as
 # they are: `re` merges single-character alternatives into one set (`(?:a)|(?:b)` is `[ab]`), and so
@@ -585,31 +620,84 @@ def _tree(expression: str) -> _Node:
 
 
 class _Automaton:
-    """The position automaton of one repeat's body: a state per character set, steps counted with their ways."""
+    """The position automaton of one repeat's body: a state per character set, steps counted with their ways.
 
-    __slots__ = ("budget", "follow", "masks")
+    Positions inside an atomic group or a possessive repeat are ``fixed``, and the steps made inside
+    one are ``inner``: from a fixed position the engine goes on one way only (the one it found first),
+    so two paths at the same fixed position at the same time go on together, until they leave. A
+    possessive run of one character set (``[^:\\s]++``, ``(?>a+)``) only leaves on a character it
+    cannot take: the steps out of it are ``barred`` from its set. Anchors are positions of no width
+    (``zero``) until ``settle`` replaces each by steps from what comes before it to what comes after,
+    kept only where the characters on both sides can be as it asks.
+    """
+
+    __slots__ = ("barred", "budget", "fixed", "follow", "greedy", "inner", "inside", "masks", "zero")
 
     masks: list[int]
     follow: list[dict[int, int]]  # position -> next position -> ways (1, or 2 for "two or more")
+    inner: list[dict[int, int]]  # the same, for steps inside an atomic group or possessive repeat
+    barred: list[dict[int, int]]  # position -> next position -> characters that step cannot read
+    greedy: dict[int, int]  # the position of a possessive run -> its set
+    fixed: list[bool]
+    zero: dict[int, _Node]  # anchor positions -> their anchor
+    inside: int  # how many atomic groups and possessive repeats the positions being made are in
     budget: _Budget
 
     def __init__(self, budget: _Budget) -> None:
         self.masks = []
         self.follow = []
+        self.inner = []
+        self.barred = []
+        self.greedy = {}
+        self.fixed = []
+        self.zero = {}
+        self.inside = 0
         self.budget = budget
 
     def _position(self, mask: int) -> dict[int, int]:
         self.budget.spend(1)
         self.masks.append(mask)
         self.follow.append({})
+        self.inner.append({})
+        self.barred.append({})
+        self.fixed.append(self.inside > 0)
         return {len(self.masks) - 1: 1}
 
     def link(self, last: dict[int, int], first: dict[int, int]) -> None:
         self.budget.spend(len(last) * len(first))
+        inside = self.inside > 0
         for p, ways in last.items():
-            out = self.follow[p]
+            out = self.inner[p] if inside else self.follow[p]
+            run = 0 if inside else self.greedy.get(p, 0)
             for q, more in first.items():
                 out[q] = min(2, out.get(q, 0) + ways * more)
+                if run:
+                    self.barred[p][q] = self.barred[p].get(q, 0) | run
+
+    def settle(self) -> None:
+        """Replace each anchor by steps past it (see the class)."""
+        for z, anchor in self.zero.items():
+            n = len(self.masks)
+            self.budget.spend(n)
+            after = [(q, ways, self.barred[z].get(q, 0)) for q, ways in self.follow[z].items()]
+            after += [(q, ways, 0) for q, ways in self.inner[z].items()]
+            for p in range(n):
+                for steps, is_inner in ((self.follow[p], False), (self.inner[p], True)):
+                    ways_in = steps.pop(z, 0)
+                    if not ways_in:
+                        continue
+                    bar_in = 0 if is_inner else self.barred[p].pop(z, 0)
+                    self.budget.spend(len(after))
+                    for q, ways_out, bar_out in after:
+                        bar = _anchor_bar(anchor, self.masks[p], p in self.zero or q in self.zero)
+                        if bar < 0:
+                            continue  # the anchor cannot hold between these two
+                        steps[q] = min(2, steps.get(q, 0) + ways_in * ways_out)
+                        bar |= bar_in | bar_out
+                        if bar and not is_inner:
+                            self.barred[p][q] = self.barred[p].get(q, 0) | bar
+            self.follow[z].clear()
+            self.inner[z].clear()
 
     def build(self, node: _Node) -> tuple[dict[int, int], dict[int, int], int]:
         """(first positions, last positions, ways to match empty), each position with its number of ways."""
@@ -618,12 +706,20 @@ class _Automaton:
             first = self._position(node.mask)
             return first, dict(first), 0
         if kind == _ZERO:
-            return {}, {}, 1
-        if kind == _BLOCK or (kind == _REPEAT and node.mode == _POSSESSIVE):
-            if node.mask == 0:
+            if node.mode == _NO_ANCHOR:
                 return {}, {}, 1
-            first = self._position(node.mask)
-            return first, dict(first), min(1, node.nulls)
+            first = self._position(0)
+            self.zero[len(self.masks) - 1] = node
+            return first, dict(first), 0
+        if kind == _BLOCK or (kind == _REPEAT and node.mode == _POSSESSIVE):
+            self.inside += 1
+            first, last, nulls = self.build(node.kids[0]) if kind == _BLOCK else self._repeat(node)
+            self.inside -= 1
+            run = node.kids[0] if kind == _BLOCK else node
+            if run.kind == _REPEAT and run.mode != _LAZY and run.hi == INF and run.kids[0].kind == _CHAR:
+                for p in last:
+                    self.greedy[p] = run.kids[0].mask
+            return _once(first), _once(last), min(1, nulls)  # in and out one way: the one found first
         if kind == _SEQ:
             return self._seq(node.kids)
         if kind == _ALT:
@@ -661,7 +757,7 @@ class _Automaton:
         lo, hi = node.lo, node.hi
         if hi == 0:
             return {}, {}, 1
-        if hi < INF and body.size * hi <= UNROLL:
+        if hi < INF and (body.size * hi <= UNROLL or (body.kind == _CHAR and hi <= 2 * UNROLL)):
             # Exactly: lo copies, then hi - lo nested optional ones (b(b(b)?)?)?, which add no ambiguity.
             first: dict[int, int] = {}
             last: dict[int, int] = {}
@@ -697,6 +793,28 @@ class _Automaton:
         return f, la, 1 if lo == 0 else min(1, n)
 
 
+def _anchor_bar(anchor: _Node, before: int, unknown: bool) -> int:
+    """What an anchor bars the character after it from, given the characters before it; -1: it never holds."""
+    kind = anchor.mode
+    if kind == _END:
+        return FULL & ~_NEWLINE
+    if kind in (_END_STRING, _BEGIN):
+        return -1
+    if kind == _BEGIN_LINE:
+        return 0 if before & _NEWLINE or unknown else -1
+    word = anchor.word
+    if unknown or (before & word and before & ~word):
+        return 0  # either side may be a word character: no bar to say
+    inside_word = bool(before & word)  # every character before is a word character (or none is)
+    if kind == _BOUNDARY:
+        return word if inside_word else FULL & ~word
+    return FULL & ~word if inside_word else word
+
+
+def _once(ways: dict[int, int]) -> dict[int, int]:
+    return {position: 1 for position in ways}
+
+
 def _add(into: dict[int, int], more: dict[int, int], times: int) -> None:
     for p, ways in more.items():
         into[p] = min(2, into.get(p, 0) + ways * times)
@@ -721,8 +839,9 @@ def _exponentially_ambiguous(body: _Node, budget: _Budget) -> bool:
     auto = _Automaton(budget)
     first, last, _ = auto.build(body)
     auto.link(last, first)
-    masks, follow = auto.masks, auto.follow
-    if _deterministic(masks, follow):
+    auto.settle()
+    masks = auto.masks
+    if _deterministic(auto):
         return False
     n = len(masks)
     # Tarjan's strongly connected components over pairs (p, q), p <= q, of positions reading the same
@@ -739,7 +858,7 @@ def _exponentially_ambiguous(body: _Node, budget: _Budget) -> bool:
         root = start * n + start
         if root in index:
             continue
-        work: list[tuple[int, list[int], int]] = [(root, _pairs(root, n, masks, follow, doubled, budget), 0)]
+        work: list[tuple[int, list[int], int]] = [(root, _pairs(root, auto, doubled), 0)]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
@@ -754,7 +873,7 @@ def _exponentially_ambiguous(body: _Node, budget: _Budget) -> bool:
                     counter += 1
                     stack.append(nxt)
                     on_stack.add(nxt)
-                    work.append((nxt, _pairs(nxt, n, masks, follow, doubled, budget), 0))
+                    work.append((nxt, _pairs(nxt, auto, doubled), 0))
                 elif nxt in on_stack:
                     low[node] = min(low[node], index[nxt])
                 continue
@@ -777,36 +896,59 @@ def _exponentially_ambiguous(body: _Node, budget: _Budget) -> bool:
     return any(component[a] == component[b] for a, b in doubled)
 
 
-def _deterministic(masks: list[int], follow: list[dict[int, int]]) -> bool:
-    """From every position, each character leads on one way at most: no two paths can part."""
-    for targets in follow:
+def _deterministic(auto: _Automaton) -> bool:
+    """From every position, each character leads on one way at most: no two paths can part.
+
+    (Inside an atomic part two paths go on together; they can only part on leaving it.)
+    """
+    masks = auto.masks
+    for p, targets in enumerate(auto.follow):
+        barred = auto.barred[p]
         seen = 0
         for q, ways in targets.items():
-            mask = masks[q]
+            mask = masks[q] & ~barred.get(q, 0)
             if ways > 1 or seen & mask:
                 return False
             seen |= mask
     return True
 
 
-def _pairs(
-    node: int, n: int, masks: list[int], follow: list[dict[int, int]], doubled: list[tuple[int, int]], budget: _Budget
-) -> list[int]:
-    """The pairs one common character further on from pair ``node``."""
+def _steps(auto: _Automaton, p: int) -> list[tuple[int, int, int]]:
+    """(next position, the characters it can read on that step, ways) for every step from ``p``."""
+    masks, barred = auto.masks, auto.barred[p]
+    out = [(q, masks[q] & ~barred.get(q, 0), ways) for q, ways in auto.follow[p].items()]
+    out += [(q, masks[q], ways) for q, ways in auto.inner[p].items()]
+    return out
+
+
+def _pairs(node: int, auto: _Automaton, doubled: list[tuple[int, int]]) -> list[int]:
+    """The pairs one common character further on from pair ``node``; steps that can be taken two ways from
+    a pair of one position to ``doubled``."""
+    masks, budget = auto.masks, auto.budget
+    n = len(masks)
     p, q = divmod(node, n)
-    fp, fq = follow[p], follow[q]
-    budget.spend(len(fp) * len(fq))
     out: list[int] = []
-    for p2, ways in fp.items():
-        m = masks[p2]
-        for q2 in fq:
-            if p == q and q2 < p2:
-                continue  # the mirror pair, already met
-            if m & masks[q2]:
-                pair = p2 * n + q2 if p2 <= q2 else q2 * n + p2
-                out.append(pair)
-                if p == q and p2 == q2 and ways > 1:
-                    doubled.append((node, pair))
+    if p == q:
+        # Together: inside an atomic part they stay together; elsewhere (or on leaving) they may part.
+        if auto.fixed[p]:
+            out.extend(p2 * n + p2 for p2 in auto.inner[p] if masks[p2])
+        steps = [(q2, mask, ways) for q2, mask, ways in _steps(auto, p) if q2 not in auto.inner[p]]
+        budget.spend(len(steps) * len(steps))
+        for i, (p2, m, ways) in enumerate(steps):
+            if not m:
+                continue
+            for q2, m2, _ in steps[i:]:
+                if m & m2:
+                    out.append(p2 * n + q2 if p2 <= q2 else q2 * n + p2)
+            if ways > 1:
+                doubled.append((node, p2 * n + p2))
+        return out
+    from_p, from_q = _steps(auto, p), _steps(auto, q)
+    budget.spend(len(from_p) * len(from_q))
+    for p2, m, _ in from_p:
+        for q2, m2, _ in from_q:
+            if m & m2:
+                out.append(p2 * n + q2 if p2 <= q2 else q2 * n + p2)
     return out
 
 

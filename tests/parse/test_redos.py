@@ -56,6 +56,7 @@ class TestExponentialBacktracking:
             r"(?:a|b|ab)+x",
             r"(?P<user>(?:a|aa)+)$",
             r"(?:(?:a|aa)+|b)c",
+            r"(?:(?>a+)b|ab)+$",
         ],
     )
     def test_a_repeat_whose_iterations_can_share_out_the_same_text_in_two_ways_is_flagged(
@@ -77,7 +78,8 @@ class TestExponentialBacktracking:
         assert redos.explain(expression) is None
 
     @pytest.mark.parametrize(
-        "expression", [r"(a++)+$", r"(?>a+)+$", r"(a+)++$", r"(?:a|aa)++$", r"(.*a){12}+", r"(?>(?:\w+\s?)*)$"]
+        "expression",
+        [r"(a++)+$", r"(?>a+)+$", r"(a+)++$", r"(?:a|aa)++$", r"(.*a){12}+", r"(?>(?:\w+\s?)*)$", r"(?:a++|a)+$"],
     )
     def test_possessive_repeats_and_atomic_groups_are_not_backtracked_into(self, expression: str) -> None:
         assert redos.explain(expression) is None
