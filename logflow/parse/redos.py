@@ -88,6 +88,7 @@ STEP_BUDGET: Final = 100_000  # automaton and product steps per expression (tens
 WIDE: Final = 64  # a counted repeat with at least this many optional iterations counts as unbounded
 UNROLL: Final = 16  # inner repeats are unrolled exactly up to this many positions (twice that for one set)
 POLY_DEGREE: Final = 3  # unbounded repeats in a chain that are too many (one less when searching)
+FEW: Final = 10  # iterations of a body without unbounded repeats that can be tried every way
 _CACHE_SIZE: Final = 1024
 
 # What `explain` says.
@@ -276,11 +277,11 @@ class _Node:
     repeats: bool  # does it hold a repeat that can backtrack over several iterations (what `walk` checks)?
     loops: int  # how many unbounded repeats it holds (what `chains` counts)
     # Trees of groups are shared between expressions, so what the checks found in a node is kept on it:
-    # a repeat's ambiguity and the steps it took, and `walk`'s finding and steps for each `tail`. Steps are
-    # charged again each time, so an expression costs the same steps whatever was checked before it.
+    # a repeat's ambiguity and the steps it took, and `walk`'s finding and steps for each `tail` and mode. Steps
+    # are charged again each time, so an expression costs the same steps whatever was checked before it.
     ambiguous: bool
     steps: int  # -1: not known yet
-    walked: list[int]  # steps, for tail False and True; -1: not walked yet
+    walked: list[int]  # steps, by tail False and True, matched and searched; -1: not walked yet
     found: list[str | None]
     word: int  # an anchor's word characters (\\b, \\B)
 
@@ -295,8 +296,8 @@ class _Node:
         self.mode = mode
         self.ambiguous = False
         self.steps = -1
-        self.walked = [-1, -1]
-        self.found = [None, None]
+        self.walked = [-1, -1, -1, -1]
+        self.found = [None, None, None, None]
         repeats = False
         loops = 0
         nulls = 1
@@ -757,6 +758,9 @@ class _Automaton:
         lo, hi = node.lo, node.hi
         if hi == 0:
             return {}, {}, 1
+        if hi == 1:
+            f, la, n = self.build(body)
+            return f, la, min(2, n + 1) if lo == 0 else n
         if hi < INF and (body.size * hi <= UNROLL or (body.kind == _CHAR and hi <= 2 * UNROLL)):
             # Exactly: lo copies, then hi - lo nested optional ones (b(b(b)?)?)?, which add no ambiguity.
             first: dict[int, int] = {}
@@ -1025,7 +1029,7 @@ class _Checker:
         """Check every repeat under ``node``; ``tail``: can what follows ``node`` (in its atomic scope) fail?"""
         if self.reason is not None or not node.repeats:
             return
-        slot = 1 if tail else 0
+        slot = (1 if tail else 0) + (2 if self.degree < POLY_DEGREE else 0)
         known = node.walked[slot]
         if known >= 0:
             self.budget.spend(known)
@@ -1056,7 +1060,7 @@ class _Checker:
                 self.walk(body, False)  # each iteration is atomic
                 return
             retried = tail or (node.lo >= 2 and body.fails)
-            if node.hi > 1 and retried and _may_be_ambiguous(body):
+            if retried and self._many(node) and _may_be_ambiguous(body):
                 if node.steps < 0:
                     before = self.budget.left
                     node.ambiguous = _exponentially_ambiguous(body, self.budget)
@@ -1067,6 +1071,16 @@ class _Checker:
                     self.reason = EXPONENTIAL
                     return
             self.walk(body, retried)
+
+    def _many(self, node: _Node) -> bool:
+        """Can the ways of sharing out iterations grow with the text? A few iterations of a body without
+        unbounded repeats can be tried in a fixed number of ways only; two of one with them, in the square
+        of the text's length, like two runs in a row."""
+        if node.hi == INF or node.hi - node.lo >= WIDE:
+            return True
+        if node.kids[0].loops:
+            return node.hi >= self.degree
+        return node.hi > FEW
 
     def chains(self, node: _Node, chains: list[_Run], tail: bool, follow: int, ahead: int) -> list[_Run]:
         """Runs of unbounded repeats that can all read one repeated text, from ``node`` on.
