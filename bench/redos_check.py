@@ -74,7 +74,7 @@ DANGEROUS = [
     r"[^,]*,[^,]*,[^,]*x",
 ]
 UNITS = ["a", "x", "1", " ", "a ", "=", "a=", "a.", "-", '"', "\t", "x:", "0.", "/", "ab", "a1", "1 "]
-TAILS = ["!", "\n", "\x00", ""]
+TAILS = ["!", "\n", "\x00", "", " ", "."]
 LENGTHS = [8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 96, 128, 256, 512, LONG_LINE]
 PUMPED = [16, 24, 32, 48, 64, 96, 128, 256, 512, LONG_LINE]
 SAMPLES = 20  # random iterations tried per repeat
@@ -156,6 +156,8 @@ def inputs(expression: str, rng: random.Random) -> list[str]:
                 texts.add((unit * (length // len(unit) + 1))[: length - len(tail)] + tail)
     tree = _sre.parse(expression)
     repeats = _count(tree)
+    # What positive look-aheads look for, so that they can hold: then each optional one is a choice.
+    wanted = [_sample(content, rng) for content in _lookaheads(tree)][:3]
     for target in range(min(repeats, 12)):
         for _ in range(SAMPLES):
             found = _pump(tree, target, rng)
@@ -165,13 +167,21 @@ def inputs(expression: str, rng: random.Random) -> list[str]:
             unit = "".join(_sample(body, rng) for _ in range(rng.randint(1, 2)))
             if not unit:
                 continue
-            for tail in TAILS:
+            for tail in TAILS + [w + "!" for w in wanted]:
                 for length in PUMPED:
                     run = max(1, (length - len(prefix) - len(tail)) // len(unit))
                     text = prefix + unit * run + tail
                     if len(text) <= LONG_LINE:
                         texts.add(text)
     return sorted(texts, key=lambda text: (len(text), text))
+
+
+def _lookaheads(items: Any) -> Iterator[list[Any]]:
+    for op, av in _items(items):
+        if str(op) == "ASSERT" and av[0] == 1:
+            yield _items(av[1])
+        for child in _children(op, av):
+            yield from _lookaheads(child)
 
 
 def _items(sub: Any) -> list[Any]:

@@ -30,9 +30,12 @@ closes at once. Two in a row are allowed (``%{DATA} %{GREEDYDATA}``: the square 
 ``LONG_LINE`` characters); searched expressions (enrich rules) are tried at every position, one
 degree more, so there two are flagged.
 
-Either matters only when something after the repeat can fail (or it needs two or more iterations):
-a repeat at the end of the expression, or at the end of an atomic group, succeeds the first time
-and is never re-entered. Possessive repeats and atomic groups are not backtracked into: two paths
+Either matters only when something after the repeat can fail: a repeat at the end of the expression,
+or at the end of an atomic group, succeeds the first time and is never re-entered, unless it needs
+more iterations than the text holds (``(.*a){12}`` tries every way of placing eleven ``a`` before
+it gives up: more than POLY_DEGREE iterations needed count). A few iterations of a body without
+unbounded repeats (at most ``FEW``) have a fixed number of ways, and two of one with them are like
+two runs in a row. Possessive repeats and atomic groups are not backtracked into: two paths
 that are in one together go on together, and a possessive run of one set only leaves on a character
 it cannot take. Look-arounds are atomic too, and match nothing; anchors and ``\\b`` are read as
 matching nothing, which can only make the rule more careful. Character sets are bit masks: ASCII
@@ -1059,7 +1062,7 @@ class _Checker:
             if node.mode == _POSSESSIVE:
                 self.walk(body, False)  # each iteration is atomic
                 return
-            retried = tail or (node.lo >= 2 and body.fails)
+            retried = tail or (node.lo > self.degree and body.fails)
             if retried and self._many(node) and _may_be_ambiguous(body):
                 if node.steps < 0:
                     before = self.budget.left
@@ -1129,7 +1132,7 @@ class _Checker:
                 out.extend(self.chains(kid, chains, tail, follow, ahead))
             return _merge(out)
         body = node.kids[0]
-        retried = tail or (node.lo >= 2 and body.fails)
+        retried = tail or (node.lo > self.degree and body.fails)
         again = follow | body.first  # after an iteration: another one, or what follows
         if node.hi - node.lo >= WIDE:
             self.chains(body, [], retried, again, ahead + node.loops)  # runs inside the body, on their own

@@ -108,6 +108,34 @@ class TestExponentialBacktracking:
         assert redos.explain(r"(a?)+$") is None
         assert redos.explain(r"(a?a?)+$") == redos.EXPONENTIAL
 
+    def test_a_few_iterations_of_a_body_without_unbounded_repeats_are_not_retried_without_end(self) -> None:
+        """`(a|.){2}` has four ways at most; two iterations of a run are like two runs in a row (allowed)."""
+        assert redos.explain(r"(?:a|.){2}$") is None
+        assert redos.explain(r"(?:a|.){11}$") == redos.EXPONENTIAL
+        assert redos.explain(r"(?:,{2,}){2}\n") is None
+        assert redos.explain(r"(?:,{2,}){3}\n") == redos.EXPONENTIAL
+
+    def test_paths_that_leave_an_atomic_part_together_may_part_again(self, library: PatternLibrary) -> None:
+        """After the possessive ` ++`, IPORHOST reads `1.2.3.4` as an IP or as a host name."""
+        assert Grok(r"(?:x ++%{IPORHOST} )+$", library).pathological is True
+        assert Grok(r"(?:x ++%{HOSTNAME} )+$", library).pathological is False
+
+    def test_a_possessive_run_leaves_only_on_a_character_it_cannot_take(self, library: PatternLibrary) -> None:
+        """JAVACLASS's `(?:[A-Za-z_$][\\w$]*+\\.)*+` cannot give a class name back to what follows."""
+        assert Grok(r"(?:%{JAVACLASS} )+$", library).pathological is False
+        assert redos.explain(r"(?:(?>a+)|a)+$") is None
+
+    def test_anchors_and_word_boundaries_limit_what_can_follow_them(self, library: PatternLibrary) -> None:
+        """`\\b` keeps `\\w+` from splitting a word; nothing but a newline follows `$`."""
+        assert redos.explain(r"(?:\w+ ?)+$") == redos.EXPONENTIAL
+        assert Grok(r"(?:%{WORD} ?)+$", library).pathological is False
+        assert redos.explain(r"(?:(?:a|a)$ )+x") is None
+        assert redos.explain(r"(?:(?:a|a)$\n?)+x") == redos.EXPONENTIAL
+
+    def test_an_ambiguous_part_of_a_body_that_never_ends_is_not_retried(self, library: PatternLibrary) -> None:
+        """The optional `[client ...]` reads an IP two ways, but `$ ` cannot match: there is no second iteration."""
+        assert Grok(r"(?:(?:\[%{IPORHOST}\])?x$ )+$", library).pathological is False
+
     def test_an_ambiguous_library_pattern_inside_a_repeat_is_flagged(self, library: PatternLibrary) -> None:
         """%{TIMESTAMP_ISO8601} reads `1000` as 10:00 or as 1:00:0, so a run of them doubles per timestamp."""
         assert Grok("%{TIMESTAMP_ISO8601}", library).pathological is False
