@@ -1028,9 +1028,14 @@ class _Checker:
         self.degree = degree
         self.reason = None
 
+    def stopped(self) -> bool:
+        """A reason is found. (A method, not `self.reason is not None` in place: that would narrow
+        `self.reason` to None for the rest of the caller, past the calls that set it, and mypyc trusts it.)"""
+        return self.reason is not None
+
     def walk(self, node: _Node, tail: bool) -> None:
         """Check every repeat under ``node``; ``tail``: can what follows ``node`` (in its atomic scope) fail?"""
-        if self.reason is not None or not node.repeats:
+        if not node.repeats or self.stopped():
             return
         slot = (1 if tail else 0) + (2 if self.degree < POLY_DEGREE else 0)
         known = node.walked[slot]
@@ -1096,7 +1101,7 @@ class _Checker:
         are dropped). A run is too long when what follows can fail on the repeated text itself, that is
         when the text can keep clear of ``follow``: then every way of sharing it out is tried.
         """
-        if self.reason is not None:
+        if self.stopped():
             return []
         if chains:
             chains = [run for run in chains if run[1] + node.loops + ahead >= self.degree]
