@@ -92,6 +92,7 @@ WIDE: Final = 64  # a counted repeat with at least this many optional iterations
 UNROLL: Final = 16  # inner repeats are unrolled exactly up to this many positions (twice that for one set)
 POLY_DEGREE: Final = 3  # unbounded repeats in a chain that are too many (one less when searching)
 FEW: Final = 10  # iterations of a body without unbounded repeats that can be tried every way
+MAX_DEPTH: Final = 200  # groups nested deeper are not read (a bound of its own, not Python's recursion limit)
 _CACHE_SIZE: Final = 1024
 
 # What `explain` says.
@@ -126,7 +127,7 @@ _ZERO: Final = 1  # zero-width; `fails` tells whether it can fail (anchors, look
 _SEQ: Final = 2
 _ALT: Final = 3
 _REPEAT: Final = 4  # lo..hi of kids[0]; hi == INF when unbounded
-_BLOCK: Final = 5  # atomic group or possessive repeat: one deterministic step
+_BLOCK: Final = 5  # an atomic group (or a backreference): what it matched is not tried again
 INF: Final = 1 << 40
 
 _GREEDY: Final = 0
@@ -249,6 +250,7 @@ class _Node:
 
     __slots__ = (
         "ambiguous",
+        "depth",
         "fails",
         "first",
         "found",
@@ -287,6 +289,7 @@ class _Node:
     walked: list[int]  # steps, by tail False and True, matched and searched; -1: not walked yet
     found: list[str | None]
     word: int  # an anchor's word characters (\\b, \\B)
+    depth: int  # how deeply nodes nest below it
 
     def __init__(
         self, kind: int, kids: list[_Node], mask: int = 0, lo: int = 1, hi: int = 1, mode: int = 0, fails: bool = True
@@ -301,6 +304,7 @@ class _Node:
         self.steps = -1
         self.walked = [-1, -1, -1, -1]
         self.found = [None, None, None, None]
+        self.depth = 1 + max((kid.depth for kid in kids), default=0)
         repeats = False
         loops = 0
         nulls = 1
@@ -408,7 +412,7 @@ def _convert(items: Any, flags: int, groups: _Groups | None) -> _Node:
 
 def _anchor(name: str, flags: int) -> _Node:
     node = _Node(_ZERO, [])
-    if name.endswith("NON_BOUNDARY") or name.endswith("BOUNDARY"):
+    if "BOUNDARY" in name:
         node.mode = _NOT_BOUNDARY if name.endswith("NON_BOUNDARY") else _BOUNDARY
         node.word = _category("CATEGORY_WORD", flags)
     elif name == "AT_END_STRING":
@@ -512,13 +516,16 @@ def _split_tree(expression: str) -> _Node:
         raise _NoSplit
     if _BACKREFERENCE.search(expression) is not None:
         raise _NoSplit  # group numbers and names must stay as they are
-    skeleton, _ = _scan(expression, 0, False)
+    skeleton, _ = _scan(expression, 0, 0)
     return _parse_skeleton(skeleton)
 
 
-def _scan(text: str, pos: int, nested: bool) -> tuple[str, int]:
-    """``text`` from ``pos`` to the `)` that closes the group it is in (``nested``) or to the end, with each
-    group in it as a placeholder; and where it ends."""
+def _scan(text: str, pos: int, depth: int) -> tuple[str, int]:
+    """``text`` from ``pos`` to the `)` that closes the group it is in (``depth`` groups deep) or to the end,
+    with each group in it as a placeholder; and where it ends."""
+    if depth > MAX_DEPTH:
+        raise _Unreadable("nested too deeply")
+    nested = depth > 0
     out: list[str] = []
     done = pos
     while True:
@@ -539,7 +546,7 @@ def _scan(text: str, pos: int, nested: bool) -> tuple[str, int]:
         if kind == _SUBSTITUTE:
             content = _groups.known(text, start)
             if content is None:
-                inner, close = _scan(text, start, True)
+                inner, close = _scan(text, start, depth + 1)
                 content = text[start:close]
                 if content not in _groups.ids:
                     _groups.add(content, _parse_skeleton(inner))
@@ -548,7 +555,7 @@ def _scan(text: str, pos: int, nested: bool) -> tuple[str, int]:
             found = _groups.ids[content]
             out.append(f"({chr(_PLACEHOLDER + found)})" if found >= 0 else text[at : close + 1])
         elif kind == _RECURSE:
-            inner, close = _scan(text, start, True)
+            inner, close = _scan(text, start, depth + 1)
             out.append(text[at:start])
             out.append(inner)
             out.append(")")
@@ -1194,6 +1201,8 @@ def _explain(expression: str, search: bool) -> str | None:
 
 
 def _judge(tree: _Node, search: bool) -> str | None:
+    if tree.depth > MAX_DEPTH:
+        return TOO_LARGE
     checker = _Checker(POLY_DEGREE - 1 if search else POLY_DEGREE)
     try:
         checker.walk(tree, False)
