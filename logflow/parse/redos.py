@@ -280,7 +280,7 @@ class _Node:
     fails: bool  # can the node fail where it is tried (rather than always match, if only empty)
     size: int  # positions of its automaton, about
     repeats: bool  # does it hold a repeat that can backtrack over several iterations (what `walk` checks)?
-    loops: int  # how many unbounded repeats it holds (what `chains` counts)
+    loops: int  # how many unbounded repeats it holds, as `chains` counts them (the least it can meet)
     # Trees of groups are shared between expressions, so what the checks found in a node is kept on it:
     # a repeat's ambiguity and the steps it took, and `walk`'s finding and steps for each `tail` and mode. Steps
     # are charged again each time, so an expression costs the same steps whatever was checked before it.
@@ -354,6 +354,8 @@ class _Node:
                     repeats = repeats or hi > 1
                     if hi - lo >= WIDE:
                         loops += 1
+                    else:  # `chains` goes through up to POLY_DEGREE iterations
+                        loops *= min(hi, POLY_DEGREE)
         self.mask = mask
         self.first = first
         self.nulls = nulls
@@ -981,12 +983,17 @@ def _through(chains: list[_Run], mask: int) -> list[_Run]:
 
 
 def _follows(kids: list[_Node], follow: int) -> list[int]:
-    """For each item of a sequence: the characters what follows it can start with."""
+    """For each item of a sequence: the characters the first item after it that must match can start with.
+
+    (Optional items are passed over: they may stay empty, and what they could take of the repeated text
+    only delays the failure of what must match after them.)
+    """
     out = [0] * len(kids)
     for i in range(len(kids) - 1, -1, -1):
         out[i] = follow
         kid = kids[i]
-        follow = kid.first | follow if kid.nulls else kid.first
+        if not kid.nulls:
+            follow = kid.first
     return out
 
 
@@ -1145,7 +1152,8 @@ class _Checker:
             return _merge(out)
         body = node.kids[0]
         retried = tail or (node.lo > self.degree and body.fails)
-        again = follow | body.first  # after an iteration: another one, or what follows
+        # After an iteration: another that must match, or (if the rest may be left out) what follows.
+        again = body.first if node.lo >= 2 and not body.nulls else follow
         if node.hi - node.lo >= WIDE:
             self.chains(body, [], retried, again, ahead + node.loops)  # runs inside the body, on their own
             mask = body.mask
@@ -1166,7 +1174,8 @@ class _Checker:
         current = chains
         rounds = min(node.hi, self.degree)
         for i in range(1, rounds + 1):
-            current = self.chains(body, current, retried, again, ahead + (rounds - i) * body.loops)
+            after = body.first if i < node.lo and not body.nulls else follow
+            current = self.chains(body, current, retried, after, ahead + (rounds - i) * body.loops)
             if i >= node.lo or i == rounds:
                 out.extend(current)
         return _merge(out)
