@@ -188,6 +188,15 @@ class TestPolynomialBacktracking:
         assert redos.explain(r'"(.*?)" "(.*?)" "(.*?)"') is None
         assert redos.explain(r"(.*?) (.*?) (.*?)x") == redos.POLYNOMIAL
 
+    def test_iterations_of_a_bounded_repeat_count_as_repeats_in_a_row(self) -> None:
+        """`\\w*(?:[a-z0-9]*){2}$` is three runs over the letters and digits, like `\\w*[a-z0-9]*[a-z0-9]*$`."""
+        assert redos.explain(r"-(?>\w)*(?:(?:[a-z0-9])*){2}$") == redos.POLYNOMIAL
+        assert redos.explain(r"-\w*(?:[a-z0-9]*){2}$") == redos.POLYNOMIAL
+
+    def test_optional_items_after_a_run_do_not_save_it(self) -> None:
+        """`(?:,x)?` may stay empty; the `$` after it fails on a run of commas."""
+        assert redos.explain(r".*,.*,.*(?:,x)?$") == redos.POLYNOMIAL
+
     def test_a_run_at_the_end_is_never_retried(self) -> None:
         assert redos.explain(r".*.*.*") is None
 
