@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import regex
 
 from logflow.errors import ParserDefinitionError
+from logflow.parse import redos
 from logflow.parse.grok_rewrite import class_end, lazy_dots, oniguruma
 
 # The parse tree `re` compiles from (private, stable since 3.11): which groups can stay out of a match.
@@ -47,38 +47,6 @@ Converter = Callable[[str], Any]
 
 DEFAULT_BUDGET_S = 0.05  # per line and expression
 LONG_LINE = 1024  # longer lines always match under the time budget
-# Runs of these units make badly written expressions backtrack (nested quantifiers, overlapping
-# alternatives); sound expressions fail on them in microseconds.
-_UNITS = ("a", "x", "1", " ", "a ", "=", "a=", "a.", "-", '"', "\t", "x:", "0.", "/", "ab")
-_TAILS = ("", "!", "\n")
-
-
-def _slow(match: Callable[[str], Any], text: str, limit_s: float) -> bool:
-    started = time.perf_counter()
-    match(text)
-    return time.perf_counter() - started > limit_s
-
-
-def _backtracks(match: Callable[[str], Any]) -> bool:
-    """Does stdlib `re` blow up on hostile input? Measured safely, on `re` itself.
-
-    `re` cannot be interrupted, so the probe only ever feeds it short inputs: exponential
-    backtracking shows as time that keeps multiplying from 12 to 24 characters (at most ~2^24 steps),
-    polynomial blow-up as a 400-character run that takes more than 20 ms.
-    """
-    for unit in _UNITS:
-        for tail in _TAILS:
-            times = []
-            for n in (12, 16, 20, 24):
-                text = unit * (n // len(unit)) + tail
-                started = time.perf_counter()
-                match(text)
-                times.append(time.perf_counter() - started)
-            if times[-1] > 0.002 and times[-1] > 4 * times[-2] > 16 * times[-3]:
-                return True
-            if _slow(match, unit * (400 // len(unit)) + tail, 0.02):
-                return True
-    return False
 
 
 CONVERTERS: dict[str, Converter | None] = {"string": None, "int": int, "float": float}  # builtins: no frame per value
@@ -241,12 +209,13 @@ class Grok:
         self.keep_empty_captures = keep_empty_captures
         compiled, self.engine = _compile(self.expression, origin, engine, self.flags)
         self._match = compiled.search if search else compiled.match
-        # The time budget: `re` cannot be interrupted, `regex` can. Expressions that backtrack badly on
-        # hostile probes, and every line longer than LONG_LINE, go through `regex` with a timeout.
+        # The time budget: `re` cannot be interrupted, `regex` can. Expressions that can backtrack
+        # catastrophically (a static rule on the parse tree, the same on every machine: redos.py), and every
+        # line longer than LONG_LINE, go through `regex` with a timeout.
         self.budget_s = budget_s
         guarded = compiled if self.engine == "regex" else regex.compile(self.expression, regex.VERSION0 | self.flags)
         self._guarded = guarded.search if search else guarded.match
-        self.pathological = self.engine == "regex" or _backtracks(self._match)
+        self.pathological = self.engine == "regex" or redos.pathological(self.expression, search=search)
         self._groups = tuple(c.group for c in self.captures)
         self._names = tuple(c.field for c in self.captures)
         self._multi = len(self._groups) > 1
