@@ -11,12 +11,11 @@ Kibana "dead letters" search (`event.dataset:deadletter`) shows every rejection 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from logflow.deadletter.headers import DeadLetterHeaders, decode, is_dead_letter
 from logflow.event import Batch, Record
-from logflow.parse.timestamps import format_utc
+from logflow.parse.timestamps import format_utc, record_moment
 
 DATASET = "deadletter"
 PREVIEW_BYTES = 32 * 1024
@@ -25,9 +24,8 @@ PREVIEW_BYTES = 32 * 1024
 def dead_letter_document(record: Record, letter: DeadLetterHeaders, ingested: str) -> dict[str, Any]:
     """The fixed-shape document for one dead-lettered record (dotted ECS-style keys)."""
     raw = record.value or b""
-    when = ingested
-    if record.timestamp_ms is not None and record.timestamp_ms > 0:  # when it was dead-lettered
-        when = format_utc(datetime.fromtimestamp(record.timestamp_ms / 1000, UTC))
+    moment = record_moment(record.timestamp_ms)  # when it was dead-lettered: the same on every re-read
+    when = ingested if moment is None else format_utc(moment)
     doc: dict[str, Any] = {
         "@timestamp": when,
         "message": letter.reason or "dead-lettered record",
