@@ -76,6 +76,7 @@ class Parser:
     when: dict[str, Any] = field(default_factory=dict)
     extra_prefix: str = "json"
     message_format: tuple[tuple[str, str | None], ...] | None = None  # (literal, field) parts
+    hint_only: bool = False  # tried only for records hinted to it (a catch-all such as `syslog.msg`)
 
     def build_message(self, fields: dict[str, Any]) -> str | None:
         """`message` from captured fields, e.g. "GET /api/orders 502"; None when a field is missing."""
@@ -203,6 +204,7 @@ _KNOWN_KEYS = {
     "when",
     "extra_prefix",
     "message",
+    "hint_only",
 }
 
 # Keys whose dotted or nested form is already ECS: kept as they are, flattened to dotted keys.
@@ -311,6 +313,7 @@ def load_parser(path: Path, library: PatternLibrary) -> Parser:
         when=dict(data.get("when", {})),
         extra_prefix=str(data.get("extra_prefix", "json")),
         message_format=compile_message_format(data.get("message")),
+        hint_only=bool(data.get("hint_only", False)),
     )
 
 
@@ -346,8 +349,9 @@ class ParserSet:
         self.library = library
         self.parsers = sorted(parsers, key=lambda p: (p.priority, p.name))
         self.by_name = {p.name: p for p in self.parsers}
-        self.text_parsers = [p for p in self.parsers if p.kind == "grok"]
-        self.json_parsers = [p for p in self.parsers if p.kind == "json"]
+        # Parsers tried in priority order; a `hint_only` one is tried only when a record is hinted to it.
+        self.text_parsers = [p for p in self.parsers if p.kind == "grok" and not p.hint_only]
+        self.json_parsers = [p for p in self.parsers if p.kind == "json" and not p.hint_only]
         self._by_hint: dict[str, Parser] = {}
         for p in self.parsers:
             for hint in (*p.hints, p.name.lower(), p.dataset.lower()):

@@ -14,6 +14,7 @@ from typing import Any
 
 from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
+from logflow.parse import syslog
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser
 
@@ -103,6 +104,8 @@ class Parse:
                     del doc["logflow.envelope_timestamp"]
                 else:
                     doc["logflow.envelope_timestamp"] = stamp
+        if syslog.PRIORITY in doc or syslog.SEVERITY_CODE in doc or syslog.FACILITY_CODE in doc:
+            syslog.derive(doc)  # after the envelope's metadata: rsyslog's pri/syslogseverity count too
         if dec.tags:
             tags.extend(dec.tags)
         if tags:
