@@ -382,7 +382,9 @@ class ParserSet:
             for parser in own:
                 replaced = by_name.get(parser.name)
                 if replaced is not None:
-                    log.info("Parser replaces a shipped one.", parser=parser.name, path=parser.path, replaces=replaced.path)
+                    log.info(
+                        "Parser replaces a shipped one.", parser=parser.name, path=parser.path, replaces=replaced.path
+                    )
                 by_name[parser.name] = parser
         parsers = list(by_name.values())
         for parser in parsers:
