@@ -112,7 +112,7 @@ _FORMS: Final = [
     (
         "syslog",
         re.compile(
-            _B + r"(?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + r"(?: (?P<Y>\d{4}))?(?![\d:])", re.ASCII
+            _B + r"(?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + r"(?: (?P<Y>\d{4}))?(?!\d|:\d)", re.ASCII
         ),
     ),
     ("glog", re.compile(r"^(?P<L>[IWEF])(?P<m>\d{2})(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
@@ -123,19 +123,44 @@ _FORMS: Final = [
     ),
     ("epoch", re.compile(r"^\[?(?P<e>\d{10}(?:\.\d{1,6})?|\d{13})(?=[\s\]|,;]|$)", re.ASCII)),
 ]
+_TIME_OF_DAY: Final = re.compile(r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\]?(?= )", re.ASCII)
 _GLOG_LEVELS: Final = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 
 # Level words the formats write, to the six ECS levels (as the enrich stage maps them).
 LEVEL_WORDS: Final = {
-    **dict.fromkeys(("trace", "trc", "finest", "finer", "verbose", "vrb"), "trace"),
-    **dict.fromkeys(("debug", "dbg", "fine", "debug1", "debug2", "debug3", "debug4", "debug5"), "debug"),
-    **dict.fromkeys(("info", "inf", "information", "informational", "notice", "log"), "info"),
+    **dict.fromkeys(("trace", "trc", "trce", "finest", "finer", "verbose", "vrb"), "trace"),
+    **dict.fromkeys(
+        ("debug", "dbg", "dbug", "fine", "config", "debug1", "debug2", "debug3", "debug4", "debug5"), "debug"
+    ),
+    **dict.fromkeys(
+        ("info", "inf", "information", "informational", "notice", "note", "log", "statement", "detail", "hint"), "info"
+    ),
     **dict.fromkeys(("warn", "wrn", "warning"), "warn"),
-    **dict.fromkeys(("error", "err", "eror", "severe"), "error"),
+    **dict.fromkeys(("error", "err", "eror", "severe", "fail"), "error"),
     **dict.fromkeys(("fatal", "ftl", "critical", "crit", "alert", "emerg", "emergency", "panic"), "fatal"),
 }
-# Words that name a level only in upper case or brackets (`LOG:` is PostgreSQL's; "log" is also a verb).
-_WEAK_WORDS: Final = frozenset(("log", "fine", "alert", "notice", "information", "panic", "verbose", "critical"))
+# Words that name a level only in upper case, in brackets or before `:` (`LOG:` is PostgreSQL's,
+# `fail:` .NET's; "log", "note" and "fail" are words of text too).
+_WEAK_WORDS: Final = frozenset(
+    [
+        "log",
+        "fine",
+        "config",
+        "alert",
+        "notice",
+        "note",
+        "information",
+        "panic",
+        "verbose",
+        "critical",
+        "fail",
+        "statement",
+        "detail",
+        "hint",
+        "trce",
+        "dbug",
+    ]
+)
 LEVEL_LETTERS: Final = {"V": "trace", "T": "trace", "D": "debug", "I": "info", "W": "warn", "E": "error", "F": "fatal"}
 _TOKEN = re.compile(r"[^\s|]+")
 _OPEN = "[(<{"
@@ -234,66 +259,83 @@ def find_time(head: str, reference: datetime) -> tuple[datetime, int, int, str] 
 
 
 def _level_of(token: str, first: bool) -> str | None:
-    """The ECS level a header token names, or None."""
+    """The ECS level a header token names, or None.
+
+    Upper case (``ERROR``, ``WRN``), bracketed (``[error]``, ``<warn>``, ``[core:error]``), before a
+    colon (``error:``) or in ``level=`` always count; a capitalized word (``Info``) only as the first
+    word of the header and not one of the words text uses too; a letter only bare and upper-case.
+    """
     core = token.strip(_DECOR)
-    decorated = core != token
+    marked = token[:1] in _OPEN or token.endswith(":")
     if "=" in core:  # level=error, severity=WARN
         key, _, value = core.partition("=")
         if key.lower() not in ("level", "lvl", "severity", "loglevel"):
             return None
-        core, decorated = value.strip("\"'"), True
+        core, marked = value.strip("\"'"), True
     if ":" in core:  # [core:error] (Apache 2.4's module:level)
         if token[:1] not in _OPEN:
             return None
         core = core.rpartition(":")[2]
     if len(core) == 1:
         return LEVEL_LETTERS.get(core) if token == core else None
-    if core.isupper() and core[:1] == "E" and core[1:].isdigit():
-        return None
     level = LEVEL_WORDS.get(core.lower())
     if level is None:
         return None
-    if core.isupper() or (decorated and (token[:1] in _OPEN or token.endswith(":"))):
+    if core.isupper() or marked:
         return level
-    if core.lower() in _WEAK_WORDS:
-        return None
-    return level if first or decorated else None
+    if first and core.istitle() and core.lower() not in _WEAK_WORDS:
+        return level
+    return None
 
 
 def _header_like(token: str) -> bool:
-    """Tokens a header carries before its level: `[main]`, `1234`, `1234#0:`, `-`, `[pid 12:tid 3]`."""
-    if token[:1] in _OPEN or token[-1:] in _CLOSE:
+    """Tokens a header carries before its level: `[main]`, `1234`, `1234#0:`, `-`, `[pid 12:tid 3]`, `k=v`."""
+    if token[:1] in _OPEN or token[-1:] in _CLOSE or "=" in token[1:-1]:
         return True
     return not any(c.isalpha() for c in token)
 
 
 def find_level(text: str, start: int) -> tuple[str, int, int] | None:
-    """The level among the first header tokens of ``text[start:]``: (level, start, end), or None."""
+    """The level among the first header tokens of ``text[start:]``: (level, start, end), or None.
+
+    The scan passes header tokens (numbers, bracketed groups, dashes) and at most one word (a logger
+    or component name, `simple_example - ERROR`), after which only an upper-case level word counts.
+    """
     bracket = 0  # inside a bracketed group of several tokens (`[pid 12:tid 34]`)
+    words = 0
+    seen_alnum = False
     for count, m in enumerate(_TOKEN.finditer(text, start, start + 80)):
         token = m.group()
         if not bracket:
             # `WARNING:root:msg` (Python's default format): an upper-case level word and `:` begin the token.
             word = token.partition(":")[0]
             if word != token and word.isupper() and token[:1] not in _OPEN:
-                level = _level_of(word, count == 0)
-                length = len(word) + 1
+                candidate, length = word, len(word) + 1
             else:
-                level = _level_of(token, count == 0)
-                length = len(token)
+                candidate, length = token, len(token)
+            if words == 0:
+                level = _level_of(candidate, not seen_alnum)
+            else:
+                core = candidate.strip(_DECOR)
+                level = LEVEL_WORDS.get(core.lower()) if len(core) > 2 and core.isupper() else None
             if level is not None:
                 return level, m.start(), m.start() + length
         bracket = max(bracket + token.count("[") - token.count("]"), 0)
-        if count + 1 >= MAX_LEVEL_TOKENS or not (bracket or _header_like(token)):
+        seen_alnum = seen_alnum or any(c.isalnum() for c in token)
+        if not (bracket or _header_like(token)):
+            words += 1
+        if count + 1 >= MAX_LEVEL_TOKENS or words > 1:
             return None
     return None
 
 
-def infer(head: str, reference: datetime) -> Inferred | None:
+def infer(head: str, reference: datetime, second: str = "") -> Inferred | None:
     """The time, level and message of a line's header (None: the line shows neither).
 
-    ``head`` is the line (the first line of a record); ``reference`` is the record's time, against
-    which a missing year is inferred and an epoch judged plausible.
+    ``head`` is the line (the first line of a record), ``second`` the record's next line if any
+    (java.util.logging writes the level there: `SEVERE: text`); ``reference`` is the record's time,
+    against which a missing year is inferred and an epoch judged plausible. The message is the
+    rest of ``head``.
     """
     found = find_time(head, reference)
     level: str | None = None
@@ -309,14 +351,19 @@ def infer(head: str, reference: datetime) -> Inferred | None:
                 level, end = after[0], after[2]
             elif before is not None:
                 level = before[0]
+            elif second:
+                word = second.partition(":")[0]
+                if word.isupper() and second[len(word) : len(word) + 2] == ": ":
+                    level = LEVEL_WORDS.get(word.lower())
         timestamp: str | None = format_utc(moment)
     else:
         timestamp = None
         if head[1:2] == "/" and head[:1] in LEVEL_LETTERS:  # logcat's brief format: `W/Tag( 123): text`
             return Inferred(None, LEVEL_LETTERS[head[0]], head[2:].rstrip())
-        at_start = find_level(head, 0)
-        if at_start is None or at_start[1] > 1:
-            return None
+        clock = _TIME_OF_DAY.match(head)  # `01:02:03.456 [error] text`: a level, but no date to know
+        at_start = find_level(head, clock.end() if clock else 0)
+        if at_start is None or (clock is None and at_start[1] > 1):
+            return None  # without a clock in front, only a level that begins the line
         level, end = at_start[0], at_start[2]
     lead = _LEAD.match(head, end)
     return Inferred(timestamp, level, head[lead.end() if lead else end :].rstrip())

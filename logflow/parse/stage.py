@@ -95,7 +95,7 @@ class Parse:
                 # A missing year and an epoch's plausibility are judged against the record's own time.
                 ms = record.timestamp_ms
                 reference = now if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-                inferred = infer(head, reference)
+                inferred = infer(head, reference, tail.partition("\n")[0])
                 if inferred is not None:
                     if inferred.message:
                         doc["message"] = inferred.message + text[len(head) :]
