@@ -209,9 +209,13 @@ def _moment(form: str, m: re.Match[str], reference: datetime) -> datetime | None
     g = m.groupdict()
     try:
         if form == "epoch":
-            digits = g["e"]
-            value = int(digits) / 1000 if len(digits) == 13 else float(digits)
-            moment = datetime.fromtimestamp(value, UTC)
+            whole, _, fraction = g["e"].partition(".")  # digits, not a float: 1483228800.001 is not .000999
+            if len(whole) == 13:
+                seconds, micro = divmod(int(whole), 1000)
+                micro *= 1000
+            else:
+                seconds, micro = int(whole), int((fraction + "000000")[:6])
+            moment = datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=micro)
             if not reference - EPOCH_BEFORE <= moment <= reference + AHEAD:
                 return None
             return moment
