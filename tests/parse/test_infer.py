@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-Renderer = Callable[[datetime], str]
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import infer_eval  # noqa: E402
 
 REFERENCE = infer_eval.REFERENCE
+Renderer = Callable[[datetime], str]
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CASES = infer_eval.cases() + infer_eval.cases(infer_eval.CORPUS / "holdout")
