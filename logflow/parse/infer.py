@@ -115,14 +115,20 @@ _FORMS: Final = [
             _B + r"(?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + r"(?: (?P<Y>\d{4}))?(?!\d|:\d)", re.ASCII
         ),
     ),
-    ("glog", re.compile(r"^(?P<L>[IWEF])(?P<m>\d{2})(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
-    ("mdclock", re.compile(r"^(?P<m>\d{2})-(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
+    ("glog", re.compile(r"(?P<L>[IWEF])(?P<m>\d{2})(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
+    ("mdclock", re.compile(r"(?P<m>\d{2})-(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
     (
         "yymmdd",
-        re.compile(r"^(?P<y>\d{2})(?P<m>\d{2})(?P<d>\d{2}) (?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})(?![\d:])", re.ASCII),
+        re.compile(r"(?P<y>\d{2})(?P<m>\d{2})(?P<d>\d{2}) (?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})(?![\d:])", re.ASCII),
     ),
-    ("epoch", re.compile(r"^\[?(?P<e>\d{10}(?:\.\d{1,6})?|\d{13})(?=[\s\]|,;]|$)", re.ASCII)),
+    ("epoch", re.compile(r"\[?(?P<e>\d{10}(?:\.\d{1,6})?|\d{13})(?=[\s\]|,;]|$)", re.ASCII)),
 ]
+# Forms read only at the very start of a line (their shapes are too plain to look for further in).
+_ANCHORED: Final = frozenset(("glog", "mdclock", "yymmdd", "epoch"))
+# A character each form cannot do without: most lines skip most expressions with one `in` test.
+_NEEDS: Final = {"iso": "-", "compact": "-", "slash": "/", "yslash": "/", "http": "/", "basic": "T"}
+_BY_NAME: Final = frozenset(("ctime", "dmy", "mdy", "syslog"))  # forms with a month name
+_MONTH_NAME: Final = re.compile(_MON)
 _TIME_OF_DAY: Final = re.compile(r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\]?(?= )", re.ASCII)
 _GLOG_LEVELS: Final = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
 
@@ -250,8 +256,18 @@ def find_time(head: str, reference: datetime) -> tuple[datetime, int, int, str] 
     if not any(c.isdigit() for c in window[: MAX_PREFIX + 12]):
         return None
     best: tuple[datetime, int, int, str] | None = None
+    near = window[: MAX_PREFIX + 40]
+    named = _MONTH_NAME.search(near) is not None
     for form, regex in _FORMS:
-        m = regex.search(window, 0, MAX_PREFIX + 40)
+        if form in _BY_NAME and not named:
+            continue
+        if form in _ANCHORED:
+            m = regex.match(window)
+        else:
+            need = _NEEDS.get(form)
+            if need is not None and need not in near:
+                continue
+            m = regex.search(window, 0, MAX_PREFIX + 40)
         if m is None or m.start() > MAX_PREFIX or (best is not None and m.start() >= best[1]):
             continue
         if sum(1 for token in window[: m.start()].split() if any(c.isalnum() for c in token)) > MAX_PREFIX_TOKENS:
