@@ -103,6 +103,21 @@ def _vector(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     return None
 
 
+# rsyslog properties (rsyslog "properties" reference; `jsonmesg` carries them all) that say the same
+# as an ECS field. Numeric ones arrive as strings ("pri":"38"); "-" is RFC 5424's NILVALUE.
+_RSYSLOG_NUMBERS: Final = (
+    ("pri", "log.syslog.priority"),
+    ("syslogfacility", "log.syslog.facility.code"),
+    ("syslogseverity", "log.syslog.severity.code"),
+    ("procid", "process.pid"),
+)
+_RSYSLOG_TEXTS: Final = (
+    ("app-name", "log.syslog.appname"),
+    ("msgid", "log.syslog.msgid"),
+    ("procid", "log.syslog.procid"),
+)
+
+
 def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     for src, dst in (
         ("hostname", "host.name"),
@@ -113,11 +128,22 @@ def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     ):
         if isinstance(obj.get(src), str | int):
             meta[dst] = obj[src]
+    for src, dst in _RSYSLOG_NUMBERS:
+        value = obj.get(src)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            meta[dst] = int(value)
+        elif type(value) is int:
+            meta[dst] = value
+    for src, dst in _RSYSLOG_TEXTS:
+        value = obj.get(src)
+        if isinstance(value, str) and value and value != "-":
+            meta[dst] = value
     for key in ("timereported", "timestamp", "@timestamp"):
         if isinstance(obj.get(key), str):
             meta["logflow.envelope_timestamp"] = obj[key]
             break
-    return "syslog"
+    # The MSG part alone: the `syslog.msg` parser takes any text as the message.
+    return "syslog.msg"
 
 
 def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None:
@@ -139,7 +165,8 @@ def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None
         return log, meta, _fluentbit(obj, meta)
     msg = obj.get("msg")
     if isinstance(msg, str) and ("programname" in obj or "syslogtag" in obj):
-        return msg, meta, _rsyslog(obj, meta)
+        # For RFC 3164 input rsyslog's MSG begins with the blank that followed the TAG's colon.
+        return msg.removeprefix(" "), meta, _rsyslog(obj, meta)
     return None
 
 

@@ -3,18 +3,22 @@
 A JSON object goes to the JSON parser that accepts it (keys renamed to ECS, the rest under
 ``json.``). A text line's first line goes through the text parsers (``ParserSet.parse_text``);
 further lines (a stack trace) become ``error.stack_trace``. A line no parser matches is still an
-event: its text is the ``message``, it is tagged ``parse_failure`` and its raw line is kept for
-``event.original``. The envelope's metadata fills what the line did not say.
+event, tagged ``parse_failure``, its raw line kept for ``event.original``: its header is read by
+``parse/infer.py`` (its own time, its level, the text after them as ``message``, tagged
+``parse_inferred`` as well), or, when it shows neither, its text is the ``message``. The envelope's
+metadata fills what the line did not say.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from logflow.cache import BoundedCache
 from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
+from logflow.parse import syslog
+from logflow.parse.infer import infer
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser, record_moment
 
@@ -102,6 +106,18 @@ class Parse:
                     "logflow.parser": "none",
                 }
                 tags = ["parse_failure"]
+                # A missing year and an epoch's plausibility are judged against the record's own time.
+                ms = record.timestamp_ms
+                reference = now if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
+                inferred = infer(head, reference, tail.partition("\n")[0])
+                if inferred is not None:
+                    if inferred.message:
+                        doc["message"] = inferred.message + text[len(head) :]
+                    if inferred.timestamp is not None:
+                        doc["@timestamp"] = inferred.timestamp
+                    if inferred.level is not None:
+                        doc["log.level"] = inferred.level
+                    tags.append("parse_inferred")
             if timeouts:  # a pattern ran out of its time budget on this line: visible, never a stall
                 tags.append("grok_timeout")
                 doc["logflow.grok_timeouts"] = timeouts
@@ -117,6 +133,8 @@ class Parse:
                     del doc["logflow.envelope_timestamp"]
                 else:
                     doc["logflow.envelope_timestamp"] = stamp
+        if syslog.PRIORITY in doc or syslog.SEVERITY_CODE in doc or syslog.FACILITY_CODE in doc:
+            syslog.derive(doc)  # after the envelope's metadata: rsyslog's pri/syslogseverity count too
         if dec.tags:
             tags.extend(dec.tags)
         if tags:
