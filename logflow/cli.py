@@ -345,6 +345,34 @@ def parsers_check(
     raise typer.Exit(1 if failed else 0)
 
 
+@parsers_app.command("suggest")
+def parsers_suggest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Log lines, one per line.")],
+    name: Annotated[str, typer.Option(help="Name and dataset of the drafted parser.")] = "suggested",
+    out: Annotated[Path | None, typer.Option(help="Write the TOML here instead of standard output.")] = None,
+    top: Annotated[int, typer.Option(min=1, max=200, help="Most templates given a pattern of their own.")] = 12,
+    config: ConfigOption = None,
+) -> None:
+    """Draft a parser (TOML) for the lines no parser matches, checked against its own samples."""
+    from logflow.admin.parsers_suggest import suggest, summary
+    from logflow.parse.parsers import ParserSet
+
+    settings = _settings(config)
+    parsers = ParserSet.load(settings.parse.parsers_dir)
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    draft = suggest(lines, parsers, settings, name=name, top=top)
+    if not draft.unmatched:
+        _say("OK", f"every one of the {draft.lines} lines matches a parser already; nothing to draft")
+        raise typer.Exit(0)
+    if out is None:
+        typer.echo(draft.toml, nl=False)
+    else:
+        out.write_text(draft.toml, encoding="utf-8")
+    for line in summary(draft):
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(1 if draft.problems else 0)
+
+
 @parsers_app.command("list")
 def parsers_list(config: ConfigOption = None) -> None:
     """List parsers in the order they are tried."""

@@ -82,6 +82,7 @@ FIELDS: dict[str, dict[str, Any]] = {
     "logflow.dead_letter.source.topic": KEYWORD,
     "logflow.dead_letter.source.partition": {"type": "integer"},
     "logflow.dead_letter.source.offset": {"type": "long"},
+    "logflow.dead_letter.attempt": {"type": "integer"},
     "logflow.kafka.topic": KEYWORD,
     "logflow.kafka.partition": {"type": "integer"},
     "logflow.kafka.offset": {"type": "long"},

@@ -78,6 +78,14 @@ class KafkaConfig(_SecretsFromFiles):
         description="Topic that receives records that cannot be indexed, with the reason in headers.",
         examples=["logs-dlq"],
     )
+    dead_letter_sources: list[str] = Field(
+        default=["logflow-dead-letter"],
+        description=(
+            "Topics whose records are logflow's dead letters: a worker reading one indexes each as a dead-letter "
+            "document. A record from any other topic is never taken for a dead letter, whatever its headers say."
+        ),
+        examples=[["logs-dlq"]],
+    )
     client_id: str = Field(default="logflow", description="Kafka client id (shows in broker logs).")
     max_batch_records: int = Field(
         default=5000, ge=1, le=100_000, description="Most records taken from Kafka per batch (getmany)."

@@ -26,6 +26,7 @@ from logflow.enrich.trace import (
     trace_from_text,
 )
 from logflow.event import Batch, Record
+from logflow.parse.timestamps import format_utc, record_moment
 
 _SECURITY = re.compile(
     r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
@@ -205,7 +206,10 @@ class Enricher:
             if isinstance(envelope_time, str):
                 doc["@timestamp"] = envelope_time  # the shipper's read time: close, and honest
             else:
-                doc["@timestamp"] = ingested
+                # The Kafka record's timestamp, the same on every re-read: the index (by day) must not
+                # depend on the clock of whoever processes the record. Ingest time only without one.
+                moment = record_moment(record.timestamp_ms)
+                doc["@timestamp"] = ingested if moment is None else format_utc(moment)
                 tags.append("timestamp_missing")
         elif "logflow.envelope_timestamp" in doc:
             del doc["logflow.envelope_timestamp"]
