@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from logflow.config.secrets import SECRET_NAMES
+
 _DURATION = re.compile(r"^\s*\d+(?:\.\d+)?\s*[smhdw]\s*$")
 
 
@@ -321,22 +323,28 @@ class RedactionConfig(_Section):
         default=["password", "bearer", "card"],
         description=(
             "What to mask in text fields: `password` (values of password/secret/token/api_key in "
-            "key=value or key: value), `bearer` (`Bearer <token>`), `card` (13-19 digit card numbers that "
+            "key=value or key: value, quoted or not; the credentials of `Authorization: <scheme> ...`; the "
+            "password in URL credentials), `bearer` (`Bearer <token>`), `card` (13-19 digit card numbers that "
             "pass the Luhn check), `email` (addresses; off by default, since they are often needed to debug)."
         ),
         examples=[["password", "bearer", "card", "email"]],
     )
     fields: list[str] = Field(
         default=["message", "error.message", "error.stack_trace", "url.original", "event.original"],
-        description="Text fields searched for the kinds above (`event.original` is the raw line).",
+        description=(
+            "Fields whose strings are searched for the kinds above, at any depth: a name covers the field, "
+            "the fields under it (`json` covers every `json.*`) and every string in their objects and arrays. "
+            "`event.original` is the raw line; a raw line that is JSON is masked by its structure."
+        ),
         examples=[["message", "url.original"]],
     )
     secret_fields: list[str] = Field(
-        default=["password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "access_token",
-                 "refresh_token", "client_secret", "authorization"],
+        default=list(SECRET_NAMES),
         description=(
-            "Field names whose whole value is masked, matched against the last part of the name "
-            "(`labels.password`, `json.api_key`), case-insensitively."
+            "Field names whose whole value is masked, at any depth (nested objects and arrays under `json.*` "
+            "included; an object keeps its shape with every leaf masked). A key matches when its last dotted "
+            "part, lowered and without `-`, `_` and spaces, ends with one of these: `password` covers "
+            "`labels.password`, `json.db_password` and `DB-Password`."
         ),
     )
     replacement: str = Field(default="[REDACTED]", description="What replaces a masked value.")
