@@ -156,7 +156,20 @@ class KafkaConfig(_SecretsFromFiles):
     )
     create_topics: bool = Field(
         default=False,
-        description="Create the dead-letter topic at start-up if it is missing (needs admin rights).",
+        description=(
+            "At start-up, create the topics of `topics` and the `dead_letter_topic` that do not exist yet, with "
+            "`create_partitions` partitions and `create_replication_factor` replicas (needs the right to create "
+            "topics). Existing topics are left as they are. Off: missing topics are the broker's business."
+        ),
+    )
+    create_partitions: int = Field(
+        default=3, ge=1, description="Partitions of a topic `create_topics` creates (the most workers that share it)."
+    )
+    create_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replicas of a topic `create_topics` creates: at most the number of brokers (3 in production).",
+        examples=[3],
     )
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT",
