@@ -33,7 +33,8 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, markup=False)  # nothing printed from outside (lines, file names, answers) is markup
+# Nothing printed from outside (lines, file names, server answers) is markup, nor an emoji code (`:a:`).
+err = Console(stderr=True, markup=False, emoji=False)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
 EXIT_REJECTED = 3  # `logflow parse`: some records would have gone to the dead-letter topic
 
@@ -168,6 +169,7 @@ def ship(
     ] = None,
 ) -> None:
     """Produce lines (or JSON records) from files to Kafka, with progress."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from logflow.admin.ship import ensure_topics, file_messages, produce
@@ -178,7 +180,7 @@ def ship(
     async def go() -> dict[int, int]:
         await ensure_topics(settings.kafka, {topic: partitions})
         with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"Shipping to {topic}", total=total)
+            bar = progress.add_task(f"Shipping to {escape(topic)}", total=total)  # the description is markup
             return await produce(
                 settings.kafka,
                 topic,

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from hypothesis import given
+from hypothesis import settings as examples
 
 from logflow.config import Settings
 from logflow.demo.servers import free_port
 from logflow.sink.client import make_client
+from tests.analyze.test_markup import outside
 from tests.support import read_topic, wait
 
 
@@ -207,3 +210,20 @@ class TestServerErrors:
         assert proc.returncode == 1
         assert b"cannot reach Kafka" in proc.stderr and b"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS" in proc.stderr
         assert b"Traceback" not in proc.stderr
+
+
+class TestNoMarkup:
+    @examples(max_examples=200, deadline=None)
+    @given(text=outside)
+    def test_error_lines_print_server_answers_and_file_names_verbatim(self, text: str) -> None:
+        """`_say` (every error line) and the shared stderr console never read outside text as markup."""
+        from logflow import cli
+
+        saved = cli.err.file
+        cli.err.file = buffer = io.StringIO()
+        try:
+            cli._say("error:", text)
+            cli.err.print(f"{text}: rejected", highlight=False)  # how `parse` reports a rejection
+        finally:
+            cli.err.file = saved
+        assert buffer.getvalue().splitlines() == [f"error: {text}", f"{text}: rejected"]
