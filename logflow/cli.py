@@ -1,6 +1,7 @@
 """The `logflow` command line. Argument handling and output only; the work lives in the library.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 `logflow parse` rejected
+records (each named on stderr; the documents of the others are printed all the same).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, markup=False)  # nothing printed from outside (lines, file names, answers) is markup
+# Nothing printed from outside (lines, file names, server answers) is markup, nor an emoji code (`:a:`).
+err = Console(stderr=True, markup=False, emoji=False)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
+EXIT_REJECTED = 3  # `logflow parse`: some records would have gone to the dead-letter topic
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -166,6 +169,7 @@ def ship(
     ] = None,
 ) -> None:
     """Produce lines (or JSON records) from files to Kafka, with progress."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from logflow.admin.ship import ensure_topics, file_messages, produce
@@ -176,7 +180,7 @@ def ship(
     async def go() -> dict[int, int]:
         await ensure_topics(settings.kafka, {topic: partitions})
         with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"Shipping to {topic}", total=total)
+            bar = progress.add_task(f"Shipping to {escape(topic)}", total=total)  # the description is markup
             return await produce(
                 settings.kafka,
                 topic,
@@ -209,7 +213,10 @@ def parse(
         bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")
     ] = False,
 ) -> None:
-    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
+    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`).
+
+    Exits 3 when a record was rejected (it would go to the dead-letter topic; the reason is on stderr).
+    """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
     from logflow.worker.processor import Processor
@@ -219,8 +226,10 @@ def parse(
     joiner = MultilineJoiner.from_config(settings.decode)
     out = sys.stdout.buffer
     batch: list[Record] = []
+    rejected = 0
 
     def flush() -> None:
+        nonlocal rejected
         processed = processor.process(joiner.join(batch) if joiner else batch, keep_documents=True)
         raw = {record.offset: record.value or b"" for record in batch} if explain else {}
         for doc in processed.documents:
@@ -229,6 +238,7 @@ def parse(
                 doc["_explain"] = processor.parsers.explain(line)
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
+            rejected += 1
             err.print(
                 f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
                 f"{rejection.reason}",
@@ -244,6 +254,8 @@ def parse(
     if batch:
         flush()
     out.flush()
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 @app.command()
@@ -386,8 +398,15 @@ def parsers_list(config: ConfigOption = None) -> None:
 
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
-    """The effective configuration (file + environment), secrets masked."""
-    typer.echo(orjson.dumps(redacted(load_settings(config)), option=orjson.OPT_INDENT_2).decode())
+    """The effective configuration (file + environment), secrets masked; exits 2 if the worker would not start.
+
+    Everything the worker compiles at start-up (parsers, enrichment rules) is compiled here too.
+    """
+    from logflow.worker.processor import Processor
+
+    settings = load_settings(config)
+    Processor(settings)  # raises ConfigError(s) for what only compiles with the parsers' pattern library
+    typer.echo(orjson.dumps(redacted(settings), option=orjson.OPT_INDENT_2).decode())
 
 
 @config_app.command("docs")
