@@ -6,7 +6,6 @@ real servers with:
 
     LOGFLOW_TEST_KAFKA=host:9092            # a Kafka cluster (topics are created per test)
     LOGFLOW_TEST_ES=http://host:9200        # an Elasticsearch cluster
-    LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES=1     # only for OpenSearch-like servers that 406 ES media types
 
 A server that cannot be started or reached is an error, never a skip. Each test gets its own
 topics, consumer group and index prefix (``unique``), so tests never see each other's data.
@@ -39,7 +38,6 @@ class Servers:
 
     kafka: str
     es: str
-    plain_media_types: bool
     kafka_process: ServerProcess | None = None
     es_process: ServerProcess | None = None
 
@@ -95,16 +93,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             es_process = start_osmem(log_path=logs / "osmem.log")
             started.append(es_process)
             es = f"http://{es_process.address}"
-            plain = True
-        else:
-            plain = os.environ.get("LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES", "") in ("1", "true", "yes")
         _USED.extend(
             [
                 f"Kafka API at {kafka} ({'Tansu' if kafka_process else 'external'})",
                 f"Elasticsearch API at {es} ({'osmem' if es_process else 'external'})",
             ]
         )
-        yield Servers(kafka, es, plain, kafka_process, es_process)
+        yield Servers(kafka, es, kafka_process, es_process)
     finally:
         for process in started:
             process.stop()
@@ -138,7 +133,7 @@ def settings_for(servers: Servers, name: str, **overrides: Any) -> Settings:
             "session_timeout_ms": 6000,
             "fetch_timeout_ms": 200,
         },
-        "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
+        "elasticsearch": {"hosts": [servers.es]},
         "routing": {"index_prefix": name},
         "health": {"port": 0},
     }

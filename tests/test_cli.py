@@ -37,7 +37,6 @@ def env_for(settings: Settings) -> dict[str, str]:
     return {
         "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
         "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
         "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
     }
 

@@ -188,13 +188,16 @@ class ElasticsearchConfig(_SecretsFromFiles):
     )
     ca_certs: Path | None = Field(default=None, description="CA bundle to verify the cluster's TLS.")
     verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
-    plain_media_types: bool = Field(
-        default=False,
+    plain_media_types: Literal["auto"] | bool = Field(
+        default="auto",
         description=(
-            "Send plain `application/json` media types instead of Elasticsearch 8/9's "
-            "`application/vnd.elasticsearch+json; compatible-with=N`. Needed for servers that only speak "
-            "plain JSON (OpenSearch, osmem); the demo and tests turn it on. Leave off for Elasticsearch."
+            "Media types on the wire. `auto` (default): read `GET /` once and send `compatible-with=8` to "
+            "Elasticsearch 8.x, `compatible-with=9` to 9.x and plain `application/json` to OpenSearch and osmem; "
+            "any other server is refused with an error naming it. `true`: always plain JSON; `false`: always the "
+            "installed client's own `compatible-with`. Both overrides skip the server check (for a proxy that "
+            "hides `GET /`)."
         ),
+        examples=["auto"],
     )
     request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout for one request.")
     bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")

@@ -67,7 +67,7 @@ def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
                 "dead_letter_topic": "logflow-dead-letter",
                 "session_timeout_ms": 6000,
             },
-            "elasticsearch": {"hosts": [es], "plain_media_types": True},
+            "elasticsearch": {"hosts": [es]},
             "routing": {"index_prefix": prefix},
             "health": {"port": 0},
         },

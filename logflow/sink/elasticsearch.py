@@ -35,7 +35,9 @@ from logflow.config import ElasticsearchConfig
 from logflow.errors import DeliveryError
 from logflow.event import Action
 from logflow.sink.base import BatchAbandoned, Failure, IndexResult
+from logflow.sink.client import server_of
 from logflow.sink.encode import bulk_body
+from logflow.sink.server import Server, UnsupportedServer
 
 log = structlog.get_logger("logflow.sink.elasticsearch")
 
@@ -116,11 +118,18 @@ class ElasticsearchSink:
         self.policy = StatusPolicy(cfg.item_status_policy)
         self.bulk_seconds: list[float] = []  # durations of recent bulk requests, for metrics
         self._pressure = False
+        self.server: Server | None = None  # what GET / said, once start() reached it
 
     async def start(self) -> None:
-        """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch."""
+        """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch.
+
+        ``GET /`` also names the server (``sink.client``): one logflow cannot write to stops the worker here.
+        """
         try:
-            await self.client.info()
+            self.server = await server_of(self.client)
+        except UnsupportedServer as exc:
+            log.error("The search server is not one logflow can write to.", error=str(exc))
+            raise
         except Exception as exc:  # the worker still starts: the sink retries until Elasticsearch answers
             log.warning("Elasticsearch did not answer at start-up; will retry.", error=str(exc)[:300])
             return
