@@ -447,6 +447,10 @@ class RouteRule(_Section):
     )
 
 
+# The `<type>-*-*` patterns of Elasticsearch's built-in index templates (data streams, priority 100).
+ELASTIC_DATA_STREAM_TYPES = frozenset({"logs", "metrics", "traces", "synthetics"})
+
+
 def _default_rules() -> list[RouteRule]:
     return [RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error", "fatal"])]
 
@@ -456,9 +460,14 @@ class RoutingConfig(_Section):
     matching copy rule adds a copy)."""
 
     index_prefix: str = Field(
-        default="logs",
-        description="Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`.",
-        examples=["logs"],
+        default="logflow",
+        description=(
+            "Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`. A prefix whose "
+            "names would have the shape of Elastic's built-in data streams (`logs`, `metrics`, `traces`, "
+            "`synthetics`, or one starting with them and a dash) is refused: Elasticsearch 8/9 turns such names into "
+            "data streams, and our template would claim Elastic Agent's streams (`docs/deploy.md`)."
+        ),
+        examples=["logflow"],
     )
 
     rules: list[RouteRule] = Field(
@@ -471,6 +480,11 @@ class RoutingConfig(_Section):
     def _lowercase_prefix(cls, value: str) -> str:
         if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
             raise ValueError("must be a non-empty lowercase index name part without spaces or * \\ / ? \" < > | , # :")
+        if value.split("-")[0] in ELASTIC_DATA_STREAM_TYPES:
+            raise ValueError(
+                f"{value!r} makes index names of the `{value.split('-')[0]}-*-*` shape that Elasticsearch's built-in "
+                "data-stream templates and Fleet claim; choose another prefix (the default is 'logflow')"
+            )
         return value
 
 

@@ -56,7 +56,7 @@ class DemoResult:
         return sum(self.indexed.values()) + self.dead_lettered == self.shipped
 
 
-def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
+def demo_settings(kafka: str, es: str, prefix: str = "logflow") -> Settings:
     return load_settings(
         environ={},
         overrides={
