@@ -50,6 +50,12 @@ class Server:
         """Whether ``match_only_text``, ``wildcard`` and Elastic's built-in component templates exist."""
         return self.product == "elasticsearch"
 
+    def at_least(self, major: int, minor: int) -> bool:
+        """Whether the release is ``major.minor`` or later (an unparsable minor counts as 0)."""
+        parts = self.version.split(".")
+        found = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        return (self.major, found) >= (major, minor)
+
     def describe(self) -> str:
         name = "Elasticsearch" if self.product == "elasticsearch" else "OpenSearch"
         return f"{name} {self.version}"

@@ -30,9 +30,9 @@ class TestPolicy:
 
     def test_template_names_the_policy_only_when_given_one(self) -> None:
         """index.lifecycle.name is set with a policy and absent without."""
-        with_policy = index_template("logs", "logs-logflow")["template"]["settings"]["index"]
-        without = index_template("logs")["template"]["settings"]["index"]
-        assert with_policy["lifecycle"] == {"name": "logs-logflow"}
+        with_policy = index_template("logflow", "logflow-logflow")["template"]["settings"]["index"]
+        without = index_template("logflow")["template"]["settings"]["index"]
+        assert with_policy["lifecycle"] == {"name": "logflow-logflow"}
         assert "lifecycle" not in without
 
     @pytest.mark.parametrize(("text", "days"), [("30d", 30), ("1d", 1), (" 7D ", 7)])
@@ -147,11 +147,12 @@ class TestWithIlm:
         assert paths == [
             ("GET", "/_ilm/status"),
             ("PUT", f"/_ilm/policy/{prefix}-logflow"),
+            ("GET", "/_component_template/ecs@mappings"),
             ("PUT", f"/_component_template/{prefix}-logflow-ecs"),
             ("PUT", f"/_index_template/{prefix}-logflow"),
         ]
         assert ilm_server.requests[1][2] == {"policy": policy_body(21)}
-        template = ilm_server.requests[3][2]
+        template = ilm_server.requests[4][2]
         assert template["template"]["settings"]["index"]["lifecycle"] == {"name": f"{prefix}-logflow"}
 
     async def test_no_ilm_flag_skips_detection_and_policy(
