@@ -200,6 +200,15 @@ class ElasticsearchConfig(_SecretsFromFiles):
         examples=["auto"],
     )
     request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout for one request.")
+    bulk_timeout_max_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A bulk request that timed out is sent again only once the server no longer runs it (`GET _tasks`, "
+            "by its `X-Opaque-Id`) or this long after; each re-send after a timeout waits twice as long, up to "
+            "this. Re-sends are safe: every document carries its record's `_id`."
+        ),
+    )
     bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")
     bulk_max_bytes: int = Field(
         default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body."

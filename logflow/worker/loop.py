@@ -97,6 +97,7 @@ class Worker:
                 on_state=self._es_state,
                 on_pressure=self._pressure,
                 own_client=client is None,
+                prefix=settings.routing.index_prefix,
             )
         self.sink = sink
         self.dead_letters = dead_letters or KafkaDeadLetters(settings.kafka)
