@@ -64,6 +64,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 _USED: list[str] = []
 
 
+# Opt-in tests: selected only when their variable names what they need, otherwise deselected (listed as
+# such in the summary), never skipped. Run with the variable set and the test must pass.
+OPT_IN = {
+    "live_es": "LOGFLOW_TEST_ES",  # a real Elasticsearch 8.x/9.x (docs/elasticsearch-fidelity.md)
+    "es8_client": "LOGFLOW_TEST_ES8_PYTHON",  # an interpreter with elasticsearch<9 installed
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected, deselected = [], []
+    for item in items:
+        wanted = [env for marker, env in OPT_IN.items() if item.get_closest_marker(marker) is not None]
+        (deselected if any(not os.environ.get(env) for env in wanted) else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _USED:
         terminalreporter.write_line("integration servers used: " + "; ".join(_USED))
