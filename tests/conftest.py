@@ -73,7 +73,8 @@ OPT_IN = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    selected, deselected = [], []
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         wanted = [env for marker, env in OPT_IN.items() if item.get_closest_marker(marker) is not None]
         (deselected if any(not os.environ.get(env) for env in wanted) else selected).append(item)

@@ -190,6 +190,7 @@ async def replay(
         settings.elasticsearch,
         own_client=True,
         prefix=settings.routing.index_prefix,
+        data_stream=settings.routing.mode == "data_stream",
     )
     dead_letters = KafkaDeadLetters(settings.kafka)
     await reader.start(from_committed=True)

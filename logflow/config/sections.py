@@ -481,8 +481,47 @@ class RoutingConfig(_Section):
 
     rules: list[RouteRule] = Field(
         default_factory=_default_rules,
-        description="Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`.",
+        description=(
+            "Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`. Not used in "
+            "`data_stream` mode (an event's data stream is its dataset's)."
+        ),
     )
+
+    mode: Literal["index", "data_stream"] = Field(
+        default="index",
+        description=(
+            "`index` (default): daily indices of our own, `{prefix}-{dataset}-{date}`, written with `index` and "
+            "the record's `_id`. `data_stream`: Elastic's data streams `logs-{dataset}-{namespace}` under the "
+            "built-in `logs` template, written with `create`; `setup` puts our mappings in the `logs@custom` "
+            "component template. There an `_id` is checked only within the current backing index: a record "
+            "redelivered after a rollover is indexed again (`docs/deploy.md`). Elasticsearch 8.x/9.x only."
+        ),
+        examples=["data_stream"],
+    )
+
+    namespace: str = Field(
+        default="default",
+        description="The `{namespace}` of `logs-{dataset}-{namespace}` in `data_stream` mode (`prod`, `team_a`...).",
+        examples=["prod"],
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _valid_namespace(cls, value: str) -> str:
+        # Elastic's data stream naming scheme: lowercase, no `-`, at most 100 bytes.
+        bad = any(c in value for c in ' -"*\\<|,>/?#:')
+        if not value or value != value.lower() or len(value.encode()) > 100 or bad:
+            raise ValueError("must be lowercase, at most 100 bytes, without - or spaces or * \\ / ? \" < > | , # :")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_of_the_mode(self) -> RoutingConfig:
+        if self.mode == "data_stream" and "rules" in self.model_fields_set and self.rules:
+            raise ValueError(
+                "routing.rules do not apply in data_stream mode (an event goes to logs-{dataset}-{namespace}); "
+                "remove them, or use mode = \"index\""
+            )
+        return self
 
     @field_validator("index_prefix")
     @classmethod

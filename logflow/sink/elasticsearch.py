@@ -111,6 +111,7 @@ class ElasticsearchSink:
         on_pressure: Callable[[bool], None] | None = None,
         own_client: bool = False,
         prefix: str | None = None,
+        data_stream: bool = False,
     ) -> None:
         self.client = client
         self.own_client = own_client  # close it with the sink
@@ -124,7 +125,8 @@ class ElasticsearchSink:
         self._pressure = False
         self.server: Server | None = None  # what GET / said, once start() reached it
         # With the routing prefix: each new index is checked (and our template installed) before the first write.
-        self.guard = IndexGuard(client, prefix) if prefix is not None else None
+        self.guard = IndexGuard(client, prefix) if prefix is not None and not data_stream else None
+        self.op = b"create" if data_stream else b"index"  # data streams take only `create`
 
     async def start(self) -> None:
         """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch.
@@ -221,7 +223,7 @@ class ElasticsearchSink:
         sink waits until it is not (``_settle``), and each re-send after a timeout waits twice as long
         (``_timeout``), so a stalled server gets a handful of copies, not one per retry.
         """
-        body = bulk_body(actions)
+        body = bulk_body(actions, self.op)
         attempt = 0
         timeouts = 0
         headers = {**_HEADERS, "x-opaque-id": f"logflow-bulk-{uuid.uuid4().hex}"}

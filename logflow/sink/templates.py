@@ -27,7 +27,7 @@ from typing import Any
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
 from logflow.sink.client import server_of
-from logflow.sink.server import Server
+from logflow.sink.server import Server, UnsupportedServer
 
 KEYWORD = {"type": "keyword", "ignore_above": 1024}
 TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}}
@@ -207,3 +207,41 @@ async def install_templates(client: AsyncElasticsearch, prefix: str, lifecycle_p
     template = index_template(prefix, lifecycle_policy, ecs)
     await client.indices.put_index_template(name=template_name(prefix), body=template)
     return [component, template_name(prefix)]
+
+
+LOGS_CUSTOM = "logs@custom"
+
+
+def logs_custom_template(server: Server) -> dict[str, Any]:
+    """``logs@custom`` for data-stream mode: our field types only (Elastic's ``logs@settings`` has the rest)."""
+    mappings = {"_meta": dict(OWNED), "properties": nested_properties(field_mappings(server))}
+    return {
+        "template": {"mappings": mappings},
+        "_meta": {**OWNED, "description": "logflow's ECS field types for logs-*-* data streams"},
+    }
+
+
+async def install_logs_custom(client: AsyncElasticsearch) -> list[str]:
+    """Data-stream mode: our mappings in ``logs@custom``, which Elastic's built-in ``logs`` template composes.
+
+    Never a competing ``logs-*-*`` template. A ``logs@custom`` that someone else wrote is not overwritten.
+    """
+    server = await server_of(client)
+    if server.product != "elasticsearch":
+        raise UnsupportedServer(
+            f"routing.mode = data_stream needs Elasticsearch 8.x or 9.x (its built-in logs template); "
+            f"the server is {server.describe()}: use mode = index"
+        )
+    try:
+        answer = (await client.cluster.get_component_template(name=LOGS_CUSTOM)).body
+    except NotFoundError:
+        answer = {}
+    for found in answer.get("component_templates", []):
+        meta = (found.get("component_template") or {}).get("_meta") or {}
+        if meta.get("managed_by") != OWNED["managed_by"]:
+            raise UnsupportedServer(
+                f"{LOGS_CUSTOM} already exists and is not logflow's; merge logflow's mappings into it by hand "
+                "(`logflow.sink.templates.logs_custom_template`) rather than have setup overwrite it"
+            )
+    await client.cluster.put_component_template(name=LOGS_CUSTOM, body=logs_custom_template(server))
+    return [LOGS_CUSTOM]
