@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 from logflow.config import ElasticsearchConfig, load_settings
 from logflow.demo.servers import ServerProcess, start_osmem
 from logflow.sink.client import make_client, media_headers, server_of
+from logflow.sink.elasticsearch import ElasticsearchSink
 from logflow.sink.server import Server, UnsupportedServer, identify
 from tests.edges.elastic import DATA, edge_servers, recorded
 from tests.edges.recorded import RecordedRoot
@@ -191,3 +195,29 @@ def test_the_override_skips_the_check_and_sends_what_it_names() -> None:
         plain, own = asyncio.run(talk(True)), asyncio.run(talk(False))
     assert json.dumps(plain) == json.dumps({"accept": "application/json", "content_type": None})
     assert isinstance(own, dict) and "compatible-with=" in str(own["accept"])
+
+
+@pytest.mark.parametrize("command", [["setup"], ["retention", "--keep", "3d", "--dry-run"]])
+def test_the_commands_stop_on_an_unsupported_server_with_its_name_and_exit_1(command: list[str]) -> None:
+    with RecordedRoot("root/es-7.17.3.json") as server:
+        env = {**os.environ, "LOGFLOW_ELASTICSEARCH_HOSTS": server.url, "COLUMNS": "400"}
+        argv = [sys.executable, "-m", "logflow", *command]
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert "is Elasticsearch 7.17.3; logflow needs Elasticsearch 8.x or 9.x" in " ".join(proc.stderr.split())
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_worker_sink_refuses_to_start_on_an_unsupported_server() -> None:
+    with RecordedRoot("root/es-7.17.3.json") as server:
+
+        async def start() -> None:
+            cfg = _config(server.url)
+            sink = ElasticsearchSink(make_client(cfg), cfg, own_client=True, prefix="x")
+            try:
+                await sink.start()
+            finally:
+                await sink.close()
+
+        with pytest.raises(UnsupportedServer, match=r"7\.17\.3"):
+            asyncio.run(start())
