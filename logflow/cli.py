@@ -87,7 +87,7 @@ def setup(
     async def go() -> SetupResult:
         client = make_client(settings.elasticsearch)
         try:
-            return await setup_indices(client, prefix, days, ilm)
+            return await setup_indices(client, prefix, days, ilm, settings.routing.mode == "data_stream")
         finally:
             await client.close()
 

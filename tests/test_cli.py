@@ -40,7 +40,6 @@ def env_for(settings: Settings) -> dict[str, str]:
     return {
         "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
         "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
         "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
     }
 
@@ -57,9 +56,9 @@ class TestParseCommand:
         assert proc.returncode == 0, proc.stderr.decode()
         docs = [orjson.loads(line) for line in proc.stdout.splitlines()]
         assert [d["_index"] for d in docs] == [
-            "logs-nginx.access-2026.11.23",
-            "logs-errors-2026.11.23",
-            "logs-app-2026.11.22",
+            "logflow-nginx.access-2026.11.23",
+            "logflow-errors-2026.11.23",
+            "logflow-app-2026.11.22",
         ]
         assert docs[0]["http.response.status_code"] == 200
         assert docs[1]["log.level"] == "error"
@@ -173,7 +172,7 @@ class TestDemo:
         assert shipped is not None, out[-3000:]
         assert shipped.group(1) == shipped.group(2)
         assert int(shipped.group(1).replace(",", "")) > 1_500  # 1,500 steady records plus the injected incidents
-        assert "logs-nginx.access-2026.11.22" in out
+        assert "logflow-nginx.access-2026.11.22" in out
         assert "new_pattern" in out  # the analysis at the end found the injected new error
         assert (tmp_path / "demo" / "analysis.html").stat().st_size > 10_000
 

@@ -189,7 +189,13 @@ async def replay(
     reader = _DeadLetterReader(settings, group)
     result = ReplayResult()
     processor = Processor(settings)
-    sink = ElasticsearchSink(make_client(settings.elasticsearch), settings.elasticsearch, own_client=True)
+    sink = ElasticsearchSink(
+        make_client(settings.elasticsearch),
+        settings.elasticsearch,
+        own_client=True,
+        prefix=settings.routing.index_prefix,
+        data_stream=settings.routing.mode == "data_stream",
+    )
     dead_letters = KafkaDeadLetters(settings.kafka)
     await reader.start(from_committed=True)
     await dead_letters.start()

@@ -260,15 +260,27 @@ class ElasticsearchConfig(_SecretsFromFiles):
     )
     ca_certs: Path | None = Field(default=None, description="CA bundle to verify the cluster's TLS.")
     verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
-    plain_media_types: bool = Field(
-        default=False,
+    plain_media_types: Literal["auto"] | bool = Field(
+        default="auto",
         description=(
-            "Send plain `application/json` media types instead of Elasticsearch 8/9's "
-            "`application/vnd.elasticsearch+json; compatible-with=N`. Needed for servers that only speak "
-            "plain JSON (OpenSearch, osmem); the demo and tests turn it on. Leave off for Elasticsearch."
+            "Media types on the wire. `auto` (default): read `GET /` once and send `compatible-with=8` to "
+            "Elasticsearch 8.x, `compatible-with=9` to 9.x and plain `application/json` to OpenSearch and osmem; "
+            "any other server is refused with an error naming it. `true`: always plain JSON; `false`: always the "
+            "installed client's own `compatible-with`. Both overrides skip the server check (for a proxy that "
+            "hides `GET /`)."
         ),
+        examples=["auto"],
     )
     request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout for one request.")
+    bulk_timeout_max_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A bulk request that timed out is sent again only once the server no longer runs it (`GET _tasks`, "
+            "by its `X-Opaque-Id`) or this long after; each re-send after a timeout waits twice as long, up to "
+            "this. Re-sends are safe: every document carries its record's `_id`."
+        ),
+    )
     bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")
     bulk_max_bytes: int = Field(
         default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body."
@@ -613,6 +625,10 @@ def rule_level_problem(level: str) -> tuple[str, str] | None:
     )
 
 
+# The `<type>-*-*` patterns of Elasticsearch's built-in index templates (data streams, priority 100).
+ELASTIC_DATA_STREAM_TYPES = frozenset({"logs", "metrics", "traces", "synthetics"})
+
+
 def _default_rules() -> list[RouteRule]:
     return [RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error", "fatal"])]
 
@@ -622,14 +638,22 @@ class RoutingConfig(_Section):
     matching copy rule adds a copy)."""
 
     index_prefix: str = Field(
-        default="logs",
-        description="Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`.",
-        examples=["logs"],
+        default="logflow",
+        description=(
+            "Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`. A prefix whose "
+            "names would have the shape of Elastic's built-in data streams (`logs`, `metrics`, `traces`, "
+            "`synthetics`, or one starting with them and a dash) is refused: Elasticsearch 8/9 turns such names into "
+            "data streams, and our template would claim Elastic Agent's streams (`docs/deploy.md`)."
+        ),
+        examples=["logflow"],
     )
 
     rules: list[RouteRule] = Field(
         default_factory=_default_rules,
-        description="Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`.",
+        description=(
+            "Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`. Not used in "
+            "`data_stream` mode (an event's data stream is its dataset's)."
+        ),
     )
 
     @model_validator(mode="after")
@@ -661,11 +685,52 @@ class RoutingConfig(_Section):
             raise invalid("; ".join(problems), "; ".join(dict.fromkeys(fixes)))
         return self
 
+    mode: Literal["index", "data_stream"] = Field(
+        default="index",
+        description=(
+            "`index` (default): daily indices of our own, `{prefix}-{dataset}-{date}`, written with `index` and "
+            "the record's `_id`. `data_stream`: Elastic's data streams `logs-{dataset}-{namespace}` under the "
+            "built-in `logs` template, written with `create`; `setup` puts our mappings in the `logs@custom` "
+            "component template. There an `_id` is checked only within the current backing index: a record "
+            "redelivered after a rollover is indexed again (`docs/deploy.md`). Elasticsearch 8.x/9.x only."
+        ),
+        examples=["data_stream"],
+    )
+
+    namespace: str = Field(
+        default="default",
+        description="The `{namespace}` of `logs-{dataset}-{namespace}` in `data_stream` mode (`prod`, `team_a`...).",
+        examples=["prod"],
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _valid_namespace(cls, value: str) -> str:
+        # Elastic's data stream naming scheme: lowercase, no `-`, at most 100 bytes.
+        bad = any(c in value for c in ' -"*\\<|,>/?#:')
+        if not value or value != value.lower() or len(value.encode()) > 100 or bad:
+            raise ValueError("must be lowercase, at most 100 bytes, without - or spaces or * \\ / ? \" < > | , # :")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_of_the_mode(self) -> RoutingConfig:
+        if self.mode == "data_stream" and "rules" in self.model_fields_set and self.rules:
+            raise ValueError(
+                "routing.rules do not apply in data_stream mode (an event goes to logs-{dataset}-{namespace}); "
+                "remove them, or use mode = \"index\""
+            )
+        return self
+
     @field_validator("index_prefix")
     @classmethod
     def _lowercase_prefix(cls, value: str) -> str:
         if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
             raise ValueError("must be a non-empty lowercase index name part without spaces or * \\ / ? \" < > | , # :")
+        if value.split("-")[0] in ELASTIC_DATA_STREAM_TYPES:
+            raise ValueError(
+                f"{value!r} makes index names of the `{value.split('-')[0]}-*-*` shape that Elasticsearch's built-in "
+                "data-stream templates and Fleet claim; choose another prefix (the default is 'logflow')"
+            )
         return value
 
 

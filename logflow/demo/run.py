@@ -58,7 +58,7 @@ class DemoResult:
         return sum(self.indexed.values()) + self.dead_lettered == self.shipped
 
 
-def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
+def demo_settings(kafka: str, es: str, prefix: str = "logflow") -> Settings:
     return load_settings(
         environ={},
         overrides={
@@ -69,7 +69,7 @@ def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
                 "dead_letter_topic": "logflow-dead-letter",
                 "session_timeout_ms": 6000,
             },
-            "elasticsearch": {"hosts": [es], "plain_media_types": True},
+            "elasticsearch": {"hosts": [es]},
             "routing": {"index_prefix": prefix},
             "health": {"port": 0},
         },
