@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_core import PydanticCustomError
 
 from logflow.config.levels import ECS_LEVELS, normal_level
-
 from logflow.config.secrets import SECRET_NAMES
 
 _DURATION = re.compile(r"^\s*\d+(?:\.\d+)?\s*[smhdw]\s*$")
