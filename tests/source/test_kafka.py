@@ -62,7 +62,8 @@ class TestPublicApiOnly:
                 ):
                     offending.append(f"{path.name}:{node.lineno} .{node.attr}")
             for imported in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                module = imported.module if isinstance(imported, ast.ImportFrom) else None
-                if module and any(part.startswith("_") and part != "__future__" for part in module.split(".")):
-                    offending.append(f"{path.name}:{imported.lineno} from {module}")
+                if not isinstance(imported, ast.ImportFrom) or not imported.module:
+                    continue
+                if any(part.startswith("_") and part != "__future__" for part in imported.module.split(".")):
+                    offending.append(f"{path.name}:{imported.lineno} from {imported.module}")
         assert offending == []
