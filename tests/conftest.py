@@ -14,6 +14,7 @@ topics, consumer group and index prefix (``unique``), so tests never see each ot
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -90,10 +91,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
-    """Commands run in-process configure structlog; give every test the configuration it started with."""
+    """Commands run in-process configure structlog and the root logger; give every test the ones it started with."""
     saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     yield
     structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.handlers[:] = [h for h in logger.handlers if not getattr(h, "_logflow_handler", False)]
 
 
 @pytest.fixture(scope="session")

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import orjson
-from hypothesis import given
+import pytest
+import typer.main
+from hypothesis import given, settings
 from hypothesis import settings as examples
+from hypothesis import strategies as st
 
+from logflow import cli
+from logflow.analyze.command import findings_at_or_above
+from logflow.cli import app
 from logflow.config import Settings
 from logflow.demo.servers import free_port
 from logflow.sink.client import make_client
@@ -226,3 +235,113 @@ class TestNoMarkup:
         finally:
             cli.err.file = saved
         assert buffer.getvalue().splitlines() == [f"error: {text}", f"{text}: rejected"]
+class TestConventions:
+    """--version, -h, choices listed as choices, one line per message, exit codes CI can act on."""
+
+    def test_version_prints_the_installed_version(self) -> None:
+        """`logflow --version` prints `logflow X.Y.Z` (the installed distribution's version) and exits 0."""
+        proc = logflow("--version")
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert proc.stdout.decode().strip() == f"logflow {version('logflow')}"
+
+    def test_short_help_works_on_the_root_and_on_nested_commands(self) -> None:
+        """`-h` is `--help` everywhere, including sub-sub-commands such as `dlq show`."""
+        for args in (["-h"], ["analyze", "-h"], ["dlq", "show", "-h"], ["config", "show", "-h"]):
+            proc = logflow(*args)
+            assert proc.returncode == 0, (args, proc.stderr.decode())
+            assert b"Usage:" in proc.stdout, args
+
+    def test_options_with_fixed_values_are_choices(self) -> None:
+        """--format, --input, --mode, --min-level and --fail-on accept exactly their values, and -h lists them."""
+        command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
+        choices = {
+            "--format": ["table", "json", "html"],
+            "--input": ["auto", "raw", "ndjson"],
+            "--mode": ["auto", "documents", "aggregations"],
+            "--min-level": ["warn", "error"],
+            "--fail-on": ["warn", "error", "fatal"],
+        }
+        for option, values in choices.items():
+            for value in values:
+                command.make_context("analyze", [__file__, option, value])
+            with pytest.raises(Exception, match="is not one of") as refused:
+                command.make_context("analyze", [__file__, option, "nope"])
+            assert all(value in str(refused.value) for value in values), option
+        shown = logflow("analyze", "-h", env={"COLUMNS": "200"}).stdout.decode()
+        for listed in ("table|json|html", "auto|raw|ndjson", "auto|documents|aggregations", "warn|error|fatal"):
+            assert listed in shown
+
+    def test_a_value_outside_the_choices_is_a_usage_error(self, tmp_path: Path) -> None:
+        """Exit 2, the choices named, no traceback."""
+        path = tmp_path / "a.log"
+        path.write_text("one line\n")
+        proc = logflow("analyze", str(path), "--format", "xml")
+        assert proc.returncode == 2
+        assert b"table" in proc.stderr and b"Traceback" not in proc.stderr
+
+    def test_fail_on_exits_3_when_findings_reach_the_severity_and_0_below(self, tmp_path: Path) -> None:
+        """A recurring error pattern fails `--fail-on error` and `warn`, not `fatal`; the report is still written."""
+        path = tmp_path / "app.log"
+        lines = [f"2026-11-23 10:{i:02d}:01,000 ERROR api.db: connection refused to 10.0.0.{i % 5}" for i in range(40)]
+        path.write_text("\n".join(lines) + "\n")
+        for severity, code in (("warn", 3), ("error", 3), ("fatal", 0)):
+            proc = logflow("analyze", str(path), "--format", "json", "--fail-on", severity)
+            assert proc.returncode == code, (severity, proc.stderr.decode())
+            report = orjson.loads(proc.stdout)
+            assert any(p["severity"] == "error" for p in report["patterns"])
+        assert logflow("analyze", str(path), "--format", "json").returncode == 0
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        severities=st.lists(st.sampled_from(["none", "debug", "info", "warn", "error", "fatal"]), max_size=12),
+        split=st.integers(min_value=0, max_value=12),
+        floor=st.sampled_from(["warn", "error", "fatal"]),
+    )
+    def test_findings_at_or_above_counts_patterns_and_anomalies_by_rank(
+        self, severities: list[str], split: int, floor: str
+    ) -> None:
+        """Every pattern and anomaly whose severity ranks at or above the floor counts; lower ones never do."""
+        rank = ["warn", "error", "fatal"]
+        report = SimpleNamespace(
+            patterns=[SimpleNamespace(severity=s) for s in severities[:split]],
+            anomalies=[SimpleNamespace(severity=s) for s in severities[split:]],
+        )
+        expected = sum(1 for s in severities if s in rank and rank.index(s) >= rank.index(floor))
+        assert findings_at_or_above(cast(Any, report), floor) == expected
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        text=st.lists(
+            st.one_of(
+                st.text(
+                    st.characters(
+                        min_codepoint=0x20, max_codepoint=0x2FFF, exclude_categories=("Cc", "Cs", "Zl", "Zp")
+                    ),
+                    max_size=60,
+                ),
+                st.sampled_from([":warning:", "[red]", "[/]", " ", "http://h:9200/x", ":smile:"]),
+            ),
+            min_size=1,
+            max_size=12,
+        ).map("".join)
+    )
+    def test_a_message_is_one_line_verbatim_when_stderr_is_not_a_terminal(self, text: str) -> None:
+        """However long, with brackets or :emoji: codes, an error line is written as given, on one line."""
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(buffer):
+            cli._say("error:", text)
+        assert buffer.getvalue() == f"error: {text}\n"
+
+    def test_test_server_variables_do_not_stop_a_command(self) -> None:
+        """LOGFLOW_TEST_KAFKA / LOGFLOW_TEST_ES (the test suite's) are not settings, and no command rejects them."""
+        proc = logflow("config", "show", env={"LOGFLOW_TEST_KAFKA": "k:9092", "LOGFLOW_TEST_ES": "http://e:9200"})
+        assert proc.returncode == 0, proc.stderr.decode()
+
+    def test_a_list_setting_as_json_works_and_broken_json_is_a_clear_error(self) -> None:
+        """`LOGFLOW_KAFKA_TOPICS='["a","b"]'` sets two topics; a broken array exits 2 naming the variable."""
+        proc = logflow("config", "show", env={"LOGFLOW_KAFKA_TOPICS": '["a", "b"]'})
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert orjson.loads(proc.stdout)["kafka"]["topics"] == ["a", "b"]
+        broken = logflow("config", "show", env={"LOGFLOW_KAFKA_TOPICS": '["a", '})
+        assert broken.returncode == 2
+        assert b"LOGFLOW_KAFKA_TOPICS" in broken.stderr and b"Traceback" not in broken.stderr

@@ -830,8 +830,10 @@ class HealthConfig(_Section):
 class LogConfig(_Section):
     """The worker's own logs."""
 
-    format: Literal["auto", "json", "console"] = Field(
-        default="auto", description="`auto`: pretty on a terminal, JSON otherwise."
+    format: Literal["auto", "json", "ecs", "console"] = Field(
+        default="auto",
+        description="`auto`: pretty on a terminal, JSON otherwise; `ecs`: JSON with ECS field names "
+        "(`@timestamp`, `log.level`, `message`, `log.logger`). Library logs use the same format.",
     )
     level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Lowest level shown.")
 

@@ -105,6 +105,10 @@ class KafkaSource:
             fetch_max_bytes=cfg.fetch_max_bytes,
         )
         self._listener = _Listener(on_revoked, on_assigned)
+        # The next offset this source hands out per partition (after the last fetched record, or where
+        # a seek moved it): the lag of a partition nobody has committed yet. Kept here because the
+        # consumer's own position is only public as a coroutine that may wait for a fetch.
+        self._next: dict[TP, int] = {}
 
     def listen(self, on_revoked: Callback | None, on_assigned: Callback | None) -> None:
         self._listener = _Listener(on_revoked, on_assigned)
@@ -126,6 +130,8 @@ class KafkaSource:
         records: list[Record] = []
         for tp, messages in batches.items():
             topic, partition = tp.topic, tp.partition
+            if messages:
+                self._next[(topic, partition)] = messages[-1].offset + 1
             records.extend(
                 Record(topic, partition, m.offset, m.value, m.key, tuple(m.headers) if m.headers else (), m.timestamp)
                 for m in messages
@@ -151,6 +157,7 @@ class KafkaSource:
             tp = TopicPartition(topic, partition)
             if tp in owned:
                 self.consumer.seek(tp, offset)
+                self._next[(topic, partition)] = offset
 
     def _tps(self, partitions: set[TP] | None) -> list[TopicPartition]:
         owned = self.consumer.assignment()
@@ -166,24 +173,18 @@ class KafkaSource:
         return value
 
     def lag(self, committed: dict[TP, int]) -> dict[TP, int]:
-        """Records not yet committed: highwater - committed per partition.
+        """Records not yet committed: highwater - committed per partition (else - the next offset fetched).
 
-        The high watermark comes from fetch responses, which is right on every broker; the
-        ListOffsets answer behind ``end_offsets()`` is not (Tansu answers it wrongly after batched
-        produces), so it is never used.
+        The high watermark is the consumer's public ``highwater()``, which comes from fetch
+        responses and is right on every broker; the ListOffsets answer behind ``end_offsets()`` is
+        not (Tansu answers it wrongly after batched produces), so it is never used. A partition
+        not fetched from yet has no high watermark and no lag figure.
         """
         out: dict[TP, int] = {}
-        assignment = self.consumer._subscription.subscription
-        if assignment is None or assignment.assignment is None:
-            return out
         for tp in self.consumer.assignment():
-            state = assignment.assignment.state_value(tp)
-            high = state.highwater
-            if high is None:
-                continue
-            done = committed.get((tp.topic, tp.partition))
-            if done is None:
-                done = state.position if state.has_valid_position else None
-            if done is not None:
-                out[(tp.topic, tp.partition)] = max(0, high - done)
+            key = (tp.topic, tp.partition)
+            high = self.consumer.highwater(tp)
+            done = committed.get(key, self._next.get(key))
+            if high is not None and done is not None:
+                out[key] = max(0, high - done)
         return out
