@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import subprocess
 import sys
+from typing import Any
 
 import orjson
 import pytest
@@ -16,7 +18,7 @@ from tests.conftest import Servers, SettingsFactory
 from tests.edges.elastic import edge_servers
 from tests.support import index_counts, ship, wait, worker_env
 
-MOMENT = 1_795_000_000_000  # 2026-11-18, a fixed record time
+MOMENT = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)  # the records' Kafka time
 
 
 def _records(n: int) -> list[ShipRecord]:
@@ -45,7 +47,7 @@ def test_setup_and_a_worker_run_index_everything_into_logflow_indices(
             assert proc.returncode == 0, proc.stderr
             assert f"installed {prefix}-logflow" in proc.stdout
 
-        async def go() -> tuple[dict[str, int], dict[str, object], list[str]]:
+        async def go() -> tuple[dict[str, int], dict[str, Any], list[str]]:
             produced = await ship(settings, _records(60), partitions=2)
             await run_worker_until_caught_up(settings, produced, timeout=120)
             client = make_client(settings.elasticsearch)
@@ -60,6 +62,6 @@ def test_setup_and_a_worker_run_index_everything_into_logflow_indices(
     assert sum(counts.values()) == 60
     assert counts and all(name.startswith(prefix + "-") and name.endswith("-2026.11.23") for name in counts)
     assert not any(fnmatch.fnmatchcase(name, "logs-*-*") for name in counts)
-    composed = template["index_templates"][0]["index_template"]["composed_of"]  # type: ignore[index]
+    composed = template["index_templates"][0]["index_template"]["composed_of"]
     assert composed == ["ecs@mappings", f"{prefix}-logflow-ecs"]
     assert streams == []  # nothing of ours became a data stream
