@@ -18,6 +18,7 @@ Pure functions of the answer, so the choice is tested against recorded answers o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from typing import Any, Literal
 from logflow.errors import DeliveryError
 
 Product = Literal["elasticsearch", "opensearch"]
+_MAJOR = re.compile(r"(\d+)(?![\d])")  # the leading major of `8.19.2`, `9.0.0-SNAPSHOT`, `8-rc1`
 SUPPORTED = "Elasticsearch 8.x or 9.x, or OpenSearch 2.x or 3.x (osmem included)"
 
 
@@ -72,11 +74,13 @@ def identify(body: Any, headers: Mapping[str, str], where: str = "the server") -
     """The ``Server`` that answered ``GET /`` with ``body`` and ``headers``; ``UnsupportedServer`` otherwise."""
     version = body.get("version") if isinstance(body, dict) else None
     number = version.get("number") if isinstance(version, dict) else None
-    if not isinstance(number, str) or not number.split(".")[0].isdigit():
+    leading = _MAJOR.match(number) if isinstance(number, str) else None
+    if leading is None:
         raise UnsupportedServer(
             f"{where} answered GET / without a version number ({str(body)[:200]!r}); logflow needs {SUPPORTED}"
         )
-    major = int(number.split(".")[0])
+    number = str(number)
+    major = int(leading.group(1))
     distribution = version.get("distribution") if isinstance(version, dict) else None
     if distribution == "opensearch":
         if major not in (2, 3):
