@@ -338,7 +338,7 @@ def mine(
 def analyze(
     files: Annotated[list[Path] | None, typer.Argument(help="Log files: raw lines or NDJSON documents.")] = None,
     es: Annotated[str | None, typer.Option("--es", help="Elasticsearch URL (instead of files).")] = None,
-    index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logs-*'.")] = None,
+    index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logflow-*'.")] = None,
     since: Annotated[str | None, typer.Option(help="Window start: ISO date/time or a duration back (24h).")] = None,
     until: Annotated[str | None, typer.Option(help="Window end: ISO date/time or a duration back.")] = None,
     baseline: Annotated[str | None, typer.Option(help="Baseline length before the window, e.g. 7d.")] = None,
