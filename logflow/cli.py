@@ -26,6 +26,7 @@ from rich.text import Text
 
 from logflow.config import Settings, load_settings, redacted
 from logflow.config.reference import reference_markdown
+from logflow.config.secrets import mask_output
 from logflow.errors import ConfigError, LogflowError
 from logflow.logs import configure_logging
 
@@ -503,10 +504,12 @@ def dlq_show(
 ) -> None:
     """One JSON object per dead letter: source coordinates, document id, stage, error type, reason."""
     from logflow.admin.replay import show
+    from logflow.enrich.redact import printable
 
     settings = _settings(config)
+    mask = printable(settings.redaction)  # the records are log lines as they arrived: masked as indexing masks
     for letter in asyncio.run(show(settings, limit, error_type)):
-        typer.echo(orjson.dumps(letter.summary()).decode())
+        typer.echo(orjson.dumps(letter.summary(mask)).decode())
 
 
 @dlq_app.command("replay")
@@ -549,7 +552,7 @@ def _say(label: str, text: str) -> None:
     """One error line on stderr: the label styled, the text never read as markup (it may come from a server)."""
     line = Text(label, style="red")
     line.append(" ")
-    line.append(text)
+    line.append(mask_output(text))  # an answer or a URL may carry a credential: nothing printed shows one
     err.print(line, highlight=False)
 
 

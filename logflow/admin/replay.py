@@ -23,6 +23,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from logflow.config import Settings
+from logflow.config.secrets import mask_output
 from logflow.deadletter import headers
 from logflow.deadletter.producer import KafkaDeadLetters
 from logflow.event import Record
@@ -47,7 +48,9 @@ class DeadLetter:
     truncated_from: int | None
     attempt: int = 1  # 1: dead-lettered once; 2: a replay wrote it back once; ...
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, mask: Callable[[str], str] = mask_output) -> dict[str, Any]:
+        """What ``dlq show`` prints of this dead letter: the reason and a preview of the record, masked
+        (the record is a log line as it arrived, secrets and all; ``printable`` masks it as indexing would)."""
         return {
             "attempt": self.attempt,
             "dlq": f"{self.dlq_partition}@{self.dlq_offset}",
@@ -55,11 +58,11 @@ class DeadLetter:
             "id": self.record.doc_id,
             "stage": self.stage,
             "error_type": self.error_type,
-            "reason": self.reason,
+            "reason": mask(self.reason),
             "index": self.index,
             "bytes": len(self.record.value or b""),
             "truncated_from": self.truncated_from,
-            "preview": (self.record.value or b"")[:120].decode("utf-8", "replace"),
+            "preview": mask((self.record.value or b"").decode("utf-8", "replace"))[:120],
         }
 
 

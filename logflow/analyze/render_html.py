@@ -8,9 +8,16 @@ and numbered as in the anomaly table.
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
+from html import escape as _html_escape
 
 from logflow.analyze.report import Report
+from logflow.config.secrets import mask_output
+
+
+def escape(text: str) -> str:
+    """Text for the page: masked as everything the program prints, then HTML-escaped. The report may show
+    lines that never went through the redact stage (an NDJSON export, an index another tool wrote)."""
+    return _html_escape(mask_output(text))
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 CSS = """

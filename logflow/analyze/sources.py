@@ -23,6 +23,7 @@ import orjson
 
 from logflow.analyze.events import EventColumns, EventTable
 from logflow.config import Settings
+from logflow.enrich.redact import Redactor
 from logflow.errors import ConfigError
 from logflow.event import Record
 from logflow.mining import Template, mine_lines
@@ -116,6 +117,7 @@ def read_files(
     refs: list[int] = []
     files: list[tuple[str, int]] = []
     now = time.time()
+    redact = Redactor.from_config(settings.redaction)  # raw lines go through it inside the processor
 
     def messages() -> Iterator[str]:
         offset = 0
@@ -128,6 +130,8 @@ def read_files(
                 else _raw_docs(path, offset + 1, settings, progress)
             )
             for number, doc in docs:
+                if fmt == "ndjson" and redact is not None:
+                    redact.document(doc)  # an export may hold what was never redacted: masked as indexing masks
                 refs.append(number)
                 yield columns.add(doc, now)
             offset += _count_lines(path)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import orjson
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
+from logflow.config.secrets import mask_value, remember
 from logflow.config.sections import SECTIONS, Settings
 from logflow.errors import ConfigError, ConfigErrors
 
@@ -192,6 +193,7 @@ def load_settings(
     if problems:
         raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
     assert settings is not None
+    remember_secrets(settings)
     return settings
 
 
@@ -206,11 +208,21 @@ def without_credentials(url: str) -> str:
 def redacted(settings: Settings) -> dict[str, Any]:
     """The settings as a plain dict with every secret masked, for `logflow config show`.
 
-    ``SecretStr`` fields dump as ``**********``; URLs lose their userinfo.
+    ``SecretStr`` fields dump as ``**********``; every other value goes through ``mask_value`` (the masking
+    of everything printed): URL userinfo anywhere, credentials in ``key=value`` form, and the literal
+    value of every secret the settings hold (a ``*_file``'s contents too) become ``****``.
     """
-    data = settings.model_dump(mode="json", by_alias=True)
-    data["elasticsearch"]["hosts"] = [without_credentials(h) for h in data["elasticsearch"]["hosts"]]
-    if data["kibana"]["url"]:
-        data["kibana"]["url"] = without_credentials(data["kibana"]["url"])
-    data["kafka"]["bootstrap_servers"] = [without_credentials(b) for b in data["kafka"]["bootstrap_servers"]]
+    remember_secrets(settings)
+    data: dict[str, Any] = mask_value(settings.model_dump(mode="json", by_alias=True))
     return data
+
+
+def remember_secrets(settings: Settings) -> None:
+    """Register every ``SecretStr`` value of ``settings`` (inline, from ``*_file`` or the environment) with
+    ``logflow.config.secrets``, so no output shows it, whatever text surrounds it."""
+    for section_name in type(settings).model_fields:
+        section = getattr(settings, section_name)
+        for field_name in type(section).model_fields:
+            value = getattr(section, field_name, None)
+            if isinstance(value, SecretStr):
+                remember(value.get_secret_value())

@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
+
 SECRET_NAMES: tuple[str, ...] = (
     "password", "passwd", "passphrase", "pwd", "secret", "token", "api_key", "apikey", "access_key",
     "private_key", "access_token", "refresh_token", "client_secret", "authorization", "cookie", "credentials",
@@ -73,15 +75,21 @@ class TextMasker:
     """The kinds of ``[redaction]`` compiled once; ``text`` masks one string.
 
     ``whole_userinfo`` masks all of ``user:password@`` in URLs (what we print) instead of only the
-    password (what we index, where the user name helps to debug).
+    password (what we index, where the user name helps to debug). ``done`` are other replacements that
+    are left as they are (what we print may have been masked for indexing already).
     """
 
     def __init__(
-        self, kinds: Iterable[str] = KINDS, replacement: str = REPLACEMENT, whole_userinfo: bool = False
+        self,
+        kinds: Iterable[str] = KINDS,
+        replacement: str = REPLACEMENT,
+        whole_userinfo: bool = False,
+        done: Iterable[str] = (),
     ) -> None:
         kinds = set(kinds)
         self.replacement = replacement
-        not_done = rf"(?!{re.escape(replacement)})" if replacement else ""
+        finished = "|".join(re.escape(r) for r in dict.fromkeys([replacement, *done]) if r)
+        not_done = rf"(?!{finished})" if finished else ""
         value = r"(?P<value>(?<=\")[^\"\\]+|(?<=')[^'\\]+|[^\s\"'&,;)\]}\\]+)"
         self.password = re.compile(
             rf"(?P<key>{_PASSWORD_WORDS})(?P<sep>{_QUOTE}[ \t]*[=:][ \t]*{_QUOTE})" + not_done + value, re.IGNORECASE
@@ -96,6 +104,12 @@ class TextMasker:
         ) if "password" in kinds else None  # fmt: skip
         head = r"(?P<head>://)" if whole_userinfo else r"(?P<head>://[^/\s:@]+:)"
         self.url_credentials = re.compile(head + not_done + r"[^/\s@]+@") if "password" in kinds else None
+        # `user:password@host` without a scheme (a Kafka bootstrap server written as a URL's authority).
+        self.bare_userinfo = (
+            re.compile(r"(?<![^\s\"'(\[,=])" + not_done + r"[^\s\"'/@:]+:[^\s\"'/@]+@(?=[\w\[])")
+            if whole_userinfo and "password" in kinds
+            else None
+        )
         self.bearer = re.compile(
             r"\b(?P<word>bearer)\s+" + not_done + r"[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE
         ) if "bearer" in kinds else None  # fmt: skip
@@ -134,6 +148,8 @@ class TextMasker:
             if "://" in out and "@" in out:
                 assert self.url_credentials is not None
                 out = self.url_credentials.sub(lambda m: f"{m.group('head')}{self.replacement}@", out)
+            if self.bare_userinfo is not None and "@" in out:
+                out = self.bare_userinfo.sub(f"{self.replacement}@", out)
         if self.bearer is not None and "bearer" in lower:
             out = self.bearer.sub(lambda m: m.group("word") + " " + self.replacement, out)
         if self.card is not None and len(out) >= 13 and _has_digit_run(out):
@@ -161,9 +177,57 @@ def _has_digit_run(text: str) -> bool:
     return DIGIT_RUN in digits(text)
 
 
+def looks_like_json(text: str) -> bool:
+    """Whether ``text`` may be a JSON object or array (its first non-blank character opens one)."""
+    head = text[:1]
+    if head.isspace():
+        head = text.lstrip()[:1]
+    return head == "{" or head == "["
+
+
+def mask_json(text: str, mask: Callable[[str], str], names: Iterable[str], replacement: str) -> str:
+    """A JSON text masked by its structure (``mask`` on every string, secret-named keys masked whole at any
+    depth), re-serialized only when something changed; ``text`` itself when it is not JSON. A text search
+    alone would miss what JSON escapes (``\\t``, ``\\u0070``) hide."""
+    try:
+        tree = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    names = tuple(names)
+    holder = [tree]
+    if _mask_tree(holder, 0, mask, names, replacement):
+        return orjson.dumps(holder[0]).decode()
+    return text
+
+
+def _mask_tree(container: Any, key: Any, mask: Callable[[str], str], names: tuple[str, ...], replacement: str) -> bool:
+    value = container[key]
+    if isinstance(value, str):
+        masked = mask(value)
+        if masked == value:
+            return False
+        container[key] = masked
+        return True
+    changed = False
+    if isinstance(value, dict):
+        for sub in value:
+            if names and is_secret_name(sub, names):
+                masked = _masked_leaves(value[sub], replacement)
+                if masked != value[sub]:
+                    value[sub] = masked
+                    changed = True
+            elif _mask_tree(value, sub, mask, names, replacement):
+                changed = True
+    elif isinstance(value, list):
+        for index in range(len(value)):
+            if _mask_tree(value, index, mask, names, replacement):
+                changed = True
+    return changed
+
+
 # ── what we print ─────────────────────────────────────────────────────────────────────────────────
 
-_OUTPUT = TextMasker(KINDS, "****", whole_userinfo=True)
+_OUTPUT = TextMasker(KINDS, "****", whole_userinfo=True, done=[REPLACEMENT])
 _KNOWN: set[str] = set()
 MIN_KNOWN = 4  # shorter secret values are not searched for in output: they would mask ordinary words
 
@@ -181,10 +245,13 @@ def remember(secret: str | None) -> None:
 def mask_output(text: str) -> str:
     """``text`` as it may be printed or logged: known secret values, credentials in ``key=value`` and
     ``Authorization`` forms, bearer tokens, card numbers and URL userinfo become ``****``."""
+    if looks_like_json(text):
+        text = mask_json(text, _OUTPUT.text, SECRET_NAMES, "****")
+    text = _OUTPUT.text(text)  # first: a known value masked inside a URL would hide the URL's userinfo from it
     for secret in sorted(_KNOWN, key=len, reverse=True):  # longest first: one secret may hold another
         if secret in text:
             text = text.replace(secret, "****")
-    return _OUTPUT.text(text)
+    return text
 
 
 def mask_value(value: Any, names: Iterable[str] = SECRET_NAMES, replacement: str = "****") -> Any:
@@ -209,4 +276,5 @@ def _masked_leaves(value: Any, replacement: str) -> Any:
         return {key: _masked_leaves(item, replacement) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_masked_leaves(item, replacement) for item in value]
-    return value if value is None or isinstance(value, bool) else replacement
+    masked_already = isinstance(value, str) and (value == replacement or value.strip("*") == "")  # SecretStr's dump
+    return value if value is None or isinstance(value, bool) or masked_already else replacement

@@ -25,10 +25,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
-
 from logflow.config import RedactionConfig
-from logflow.config.secrets import DIGIT_RUN, DIGIT_TABLE, HINT, HINT_NEEDLES, TextMasker, digits, is_secret_name
+from logflow.config.secrets import (
+    DIGIT_RUN,
+    DIGIT_TABLE,
+    HINT,
+    HINT_NEEDLES,
+    KINDS,
+    SECRET_NAMES,
+    TextMasker,
+    digits,
+    is_secret_name,
+    looks_like_json,
+    mask_json,
+    mask_output,
+)
 from logflow.config.secrets import luhn_ok as luhn_ok
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.stage import keeps_original
@@ -37,7 +48,6 @@ from logflow.event import Batch
 TAG = "redacted"
 ORIGINAL = "event.original"
 PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
-_JSON_STARTS = ("{", "[")
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
@@ -146,9 +156,7 @@ class Redactor:
                 for doc, raw in zip(docs, originals, strict=True)
             ]
             for i, raw in enumerate(raws):
-                if raw[:1] in _JSON_STARTS or (
-                    raw[:1].isspace() and raw.lstrip()[:1] in _JSON_STARTS
-                ):  # JSON escapes (`\t`, `\u0070`) hide words from a text search
+                if raw and looks_like_json(raw):  # JSON escapes (`\t`, `\u0070`) hide words from a text search
                     masked = self._json_line(raw)
                     if masked is not raw:
                         originals[i] = masked
@@ -209,39 +217,8 @@ class Redactor:
         return masked_any
 
     def _json_line(self, raw: str) -> str:
-        """A raw line that is JSON, masked by its structure (every string searched, secret-named keys masked
-        whole) and then as text; re-serialized only when something changed."""
-        try:
-            tree = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return self._text(raw)
-        holder = [tree]
-        if self._mask_tree(holder, 0):
-            raw = orjson.dumps(holder[0]).decode()
-        return self._text(raw)
-
-    def _mask_tree(self, container: Any, key: Any) -> bool:
-        value = container[key]
-        kind = type(value)
-        if kind is str:
-            masked = self._text(value)
-            if masked is value:
-                return False
-            container[key] = masked
-            return True
-        changed = False
-        if kind is dict:
-            for sub in value:
-                if type(sub) is str and self.path_kind(sub) == SECRET:  # the key's own name decides
-                    if _mask_whole(value, sub, self.replacement):
-                        changed = True
-                elif self._mask_tree(value, sub):
-                    changed = True
-        elif kind is list:
-            for index in range(len(value)):
-                if self._mask_tree(value, index):
-                    changed = True
-        return changed
+        """A raw line that is JSON, masked by its structure and then as text."""
+        return self._text(mask_json(raw, self._text, self.secret_names, self.replacement))
 
     def _suspects(self, values: list[Any]) -> set[int] | range:
         """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change).
@@ -321,3 +298,18 @@ def _find_all(haystack: str | bytes, needle: str | bytes, found: Callable[[int],
     while position >= 0:
         found(position)
         position = find(needle, position + len(needle))
+
+
+def printable(cfg: RedactionConfig) -> Callable[[str], str]:
+    """The masking for a log line the program prints (``dlq show``, reports): what indexing masks (the
+    configured kinds, at least the default ones, even when indexing redaction is off; a JSON line by its
+    structure), then what every output masks (``mask_output``: URL userinfo, the settings' secrets)."""
+    kinds = list(dict.fromkeys([*cfg.kinds, *KINDS]))
+    names = cfg.secret_fields or list(SECRET_NAMES)
+    redactor = Redactor(cfg.model_copy(update={"kinds": kinds, "fields": [ORIGINAL], "secret_fields": names}), "always")
+
+    def mask(text: str) -> str:
+        masked = redactor.document({}, text)
+        return mask_output(masked if masked is not None else text)
+
+    return mask

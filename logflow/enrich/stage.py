@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from logflow.cache import BoundedCache
 from logflow.config import EnrichConfig
 from logflow.enrich.exceptions import error_from_message, error_objects, split_stack_trace
@@ -36,6 +38,11 @@ _SECURITY = re.compile(
     r"|unauthori[sz]ed|forbidden|permission denied|access denied|brute.?force|break-in attempt"
 )
 _SECURITY_WORDS = ("fail", "invalid", "unauthori", "forbidden", "denied", "brute", "break-in")
+
+
+def tag_texts(tags: list[Any]) -> list[str]:
+    """Tags as the keyword strings they are indexed as: text kept, null dropped, anything else as its JSON."""
+    return [tag if type(tag) is str else orjson.dumps(tag).decode() for tag in tags if tag is not None]
 
 
 def keeps_original(mode: str, tags: object) -> bool:
@@ -215,7 +222,14 @@ class Enricher:
         elif "logflow.envelope_timestamp" in doc:
             del doc["logflow.envelope_timestamp"]
         if tags:
-            doc["tags"] = sorted(set(tags)) if len(tags) > 1 else tags
+            if len(tags) > 1:
+                try:
+                    tags = sorted(set(tags))
+                except TypeError:  # a producer's own tags of other types (null, a number beside text, an object)
+                    tags = sorted(set(tag_texts(tags)))
+            elif type(tags[0]) is not str:
+                tags = tag_texts(tags)
+            doc["tags"] = tags
         doc["event.ingested"] = ingested
         doc["logflow.kafka.topic"] = record.topic
         doc["logflow.kafka.partition"] = record.partition
