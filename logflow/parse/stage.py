@@ -1,7 +1,8 @@
 """The parse stage: each decoded line or object becomes its document.
 
 A JSON object goes to the JSON parser that accepts it (keys renamed to ECS, the rest under
-``json.``). A text line's first line goes through the text parsers (``ParserSet.parse_text``);
+``json.``), and every field the index mapping would refuse is moved where it fits (``mapping.fit``).
+A text line's first line goes through the text parsers (``ParserSet.parse_text``);
 further lines (a stack trace) become ``error.stack_trace``. A line no parser matches is still an
 event: its text is the ``message``, it is tagged ``parse_failure`` and its raw line is kept for
 ``event.original``. The envelope's metadata fills what the line did not say.
@@ -15,6 +16,7 @@ from typing import Any
 from logflow.cache import BoundedCache
 from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
+from logflow.parse.mapping import fit
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser, record_moment
 
@@ -65,6 +67,7 @@ class Parse:
             if parser is None:
                 raise RecordError("no JSON parser is defined", "no_json_parser")
             doc = parser.fields_from_json(dec.obj)
+            namespace: str | None = parser.extra_prefix
             parser.finish(doc, now)
             doc.setdefault("event.dataset", parser.dataset)
             doc["logflow.parser"] = parser.name
@@ -73,6 +76,7 @@ class Parse:
                 original = (record.value or b"").decode("utf-8", "replace")
             tags = list(parser.tags)
         else:
+            namespace = None
             text = dec.text or ""
             head, newline, tail = text.partition("\n")
             timeouts: list[str] = []
@@ -117,6 +121,8 @@ class Parse:
                     del doc["logflow.envelope_timestamp"]
                 else:
                     doc["logflow.envelope_timestamp"] = stamp
+        if namespace is not None:
+            fit(doc, namespace)  # a user's key names never cost the event a mapping rejection
         if dec.tags:
             tags.extend(dec.tags)
         if tags:
