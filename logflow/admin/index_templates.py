@@ -35,6 +35,9 @@ def component_template() -> dict[str, Any]:
     return {
         "template": {
             "mappings": {
+                # A string that looks like a date would otherwise make a field `date`, and the next
+                # document with text there would be refused; strings are keywords unless mapped.
+                "date_detection": False,
                 "dynamic_templates": [
                     {"strings_as_keyword": {"match_mapping_type": "string", "mapping": KEYWORD}},
                 ],

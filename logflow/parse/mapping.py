@@ -9,11 +9,13 @@ flat document Elasticsearch would refuse and why, and ``fit`` moves each such fi
 
 - a scalar where ECS has an object goes to the leaf it means (``MEANS``: ``error`` ->
   ``error.message``, ``url`` -> ``url.original``, ...), when that leaf is free and takes the value;
-- anything else that does not fit goes under ``json.<its key>`` (objects flattened), where the
-  template maps nothing;
+- anything else that does not fit goes under ``json.<its key, dots as _>``, where the template maps
+  nothing, as text (a string as it is, anything else as its JSON): one name part and one shape in
+  every document, so a moved field cannot conflict with one moved from another document
+  (``"log": "stdout"`` -> ``json.log``; ``"message": {...}`` -> ``json.message``, its JSON text);
 - a scalar where the same document also has an object (``json.a`` beside ``json.a.b``) keeps the
   name ``<key>._value``; a key with an empty part (``""``, ``a..b``, ``a.``) has ``_`` for it; an
-  object nested deeper than ``MAX_DEPTH`` is kept as its JSON text.
+  object nested deeper than ``MAX_DEPTH`` is moved as a whole.
 
 So a JSON log is never dead-lettered for the names of its keys. Only field names and value shapes are
 judged here; a type a field got dynamically from an earlier document is the index's, not the document's.
@@ -311,20 +313,17 @@ def _safe_key(key: str) -> str:
     return ".".join(part or "_" for part in key.split(".")) if _bad_name(key) else key
 
 
-def _place(doc: dict[str, Any], key: str, value: Any, depth: int) -> None:
-    """``value`` under ``key`` as flat dotted keys, empty name parts as ``_``, deep objects as text."""
+def as_text(value: Any) -> str:
+    """A moved value as the one shape that fits a dynamic field in every document: text (JSON for non-text)."""
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _place(doc: dict[str, Any], key: str, value: Any) -> None:
+    """``value`` as text under ``key`` (empty name parts as ``_``), at the first free name."""
     key = _safe_key(key)
-    if isinstance(value, dict) and value:
-        if depth + key.count(".") >= MAX_DEPTH:
-            doc[key] = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-            return
-        for inner, item in value.items():
-            _place(doc, f"{key}.{_safe_key(str(inner))}", item, depth + 1)
-        return
-    if isinstance(value, list) and not _array_fits(value):
-        value = [item if isinstance(item, str) else orjson.dumps(item, default=str).decode() for item in value]
-    elif isinstance(value, float) and not math.isfinite(value):
-        value = str(value)
+    value = None if value is None else as_text(value)
     if key in doc or key in OBJECTS or key in LEAVES:  # taken: the first free `<key>_2`, `<key>_3`, ...
         number = 2
         while f"{key}_{number}" in doc:
@@ -370,12 +369,26 @@ def fits(doc: dict[str, Any]) -> bool:
     return True
 
 
+def _fit_tags(doc: dict[str, Any], tags: Any) -> None:
+    """``tags`` as the list of texts every stage after parse reads (Elasticsearch indexes each as text)."""
+    if isinstance(tags, str):
+        doc["tags"] = [tags]
+    elif isinstance(tags, list) and all(isinstance(tag, _SCALARS) or tag is None for tag in tags):
+        doc["tags"] = [tag if isinstance(tag, str) else as_text(tag) for tag in tags if tag is not None]
+    elif isinstance(tags, _SCALARS):
+        doc["tags"] = [as_text(tags)]
+    # an object, or a list holding one: left for `problems`, which moves it under the namespace
+
+
 def fit(doc: dict[str, Any], namespace: str = NAMESPACE) -> list[str]:
     """Move every field of ``doc`` Elasticsearch would refuse to where it fits (see the module); the keys moved.
 
     The common case, a document that fits, costs one quick ``fits`` pass.
     """
     moved: list[str] = []
+    tags = doc.get("tags")
+    if tags is not None and (type(tags) is not list or not all(type(tag) is str for tag in tags)):
+        _fit_tags(doc, tags)
     if fits(doc):
         return moved
     for _ in range(4):  # each pass can only move fields into the namespace, where fewer rules apply
@@ -392,13 +405,12 @@ def fit(doc: dict[str, Any], namespace: str = NAMESPACE) -> list[str]:
             free = target is not None and target not in doc
             if free and isinstance(value, _SCALARS) and leaf_fits(LEAVES[str(target)], value):
                 doc[str(target)] = value
+            elif root.startswith(namespace + ".") and not _bad_name(root):
+                _place(doc, f"{root}.{VALUE_NAME}", value)
             elif root.startswith(namespace + "."):
-                if isinstance(value, dict | list) or _bad_name(root):
-                    _place(doc, root, value, 0)
-                else:
-                    _place(doc, f"{root}.{VALUE_NAME}", value, 0)
-            else:
-                _place(doc, f"{namespace}.{root}", value, 0)
+                _place(doc, root, value)
+            else:  # one name part: a moved field is never an object of another (`log` and `log.level.x`)
+                _place(doc, f"{namespace}.{root.replace('.', '_')}", value)
     for field, _why in problems(doc):  # nothing left should get here: never let one field lose the event
         doc.pop(field, None)
         moved.append(field)
