@@ -145,6 +145,8 @@ def _number_fits(value: Any, bounds: tuple[int, int] | None) -> bool:
     if type(value) is bool:
         return False
     if isinstance(value, str):
+        if value == "":  # indexed as no value, as Elasticsearch reads an empty string for a number
+            return True
         if _NUMERIC_TEXT.fullmatch(value.strip()) is None:
             return False
         value = float(value)
@@ -180,9 +182,7 @@ def scalar_fits(kind: str, value: Any) -> bool:
     if kind == "ip":
         return _ip_fits(value)
     if kind == "date":
-        return (isinstance(value, str) and _DATE_TEXT.fullmatch(value) is not None) or (
-            type(value) is int and value >= 0
-        )
+        return (isinstance(value, str) and _DATE_TEXT.fullmatch(value) is not None) or type(value) is int
     return True
 
 
@@ -288,8 +288,8 @@ def _judge(key: str, value: Any, implied: set[str]) -> str | None:
     for prefix in _prefixes(key):
         if prefix in LEAVES:
             return f"`{prefix}` is mapped `{LEAVES[prefix]}`: it cannot hold the field `{key}`"
-    if value is None or (isinstance(value, dict) and not value):
-        return None
+    if value is None or (isinstance(value, dict | list) and all(item is None for item in value)):
+        return None  # null, [] and [null] are no value: nothing to map
     if key in OBJECTS:
         return f"`{key}` is an object in ECS, and {_shape(value)} is not one"
     if key in implied:
