@@ -19,14 +19,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from logflow.config import ElasticsearchConfig, Settings
 from logflow.deadletter import headers
-from logflow.deadletter.producer import KafkaDeadLetters
+from logflow.deadletter.producer import DeadLetterWriter, KafkaDeadLetters
 from logflow.event import Action, Record, Rejection
 from logflow.parse.mapping import problems
 from logflow.sink.base import Failure, IndexResult, Sink
@@ -231,6 +231,12 @@ class DrySink:
         return result
 
 
+class CountingDeadLetters(DeadLetterWriter, Protocol):
+    """A dead-letter writer told how often each record (by document id) was dead-lettered before."""
+
+    attempts: dict[str, int]
+
+
 class DryDeadLetters:
     """The dead-letter topic of a dry run: remembers what would be written back, writes nothing."""
 
@@ -252,7 +258,7 @@ async def replay_batch(
     letters: Sequence[DeadLetter],
     processor: Processor,
     sink: Sink,
-    dead_letters: KafkaDeadLetters | DryDeadLetters,
+    dead_letters: CountingDeadLetters,
     result: ReplayResult,
 ) -> None:
     """One batch of dead letters through the shared deliver step (real or dry sink alike), tallied into ``result``."""
@@ -284,7 +290,7 @@ async def replay(
     result = ReplayResult()
     processor = Processor(settings)
     sink: Sink
-    dead_letters: KafkaDeadLetters | DryDeadLetters
+    dead_letters: CountingDeadLetters
     if dry_run:
         sink, dead_letters = DrySink(settings.elasticsearch), DryDeadLetters()
     else:
