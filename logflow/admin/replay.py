@@ -73,8 +73,9 @@ def decode_dead_letter(message: Any) -> DeadLetter:
     Coordinates missing from the headers (or not numbers) fall back to the dead letter's own.
     """
     letter = headers.decode(tuple(message.headers or ()))
-    if letter is None:  # not written by logflow: replayed as the record it is
-        letter = headers.DeadLetterHeaders("", "", "", None, None, None, None, None, tuple(message.headers or ()))
+    if letter is None:  # not written by logflow: replayed as the record it is, without logflow's header names
+        original = tuple((k, v) for k, v in message.headers or () if not k.lower().startswith(headers.PREFIX))
+        letter = headers.DeadLetterHeaders("", "", "", None, None, None, None, None, original)
     record = Record(
         letter.topic or message.topic,
         message.partition if letter.partition is None else letter.partition,

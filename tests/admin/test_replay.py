@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logflow.admin.index_templates import install_templates
-from logflow.admin.replay import DeadLetter, DryDeadLetters, DrySink, ReplayResult, replay, replay_batch, show
+from logflow.admin.replay import (
+    DeadLetter,
+    DryDeadLetters,
+    DrySink,
+    ReplayResult,
+    decode_dead_letter,
+    replay,
+    replay_batch,
+    show,
+)
 from logflow.config import Settings
 from logflow.deadletter.memory import InMemoryDeadLetters
 from logflow.event import Action, Record
@@ -143,3 +155,40 @@ async def test_the_dry_sink_refuses_exactly_the_documents_the_server_refuses(es:
     lenient = {doc_id: reason for doc_id, reason in judged.items() if doc_id not in refused}
     assert all("is an object in ECS, and a value of type" in reason for reason in lenient.values()), lenient
     assert 0 < len(refused) < len(actions)  # both verdicts are exercised
+
+
+_HEADER_NAMES = st.sampled_from(
+    [
+        "logflow.error.type",
+        "logflow.source.topic",
+        "logflow.source.partition",
+        "logflow.source.offset",
+        "logflow.error.attempt",
+        "logflow.error.truncated_from",
+        "LOGFLOW.SOURCE.OFFSET",
+        "other",
+    ]
+)
+_HEADER_VALUES = st.binary(max_size=12) | st.sampled_from([b"-1", b"4x", b"1e3", "\u0661\u0662".encode(), b" 7 "])
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(st.lists(st.tuples(_HEADER_NAMES, _HEADER_VALUES), max_size=8), st.integers(0, 2**40))
+def test_a_dead_letter_with_any_headers_decodes_to_a_record_with_integer_coordinates(
+    raw: list[tuple[str, bytes]], offset: int
+) -> None:
+    """`dlq show` and `dlq replay` read headers anyone could have written: never an exception, never a guess."""
+    message = SimpleNamespace(
+        topic="logflow-dead-letter",
+        partition=0,
+        offset=offset,
+        value=b"x",
+        key=None,
+        headers=raw,
+        timestamp=1795395723456,
+    )
+    letter = decode_dead_letter(message)
+    assert isinstance(letter.record.offset, int) and isinstance(letter.record.partition, int)
+    assert letter.attempt >= 1
+    assert all(not name.lower().startswith("logflow.") for name, _ in letter.record.headers)
+    orjson.dumps(letter.summary())
