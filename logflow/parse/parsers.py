@@ -24,6 +24,7 @@ import structlog
 from logflow.cache import BoundedCache
 from logflow.errors import ParserDefinitionError
 from logflow.parse.grok import Grok, GrokTimeout, Origin, PatternLibrary
+from logflow.parse.mapping import LEAVES, leaf_fits
 from logflow.parse.timestamps import TimeParser
 
 log = structlog.get_logger("logflow.parse.parsers")
@@ -109,7 +110,10 @@ class Parser:
             if target is not None and not (isinstance(value, dict) and root in ECS_ROOTS):
                 if target == "-":
                     continue
-                if target not in out:
+                kind = LEAVES.get(target)
+                if kind is not None and not leaf_fits(kind, value):  # `"level": {"name": ...}`: the user's own field
+                    out[f"{extra}.{key}"] = value
+                elif target not in out:
                     out[target] = value
                 continue
             if root in ECS_ROOTS:
@@ -120,7 +124,7 @@ class Parser:
             else:
                 out[f"{extra}.{key}"] = value
         message = out.get("message")
-        if message is not None and not isinstance(message, str):
+        if message is not None and not isinstance(message, str | dict):  # an object is fitted (parse.mapping)
             out["message"] = str(message)
         return out
 

@@ -1,7 +1,8 @@
 """The parse stage: each decoded line or object becomes its document.
 
 A JSON object goes to the JSON parser that accepts it (keys renamed to ECS, the rest under
-``json.``). A text line's first line goes through the text parsers (``ParserSet.parse_text``);
+``json.``), and every field the index mapping would refuse is moved where it fits (``mapping.fit``).
+A text line's first line goes through the text parsers (``ParserSet.parse_text``);
 further lines (a stack trace) become ``error.stack_trace``. A line no parser matches is still an
 event, tagged ``parse_failure``, its raw line kept for ``event.original``: its header is read by
 ``parse/infer.py`` (its own time, its level, the text after them as ``message``, tagged
@@ -19,6 +20,7 @@ from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
 from logflow.parse import syslog
 from logflow.parse.infer import infer
+from logflow.parse.mapping import fit
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser, record_moment
 
@@ -69,6 +71,7 @@ class Parse:
             if parser is None:
                 raise RecordError("no JSON parser is defined", "no_json_parser")
             doc = parser.fields_from_json(dec.obj)
+            namespace: str | None = parser.extra_prefix
             parser.finish(doc, now)
             doc.setdefault("event.dataset", parser.dataset)
             doc["logflow.parser"] = parser.name
@@ -77,6 +80,7 @@ class Parse:
                 original = (record.value or b"").decode("utf-8", "replace")
             tags = list(parser.tags)
         else:
+            namespace = None
             text = dec.text or ""
             head, newline, tail = text.partition("\n")
             timeouts: list[str] = []
@@ -135,6 +139,8 @@ class Parse:
                     doc["logflow.envelope_timestamp"] = stamp
         if syslog.PRIORITY in doc or syslog.SEVERITY_CODE in doc or syslog.FACILITY_CODE in doc:
             syslog.derive(doc)  # after the envelope's metadata: rsyslog's pri/syslogseverity count too
+        if namespace is not None:
+            fit(doc, namespace)  # a user's key names never cost the event a mapping rejection
         if dec.tags:
             tags.extend(dec.tags)
         if tags:

@@ -4,7 +4,8 @@ A component template holds the mappings and settings; a composable index templat
 ``{prefix}-*`` (``logflow-*`` by default: a pattern that no built-in or Fleet template claims, so
 our daily indices stay ordinary indices that accept ``index`` with our ``_id``s, and Elastic Agent's
 ``logs-*-*`` data streams are never ours). Its priority (500) only orders it among templates of
-the same pattern.
+the same pattern. The field table itself is ``logflow.parse.mapping.FIELDS``: the parse stage fits
+JSON logs to the same table, so a document never names a field in a shape the template refuses.
 
 The types follow Elastic's own logs mappings where the server has them (``ecs@mappings``,
 ``logs@settings``): ``message`` and ``error.message`` as ``match_only_text``, ``error.stack_trace``
@@ -26,91 +27,14 @@ from typing import Any
 
 from elasticsearch import AsyncElasticsearch, NotFoundError
 
+from logflow.parse.mapping import FIELDS, KEYWORD
 from logflow.sink.client import server_of
 from logflow.sink.server import Server, UnsupportedServer
 
-KEYWORD = {"type": "keyword", "ignore_above": 1024}
-TEXT_WITH_KEYWORD = {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 1024}}}
 TEMPLATE_PRIORITY = 500
 TOTAL_FIELDS_LIMIT = 10_000
 ECS_MAPPINGS = "ecs@mappings"
 OWNED = {"managed_by": "logflow"}
-# Placeholders replaced per server by ``_typed`` (Elastic's types, or their portable forms).
-MATCH_ONLY_TEXT = {"type": "match_only_text"}
-WILDCARD_WITH_TEXT = {"type": "wildcard", "fields": {"text": {"type": "match_only_text"}}}
-
-# Flat dotted ECS names -> mapping; expanded into nested `properties` below.
-FIELDS: dict[str, dict[str, Any]] = {
-    "@timestamp": {"type": "date"},
-    "message": MATCH_ONLY_TEXT,
-    "tags": KEYWORD,
-    "labels": {"type": "object"},
-    "log.level": KEYWORD,
-    "log.logger": KEYWORD,
-    "log.file.path": KEYWORD,
-    "log.flags": KEYWORD,
-    "log.syslog.facility.code": {"type": "long"},
-    "log.syslog.priority": {"type": "long"},
-    "service.name": KEYWORD,
-    "service.environment": KEYWORD,
-    "service.version": KEYWORD,
-    "host.name": KEYWORD,
-    "host.hostname": KEYWORD,
-    "agent.type": KEYWORD,
-    "agent.name": KEYWORD,
-    "agent.version": KEYWORD,
-    "process.name": KEYWORD,
-    "process.pid": {"type": "long"},
-    "process.thread.name": KEYWORD,
-    "event.dataset": KEYWORD,
-    "event.kind": KEYWORD,
-    "event.category": KEYWORD,
-    "event.action": KEYWORD,
-    "event.outcome": KEYWORD,
-    "event.reason": KEYWORD,
-    "event.duration": {"type": "long"},
-    "event.ingested": {"type": "date"},
-    "event.original": {"type": "keyword", "index": False, "doc_values": False},
-    "trace.id": KEYWORD,
-    "span.id": KEYWORD,
-    "transaction.id": KEYWORD,
-    "error.type": KEYWORD,
-    "error.message": MATCH_ONLY_TEXT,
-    "error.stack_trace": WILDCARD_WITH_TEXT,
-    "http.request.id": KEYWORD,
-    "http.request.method": KEYWORD,
-    "http.request.referrer": KEYWORD,
-    "http.request.line": KEYWORD,
-    "http.response.status_code": {"type": "long"},
-    "http.response.body.bytes": {"type": "long"},
-    "http.version": KEYWORD,
-    "http.user.ident": KEYWORD,
-    "url.original": WILDCARD_WITH_TEXT,
-    "url.path": KEYWORD,
-    "source.ip": {"type": "ip"},
-    "source.domain": KEYWORD,
-    "user.name": KEYWORD,
-    "user_agent.original": {**KEYWORD, "fields": {"text": {"type": "match_only_text"}}},
-    "kubernetes.namespace": KEYWORD,
-    "kubernetes.pod.name": KEYWORD,
-    "kubernetes.container.name": KEYWORD,
-    "nginx.access.request_time": {"type": "float"},
-    "nginx.access.forwarded_for": KEYWORD,
-    "logflow.parser": KEYWORD,
-    "logflow.timestamp_unparsed": KEYWORD,
-    "logflow.template.id": KEYWORD,
-    "logflow.template.text": TEXT_WITH_KEYWORD,
-    "logflow.dead_letter.stage": KEYWORD,
-    "logflow.dead_letter.index": KEYWORD,
-    "logflow.dead_letter.bytes": {"type": "long"},
-    "logflow.dead_letter.source.topic": KEYWORD,
-    "logflow.dead_letter.source.partition": {"type": "integer"},
-    "logflow.dead_letter.source.offset": {"type": "long"},
-    "logflow.dead_letter.attempt": {"type": "integer"},
-    "logflow.kafka.topic": KEYWORD,
-    "logflow.kafka.partition": {"type": "integer"},
-    "logflow.kafka.offset": {"type": "long"},
-}
 
 
 def portable(mapping: dict[str, Any]) -> dict[str, Any]:
