@@ -17,6 +17,8 @@ from logflow.event import Batch, Decoded, Record
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser
 
+OTHER_LABEL = "other"  # the metric label of a parse failure whose dataset no parser defines
+
 
 class Parse:
     """Configured once with the parsers; called per batch."""
@@ -25,6 +27,7 @@ class Parse:
         self.parsers = parsers
         self.keep_original = keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
+        self.metric_labels = frozenset({p.dataset for p in parsers} | {FALLBACK_DATASET})
 
     def __call__(self, batch: Batch) -> None:
         now, failures = batch.now, batch.parse_failures
@@ -41,8 +44,11 @@ class Parse:
                 batch.fail(event, "process", exc)
                 continue
             if event.doc.get("logflow.parser") == "none":
-                dataset = str(event.doc.get("event.dataset"))
-                failures[dataset] = failures.get(dataset, 0) + 1
+                dataset = event.doc.get("event.dataset")
+                # A metric label: a producer's hint header can say anything, so only datasets a parser
+                # defines (and the fallback) are labels of their own; the rest count as `other`.
+                label = dataset if type(dataset) is str and dataset in self.metric_labels else OTHER_LABEL
+                failures[label] = failures.get(label, 0) + 1
 
     def document(self, record: Record, dec: Decoded, now: datetime) -> tuple[dict[str, Any], str | None]:
         """The document of one decoded record, and its raw line (for `event.original`, masked by redact)."""
