@@ -28,7 +28,8 @@ EXCEPTION_HEADERS: tuple[tuple[re.Pattern[str], str | None, bool], ...] = (
     (re.compile(rf"Uncaught (?P<type>{_NAMED}){_CODE}{_MESSAGE}"), None, True),  # Node, browsers
     (re.compile(rf"(?:Caused by: )?(?P<type>{_NAMED}){_CODE}{_MESSAGE}"), None, False),  # Python, Node
 )
-_HEADER_WORDS = ("error", "exception", "throwable", "fault", "panic", "warning", "exit", "interrupt")
+# Every header's first line holds one of these (lowercased): one C-level search rules most messages out.
+_HEADER_WORDS = re.compile("error|exception|throwable|fault|panic|warning|exit|interrupt")
 
 
 def exception_header(line: str, strong_only: bool = False) -> tuple[str, str | None, str | None] | None:
@@ -64,12 +65,14 @@ def error_from_message(message: str, low: str) -> tuple[str, str | None, str | N
     Strong headers on any message; weak ones only when more lines (the trace) follow. A substring test
     first: most messages name no exception.
     """
-    newline = low.find("\n")
-    first = low if newline < 0 else low[:newline]
-    for word in _HEADER_WORDS:
-        if word in first:
-            return exception_header(message if newline < 0 else message[:newline], strong_only=newline < 0)
-    return None
+    hit = _HEADER_WORDS.search(low)
+    if hit is None:
+        return None
+    newline = low.find("\n", 0, hit.start())
+    if newline >= 0:  # the word is on a later line: not in the first line's header
+        return None
+    newline = low.find("\n", hit.start())
+    return exception_header(message if newline < 0 else message[:newline], strong_only=newline < 0)
 
 
 #: Document keys a JSON parser leaves a serialized error object under (pino and bunyan: `err`).
@@ -90,6 +93,7 @@ ERROR_OBJECT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 #: Flat keys a parser made of an ECS-shaped `error` object that ECS spells otherwise.
 _ERROR_ALIASES = (("error.stack", "error.stack_trace"), ("error.name", "error.type"))
+_ERROR_KEYS = frozenset(ERROR_OBJECT_KEYS) | {alias for alias, _ in _ERROR_ALIASES}
 
 
 def error_objects(doc: dict[str, Any]) -> None:
@@ -97,6 +101,8 @@ def error_objects(doc: dict[str, Any]) -> None:
 
     Fields the document already has win (a parser's own ``error.message`` is not overwritten).
     """
+    if _ERROR_KEYS.isdisjoint(doc):  # one C-level pass over the keys: most documents hold none
+        return
     for key in ERROR_OBJECT_KEYS:
         obj = doc.get(key)
         if type(obj) is not dict:

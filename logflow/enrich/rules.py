@@ -11,6 +11,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from logflow.config import EnrichConfig
 from logflow.errors import ConfigError, ConfigErrors
 from logflow.parse.grok import Grok, Origin, PatternLibrary
@@ -43,7 +45,7 @@ class RuleSet:
             except FutureWarning as exc:
                 problems.append(ConfigError(where, f"is ambiguous: {exc}", "escape a literal [ inside a set as \\["))
                 continue
-            except (ValueError, OverflowError, RecursionError) as exc:  # what `re` raises besides re.error
+            except (ValueError, OverflowError, RecursionError, regex.error) as exc:  # `re`'s others; the guard's
                 problems.append(ConfigError(where, f"does not compile: {exc}", "fix the pattern"))
                 continue
             self.rules.append(

@@ -16,6 +16,7 @@ import orjson
 
 from logflow.cache import BoundedCache
 from logflow.config import EnrichConfig
+from logflow.enrich.categories import categorize_audit
 from logflow.enrich.exceptions import error_from_message, error_objects, split_stack_trace
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.levels import ERROR_LEVELS, LEVELS
@@ -207,6 +208,8 @@ class Enricher:
             "event.dataset"
         ) == "audit":
             tags.append("security")
+            if doc.get("event.dataset") == "audit":
+                categorize_audit(doc)
         if "@timestamp" not in doc:
             envelope_time = doc.pop("logflow.envelope_timestamp", None)
             if "logflow.timestamp_unparsed" in doc:

@@ -116,35 +116,42 @@ JSON_KEYS: dict[str, tuple[TraceFormat, int] | None] = {
     **{name: (fmt, i) for fmt in TRACE_FORMATS for i, name in enumerate(fmt.headers)},
     **dict.fromkeys(REQUEST_ID_HEADERS),
 }
-_JSON_KEY_NAMES: BoundedCache[str, str] = BoundedCache(4096)  # document key -> its lowered last part, or ""
+_HEADERS_OBJECT = "\x00"  # a key whose value may be a logged headers object (`json.headers`)
+_JSON_KEY_NAMES: BoundedCache[str, str] = BoundedCache(4096)  # document key -> header name, _HEADERS_OBJECT or ""
 
 
 def _json_header_name(key: str) -> str:
     """``json.X-B3-TraceId`` -> ``x-b3-traceid`` when that names a header of the table, else ""."""
-    name = _JSON_KEY_NAMES.get(key)
-    if name is None:
-        low = key[5:].lower() if key.startswith("json.") else ""
-        name = _JSON_KEY_NAMES.put(key, low if low in JSON_KEYS else "")
-    return name
+    low = key[5:].lower() if key.startswith("json.") else ""
+    if low in JSON_KEYS:
+        return _JSON_KEY_NAMES.put(key, low)
+    return _JSON_KEY_NAMES.put(key, _HEADERS_OBJECT if low.endswith("headers") else "")
 
 
 def trace_from_json(doc: dict[str, Any]) -> None:
     """Trace headers an application logged as JSON keys (``json.X-B3-TraceId``, or inside an object such as
     ``json.headers``): read by the table's rows, in order, case-insensitively; the keys read are removed.
+
+    Each document key is classified once (a bounded memo), so a document costs one lookup per key.
     """
-    found: dict[str, tuple[str, str | None, Any]] = {}  # header -> (document key, key inside it, value)
-    for key, value in doc.items():
-        if not key.startswith("json."):
+    names = _JSON_KEY_NAMES
+    found: dict[str, tuple[str, str | None, Any]] | None = None  # header -> (document key, key inside, value)
+    for key in doc:
+        name = names.get(key)
+        if name is None:
+            name = _json_header_name(key)
+        if not name:
             continue
-        if type(value) is dict:
-            if key.lower().endswith("headers"):
+        if found is None:
+            found = {}
+        value = doc[key]
+        if name == _HEADERS_OBJECT:
+            if type(value) is dict:
                 for inner, inner_value in value.items():
                     low = inner.lower() if type(inner) is str else ""
                     if low in JSON_KEYS and type(inner_value) is str:
                         found.setdefault(low, (key, inner, inner_value))
-            continue
-        name = _json_header_name(key)
-        if name and type(value) is str:
+        elif type(value) is str:
             found.setdefault(name, (key, None, value))
     if not found:
         return
@@ -238,7 +245,7 @@ def drop_zero_ids(doc: dict[str, Any]) -> None:
     """
     for key in ("trace.id", "span.id"):
         value = doc.get(key)
-        if type(value) is str and _zero(value) and value:
+        if type(value) is str and value[:1] == "0" and not value.strip("0"):
             del doc[key]
 
 

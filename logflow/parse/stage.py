@@ -24,6 +24,8 @@ from logflow.parse.mapping import fit
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser, record_moment
 
+OTHER_LABEL = "other"  # the metric label of a parse failure whose dataset no parser defines
+
 
 class Parse:
     """Configured once with the parsers; called per batch."""
@@ -33,6 +35,7 @@ class Parse:
         self.keep_original = keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
         self._moments: BoundedCache[int, datetime] = BoundedCache(4096)
+        self.metric_labels = frozenset({p.dataset for p in parsers} | {FALLBACK_DATASET})
 
     def __call__(self, batch: Batch) -> None:
         """Parse every event; a time without a year is read relative to the record's own Kafka timestamp.
@@ -61,8 +64,11 @@ class Parse:
                 batch.fail(event, "process", exc)
                 continue
             if event.doc.get("logflow.parser") == "none":
-                dataset = str(event.doc.get("event.dataset"))
-                failures[dataset] = failures.get(dataset, 0) + 1
+                dataset = event.doc.get("event.dataset")
+                # A metric label: a producer's hint header can say anything, so only datasets a parser
+                # defines (and the fallback) are labels of their own; the rest count as `other`.
+                label = dataset if type(dataset) is str and dataset in self.metric_labels else OTHER_LABEL
+                failures[label] = failures.get(label, 0) + 1
 
     def document(self, record: Record, dec: Decoded, now: datetime) -> tuple[dict[str, Any], str | None]:
         """The document of one decoded record, and its raw line (for `event.original`, masked by redact)."""
