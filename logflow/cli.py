@@ -206,10 +206,17 @@ def parse(
     ] = None,
     config: ConfigOption = None,
     explain: Annotated[
-        bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")
+        bool, typer.Option(help="Also show which parsers and patterns matched, and where the others stopped.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --explain: JSON lines even on a terminal (the default when piped).")
     ] = False,
 ) -> None:
-    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
+    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`).
+
+    With --explain on a terminal, a table per line instead: the document's main fields and every
+    pattern, furthest first, with where and why it stopped.
+    """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
     from logflow.worker.processor import Processor
@@ -219,6 +226,8 @@ def parse(
     joiner = MultilineJoiner.from_config(settings.decode)
     out = sys.stdout.buffer
     batch: list[Record] = []
+    # Log text is never markup or highlighted: the table's cells are Text objects, the console plain.
+    screen = Console(markup=False, highlight=False) if explain and not as_json and sys.stdout.isatty() else None
 
     def flush() -> None:
         processed = processor.process(joiner.join(batch) if joiner else batch, keep_documents=True)
@@ -226,7 +235,14 @@ def parse(
         for doc in processed.documents:
             if explain:
                 line = raw[doc["logflow.kafka.offset"]].decode("utf-8", "replace").split("\n", 1)[0]
-                doc["_explain"] = processor.parsers.explain(line)
+                entries = processor.parsers.explain(line)
+                if screen is not None:
+                    from logflow.parse.explain import table
+
+                    where = f"{doc['logflow.kafka.topic']}:{doc['logflow.kafka.offset'] + 1}"
+                    screen.print(table(line, doc, entries, where))
+                    continue
+                doc["_explain"] = entries
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
             err.print(
