@@ -214,11 +214,13 @@ def parse(
 ) -> None:
     """Print each line as the document it would be indexed as (one JSON object per line, with `_index`).
 
-    With --explain on a terminal, a table per line instead: the document's main fields and every
-    pattern, furthest first, with where and why it stopped.
+    With --explain on a terminal, a table per line instead: the document's main fields, the patterns
+    that matched and the ones that got furthest, with where and why each stopped.
     """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
+    from logflow.parse.explain import explain as explain_line
+    from logflow.parse.explain import table
     from logflow.worker.processor import Processor
 
     settings = _settings(config)
@@ -235,10 +237,8 @@ def parse(
         for doc in processed.documents:
             if explain:
                 line = raw[doc["logflow.kafka.offset"]].decode("utf-8", "replace").split("\n", 1)[0]
-                entries = processor.parsers.explain(line)
+                entries = explain_line(processor.parsers, line)
                 if screen is not None:
-                    from logflow.parse.explain import table
-
                     where = f"{doc['logflow.kafka.topic']}:{doc['logflow.kafka.offset'] + 1}"
                     screen.print(table(line, doc, entries, where))
                     continue

@@ -449,9 +449,3 @@ class ParserSet:
     def _remember(self, source: Any, parser: Parser, recent: tuple[Parser, ...]) -> None:
         """``parser`` becomes the source's most recent; the source keeps its last few distinct ones."""
         self._sticky.put(source, (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS])
-
-    def explain(self, line: str) -> list[dict[str, Any]]:
-        """For `parse --explain`: which patterns match, and where and why the others stopped (parse/explain.py)."""
-        from logflow.parse.explain import explain
-
-        return explain(self, line)
