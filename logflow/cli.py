@@ -1,6 +1,7 @@
 """The `logflow` command line. Argument handling and output only; the work lives in the library.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 `logflow parse` rejected
+records (each named on stderr; the documents of the others are printed all the same).
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, markup=False)  # nothing printed from outside (lines, file names, answers) is markup
+# Nothing printed from outside (lines, file names, server answers) is markup, nor an emoji code (`:a:`).
+err = Console(stderr=True, markup=False, emoji=False)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
+EXIT_REJECTED = 3  # `logflow parse`: some records would have gone to the dead-letter topic
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -84,7 +87,7 @@ def setup(
     async def go() -> SetupResult:
         client = make_client(settings.elasticsearch)
         try:
-            return await setup_indices(client, prefix, days, ilm)
+            return await setup_indices(client, prefix, days, ilm, settings.routing.mode == "data_stream")
         finally:
             await client.close()
 
@@ -166,6 +169,7 @@ def ship(
     ] = None,
 ) -> None:
     """Produce lines (or JSON records) from files to Kafka, with progress."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from logflow.admin.ship import ensure_topics, file_messages, produce
@@ -176,7 +180,7 @@ def ship(
     async def go() -> dict[int, int]:
         await ensure_topics(settings.kafka, {topic: partitions})
         with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"Shipping to {topic}", total=total)
+            bar = progress.add_task(f"Shipping to {escape(topic)}", total=total)  # the description is markup
             return await produce(
                 settings.kafka,
                 topic,
@@ -216,6 +220,7 @@ def parse(
 
     With --explain on a terminal, a table per line instead: the document's main fields, the patterns
     that matched and the ones that got furthest, with where and why each stopped.
+    Exits 3 when a record was rejected (it would go to the dead-letter topic; the reason is on stderr).
     """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
@@ -230,8 +235,10 @@ def parse(
     batch: list[Record] = []
     # Log text is never markup or highlighted: the table's cells are Text objects, the console plain.
     screen = Console(markup=False, highlight=False) if explain and not as_json and sys.stdout.isatty() else None
+    rejected = 0
 
     def flush() -> None:
+        nonlocal rejected
         processed = processor.process(joiner.join(batch) if joiner else batch, keep_documents=True)
         raw = {record.offset: record.value or b"" for record in batch} if explain else {}
         for doc in processed.documents:
@@ -245,6 +252,7 @@ def parse(
                 doc["_explain"] = entries
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
+            rejected += 1
             err.print(
                 f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
                 f"{rejection.reason}",
@@ -260,6 +268,8 @@ def parse(
     if batch:
         flush()
     out.flush()
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 @app.command()
@@ -361,6 +371,34 @@ def parsers_check(
     raise typer.Exit(1 if failed else 0)
 
 
+@parsers_app.command("suggest")
+def parsers_suggest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Log lines, one per line.")],
+    name: Annotated[str, typer.Option(help="Name and dataset of the drafted parser.")] = "suggested",
+    out: Annotated[Path | None, typer.Option(help="Write the TOML here instead of standard output.")] = None,
+    top: Annotated[int, typer.Option(min=1, max=200, help="Most templates given a pattern of their own.")] = 12,
+    config: ConfigOption = None,
+) -> None:
+    """Draft a parser (TOML) for the lines no parser matches, checked against its own samples."""
+    from logflow.admin.parsers_suggest import suggest, summary
+    from logflow.parse.parsers import ParserSet
+
+    settings = _settings(config)
+    parsers = ParserSet.load(settings.parse.parsers_dir)
+    lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    draft = suggest(lines, parsers, settings, name=name, top=top)
+    if not draft.unmatched:
+        _say("OK", f"every one of the {draft.lines} lines matches a parser already; nothing to draft")
+        raise typer.Exit(0)
+    if out is None:
+        typer.echo(draft.toml, nl=False)
+    else:
+        out.write_text(draft.toml, encoding="utf-8")
+    for line in summary(draft):
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(1 if draft.problems else 0)
+
+
 @parsers_app.command("list")
 def parsers_list(config: ConfigOption = None) -> None:
     """List parsers in the order they are tried."""
@@ -374,8 +412,15 @@ def parsers_list(config: ConfigOption = None) -> None:
 
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
-    """The effective configuration (file + environment), secrets masked."""
-    typer.echo(orjson.dumps(redacted(load_settings(config)), option=orjson.OPT_INDENT_2).decode())
+    """The effective configuration (file + environment), secrets masked; exits 2 if the worker would not start.
+
+    Everything the worker compiles at start-up (parsers, enrichment rules) is compiled here too.
+    """
+    from logflow.worker.processor import Processor
+
+    settings = load_settings(config)
+    Processor(settings)  # raises ConfigError(s) for what only compiles with the parsers' pattern library
+    typer.echo(orjson.dumps(redacted(settings), option=orjson.OPT_INDENT_2).decode())
 
 
 @config_app.command("docs")

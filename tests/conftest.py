@@ -6,7 +6,6 @@ real servers with:
 
     LOGFLOW_TEST_KAFKA=host:9092            # a Kafka cluster (topics are created per test)
     LOGFLOW_TEST_ES=http://host:9200        # an Elasticsearch cluster
-    LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES=1     # only for OpenSearch-like servers that 406 ES media types
 
 A server that cannot be started or reached is an error, never a skip. Each test gets its own
 topics, consumer group and index prefix (``unique``), so tests never see each other's data.
@@ -39,7 +38,6 @@ class Servers:
 
     kafka: str
     es: str
-    plain_media_types: bool
     kafka_process: ServerProcess | None = None
     es_process: ServerProcess | None = None
 
@@ -64,6 +62,25 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 _USED: list[str] = []
+
+
+# Opt-in tests: selected only when their variable names what they need, otherwise deselected (listed as
+# such in the summary), never skipped. Run with the variable set and the test must pass.
+OPT_IN = {
+    "live_es": "LOGFLOW_TEST_ES",  # a real Elasticsearch 8.x/9.x (docs/elasticsearch-fidelity.md)
+    "es8_client": "LOGFLOW_TEST_ES8_PYTHON",  # an interpreter with elasticsearch<9 installed
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        wanted = [env for marker, env in OPT_IN.items() if item.get_closest_marker(marker) is not None]
+        (deselected if any(not os.environ.get(env) for env in wanted) else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -95,16 +112,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             es_process = start_osmem(log_path=logs / "osmem.log")
             started.append(es_process)
             es = f"http://{es_process.address}"
-            plain = True
-        else:
-            plain = os.environ.get("LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES", "") in ("1", "true", "yes")
         _USED.extend(
             [
                 f"Kafka API at {kafka} ({'Tansu' if kafka_process else 'external'})",
                 f"Elasticsearch API at {es} ({'osmem' if es_process else 'external'})",
             ]
         )
-        yield Servers(kafka, es, plain, kafka_process, es_process)
+        yield Servers(kafka, es, kafka_process, es_process)
     finally:
         for process in started:
             process.stop()
@@ -138,7 +152,7 @@ def settings_for(servers: Servers, name: str, **overrides: Any) -> Settings:
             "session_timeout_ms": 6000,
             "fetch_timeout_ms": 200,
         },
-        "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
+        "elasticsearch": {"hosts": [servers.es]},
         "routing": {"index_prefix": name},
         "health": {"port": 0},
     }

@@ -49,7 +49,9 @@ def golden_records() -> list[object]:
             b"{broken",
         ),
     ]
-    records += [Record("hdr", 0, i, value, None, headers) for i, (headers, value) in enumerate(headered)]
+    records += [Record("hdr", 0, i, value, None, headers) for i, (headers, value) in enumerate(headered[:-1])]
+    # A dead letter is one only when read from a dead-letter topic (its headers alone are a producer's say-so).
+    records.append(Record("logflow-dead-letter", 0, 3, headered[-1][1], None, headered[-1][0]))
     records += [Record("bad", 0, i, value) for i, value in enumerate((b"", b"  \r\n", b"\xff\xfe not utf-8"))]
     return records
 

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from hypothesis import given
+from hypothesis import settings as examples
 
 from logflow.config import Settings
 from logflow.demo.servers import free_port
 from logflow.sink.client import make_client
+from tests.analyze.test_markup import outside
 from tests.support import read_topic, wait
 
 
@@ -37,7 +40,6 @@ def env_for(settings: Settings) -> dict[str, str]:
     return {
         "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
         "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
         "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
     }
 
@@ -54,9 +56,9 @@ class TestParseCommand:
         assert proc.returncode == 0, proc.stderr.decode()
         docs = [orjson.loads(line) for line in proc.stdout.splitlines()]
         assert [d["_index"] for d in docs] == [
-            "logs-nginx.access-2026.11.23",
-            "logs-errors-2026.11.23",
-            "logs-app-2026.11.22",
+            "logflow-nginx.access-2026.11.23",
+            "logflow-errors-2026.11.23",
+            "logflow-app-2026.11.22",
         ]
         assert docs[0]["http.response.status_code"] == 200
         assert docs[1]["log.level"] == "error"
@@ -72,11 +74,29 @@ class TestParseCommand:
         assert "matched_chars" in explained[("nginx.access", 0)]
 
     def test_rejected_lines_are_reported_on_stderr_and_do_not_stop_the_rest(self) -> None:
-        """Invalid UTF-8 is reported with its line number; later lines still print."""
+        """Invalid UTF-8 is reported with its line number; later lines still print; the exit code says 3."""
         proc = logflow("parse", stdin=b"\xff\xfe bad\nok line\n")
-        assert proc.returncode == 0
+        assert proc.returncode == 3
         assert b"stdin:1: rejected (invalid_utf8)" in proc.stderr
         assert len(proc.stdout.splitlines()) == 1
+
+
+    def test_parse_exits_0_when_nothing_was_rejected(self) -> None:
+        """Exit 3 is for rejections only: lines that parse, or are indexed as parse failures, exit 0."""
+        proc = logflow("parse", stdin=b"ok line\nnot a known format at all\n")
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert len(proc.stdout.splitlines()) == 2
+
+
+class TestConfigShow:
+    def test_config_show_exits_2_for_a_rule_pattern_only_the_parsers_library_can_judge(self, tmp_path: Path) -> None:
+        """An enrichment rule naming an unknown grok pattern stops `config show`, as it stops the worker."""
+        path = tmp_path / "c.toml"
+        path.write_text('[[enrich.rules]]\nname = "r"\npattern = "%{NUMBR:n}"\n', encoding="utf-8")
+        proc = logflow("config", "show", "--config", str(path))
+        assert proc.returncode == 2
+        assert b"enrich.rules[0] (r)" in proc.stderr and b"NUMBR" in proc.stderr
+        assert proc.stdout == b""
 
 
 class TestMineCommand:
@@ -152,7 +172,7 @@ class TestDemo:
         assert shipped is not None, out[-3000:]
         assert shipped.group(1) == shipped.group(2)
         assert int(shipped.group(1).replace(",", "")) > 1_500  # 1,500 steady records plus the injected incidents
-        assert "logs-nginx.access-2026.11.22" in out
+        assert "logflow-nginx.access-2026.11.22" in out
         assert "new_pattern" in out  # the analysis at the end found the injected new error
         assert (tmp_path / "demo" / "analysis.html").stat().st_size > 10_000
 
@@ -189,3 +209,20 @@ class TestServerErrors:
         assert proc.returncode == 1
         assert b"cannot reach Kafka" in proc.stderr and b"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS" in proc.stderr
         assert b"Traceback" not in proc.stderr
+
+
+class TestNoMarkup:
+    @examples(max_examples=200, deadline=None)
+    @given(text=outside)
+    def test_error_lines_print_server_answers_and_file_names_verbatim(self, text: str) -> None:
+        """`_say` (every error line) and the shared stderr console never read outside text as markup."""
+        from logflow import cli
+
+        saved = cli.err.file
+        cli.err.file = buffer = io.StringIO()
+        try:
+            cli._say("error:", text)
+            cli.err.print(f"{text}: rejected", highlight=False)  # how `parse` reports a rejection
+        finally:
+            cli.err.file = saved
+        assert buffer.getvalue().splitlines() == [f"error: {text}", f"{text}: rejected"]

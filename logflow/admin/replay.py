@@ -8,7 +8,8 @@ twice, or replaying a record that meanwhile got indexed, overwrites instead of d
 Replay reads the dead-letter topic from the offsets committed by its own group
 (``{kafka.group_id}-dlq-replay`` unless told otherwise) up to the end it saw at start, indexes what
 now goes through, writes what still fails back to the dead-letter topic (same source coordinates,
-fresh reason), and commits its progress batch by batch, only after both are acknowledged. Records
+fresh reason, the next ``logflow.error.attempt``, so `dlq show` tells such copies from first dead
+letters), and commits its progress batch by batch, only after both are acknowledged. Records
 that were truncated to fit the dead-letter topic are not replayed (their tail is gone); they are
 counted and reported.
 """
@@ -44,9 +45,11 @@ class DeadLetter:
     reason: str
     index: str | None
     truncated_from: int | None
+    attempt: int = 1  # 1: dead-lettered once; 2: a replay wrote it back once; ...
 
     def summary(self) -> dict[str, Any]:
         return {
+            "attempt": self.attempt,
             "dlq": f"{self.dlq_partition}@{self.dlq_offset}",
             "source": self.record.coordinates,
             "id": self.record.doc_id,
@@ -86,6 +89,7 @@ def decode_dead_letter(message: Any) -> DeadLetter:
         letter.reason,
         letter.index,
         letter.truncated_from,
+        letter.attempt,
     )
 
 
@@ -185,7 +189,13 @@ async def replay(
     reader = _DeadLetterReader(settings, group)
     result = ReplayResult()
     processor = Processor(settings)
-    sink = ElasticsearchSink(make_client(settings.elasticsearch), settings.elasticsearch, own_client=True)
+    sink = ElasticsearchSink(
+        make_client(settings.elasticsearch),
+        settings.elasticsearch,
+        own_client=True,
+        prefix=settings.routing.index_prefix,
+        data_stream=settings.routing.mode == "data_stream",
+    )
     dead_letters = KafkaDeadLetters(settings.kafka)
     await reader.start(from_committed=True)
     await dead_letters.start()
@@ -194,6 +204,7 @@ async def replay(
             letters = [decode_dead_letter(m) for m in messages]
             result.read += len(letters)
             replayable = [x.record for x in letters if x.truncated_from is None]
+            dead_letters.attempts = {x.record.doc_id: x.attempt for x in letters}  # what fails again: attempt + 1
             result.skipped_truncated += len(letters) - len(replayable)
             if dry_run:
                 processed = processor.process(replayable)

@@ -12,9 +12,12 @@ value, key and headers; logflow adds:
 | ``logflow.error.index`` | the index Elasticsearch refused, when it was Elasticsearch |
 | ``logflow.source.topic`` / ``.partition`` / ``.offset`` | the record's coordinates: its document ``_id`` |
 | ``logflow.error.truncated_from`` | the original size, when the value had to be cut to fit the topic |
+| ``logflow.error.attempt`` | 1 for a first dead letter, 2 for one a replay wrote back, ... |
 
-Headers from outside cannot be trusted: ``decode`` never raises, and a coordinate that is not a
-number is reported as missing rather than guessed.
+Headers from outside cannot be trusted: ``decode`` never raises, a coordinate that is not a number is
+reported as missing rather than guessed, and only a record read from a dead-letter topic is taken for a
+dead letter at all (``is_dead_letter``): a producer's own ``logflow.*`` headers on a source record are
+ignored, and replaced when that record is dead-lettered.
 """
 
 from __future__ import annotations
@@ -29,16 +32,20 @@ TYPE = "logflow.error.type"  # present on every dead letter: the marker
 REASON = "logflow.error.reason"
 INDEX = "logflow.error.index"
 TRUNCATED_FROM = "logflow.error.truncated_from"
+ATTEMPT = "logflow.error.attempt"
 TOPIC = "logflow.source.topic"
 PARTITION = "logflow.source.partition"
 OFFSET = "logflow.source.offset"
 REASON_LIMIT = 2000
 
 
-def encode(rejection: Rejection) -> list[tuple[str, bytes]]:
-    """The headers of ``rejection``'s dead letter: the record's own (logflow's replaced) and ours."""
+def encode(rejection: Rejection, attempt: int = 1) -> list[tuple[str, bytes]]:
+    """The headers of ``rejection``'s dead letter: the record's own (logflow's replaced) and ours.
+
+    ``attempt`` counts the times this record was dead-lettered (a replay that fails again writes 2, ...).
+    """
     record = rejection.record
-    headers = [(k, v) for k, v in record.headers if not k.startswith(PREFIX)]
+    headers = [(k, v) for k, v in record.headers if not k.lower().startswith(PREFIX)]
     headers += [
         (STAGE, rejection.stage.encode()),
         (TYPE, rejection.error_type.encode()),
@@ -46,6 +53,7 @@ def encode(rejection: Rejection) -> list[tuple[str, bytes]]:
         (TOPIC, record.topic.encode()),
         (PARTITION, str(record.partition).encode()),
         (OFFSET, str(record.offset).encode()),
+        (ATTEMPT, str(attempt).encode()),
     ]
     if rejection.index:
         headers.append((INDEX, rejection.index.encode()))
@@ -65,6 +73,7 @@ class DeadLetterHeaders:
     offset: int | None
     truncated_from: int | None
     original: RawHeaders
+    attempt: int = 1  # a dead letter written before the header existed counts as a first one
 
 
 def _text(value: bytes | None) -> str:
@@ -77,14 +86,22 @@ def _number(value: bytes | None) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None
 
 
-def is_dead_letter(raw: RawHeaders) -> bool:
+def has_marker(raw: RawHeaders) -> bool:
     """Whether the headers carry logflow's marker (names compared case-insensitively, as Kafka tools vary)."""
     return any(len(name) == len(TYPE) and name.lower() == TYPE for name, _ in raw)  # a scan, no dict
 
 
+def is_dead_letter(topic: str, raw: RawHeaders, dead_letter_topics: frozenset[str]) -> bool:
+    """Whether a record is one of logflow's dead letters: read from a dead-letter topic *and* marked.
+
+    The topic decides, not the headers alone: anyone who can produce to a source topic can set headers.
+    """
+    return topic in dead_letter_topics and has_marker(raw)
+
+
 def decode(raw: RawHeaders) -> DeadLetterHeaders | None:
-    """The dead-letter headers of ``raw``, or None when they carry no marker."""
-    if not is_dead_letter(raw):
+    """The dead-letter headers of ``raw`` (read from a dead-letter topic), or None when they carry no marker."""
+    if not has_marker(raw):
         return None
     own: dict[str, bytes] = {}
     original: list[tuple[str, bytes]] = []
@@ -106,4 +123,5 @@ def decode(raw: RawHeaders) -> DeadLetterHeaders | None:
         offset=_number(own.get(OFFSET)),
         truncated_from=_number(own.get(TRUNCATED_FROM)),
         original=tuple(original),
+        attempt=max(1, _number(own.get(ATTEMPT)) or 1),
     )

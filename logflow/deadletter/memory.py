@@ -12,6 +12,7 @@ class InMemoryDeadLetters:
     def __init__(self) -> None:
         self.letters: list[tuple[bytes | None, bytes | None, RawHeaders]] = []  # key, value, headers as written
         self.rejections: list[Rejection] = []
+        self.attempts: dict[str, int] = {}  # as ``KafkaDeadLetters.attempts``: prior dead letters by document id
 
     async def start(self) -> None:
         return None
@@ -22,4 +23,5 @@ class InMemoryDeadLetters:
     async def send_all(self, rejections: Sequence[Rejection]) -> None:
         for rejection in rejections:
             self.rejections.append(rejection)
-            self.letters.append((rejection.record.key, rejection.record.value, tuple(encode(rejection))))
+            attempt = self.attempts.get(rejection.record.doc_id, 0) + 1
+            self.letters.append((rejection.record.key, rejection.record.value, tuple(encode(rejection, attempt))))

@@ -39,6 +39,9 @@ class KafkaDeadLetters:
 
     def __init__(self, cfg: KafkaConfig) -> None:
         self.topic = cfg.dead_letter_topic
+        # Times each record (by document id) was dead-lettered before: set by `dlq replay` from the dead
+        # letters it read, so a record that fails again is written with the next attempt number.
+        self.attempts: dict[str, int] = {}
         self.producer = AIOKafkaProducer(
             **security_kwargs(cfg),
             acks="all",
@@ -62,7 +65,7 @@ class KafkaDeadLetters:
 
     async def _send(self, rejection: Rejection) -> asyncio.Future[object]:
         record = rejection.record
-        headers = encode(rejection)
+        headers = encode(rejection, self.attempts.get(record.doc_id, 0) + 1)
         try:
             future: asyncio.Future[object] = await self.producer.send(
                 self.topic, value=record.value, key=record.key, headers=headers

@@ -1,114 +1,64 @@
 """The redact stage: mask secrets and personal data in a document before it is indexed.
 
-Pure and configured once (``[redaction]``): patterns are compiled in ``__init__``. Each kind has
-a cheap necessary condition (a key name before ``=``/``:``, ``://``, ``bearer``, a run of 13
-digits, ``@``); only a value that meets one is searched with the kind's full expression. ``documents``
-checks the conditions once per field over the whole batch (the values joined, scanned at C speed)
-instead of once per value, so a batch pays a few scans and the rare suspect values their full
-search. A document where anything was masked is tagged ``redacted``.
+Pure and configured once (``[redaction]``); the masking itself is ``logflow.config.secrets``'s
+``TextMasker``, the one every output of the program uses too. What is masked, at any depth:
 
-Kinds (``redaction.kinds``):
+- every string in a field ``redaction.fields`` names, or under it (``json`` names ``json.a`` and the
+  strings nested in ``json.a``'s objects and arrays), is searched for the kinds (``redaction.kinds``):
+  ``password`` (the value in ``password=…``, ``"api_key": "…"``, ``Authorization: Basic …``, the
+  password in ``scheme://user:PASSWORD@host``), ``bearer``, ``card`` (Luhn), ``email``;
+- every value whose key is named like a secret (``redaction.secret_fields``, matched against the end
+  of the key's last part: ``json.db_password``, ``X-Api-Key``, a nested ``headers.authorization``) is
+  replaced whole, and so is everything inside it;
+- the raw line (``event.original``, when it is kept), as a field or still on the event.
 
-- ``password``: the value in ``password=…``, ``"api_key": "…"``, ``X-Api-Key: …`` (key names
-  ending in password/passwd/passphrase/pwd/secret/token/api key/access key), and the password in
-  URL credentials (``scheme://user:PASSWORD@host``);
-- ``bearer``: the token after ``Bearer``;
-- ``card``: 13-19 digit card numbers (optionally grouped by spaces or dashes) that pass the Luhn
-  check;
-- ``email``: e-mail addresses (off by default).
-
-Separately, fields whose name ends in one of ``redaction.secret_fields`` (``labels.password``)
-have their whole value masked.
+A field's path is its dotted name with the keys of nested objects appended (arrays add nothing), as
+Elasticsearch names it; each path is classified once. Each kind has a cheap necessary condition (a
+key word before ``=``/``:``, ``://``, ``bearer``, a run of 13 digits, ``@``); ``documents`` checks the
+conditions once over the batch's strings of a field joined (scanned at C speed) instead of once per
+value, and only the rare suspect values get the full search. A document where anything was masked
+is tagged ``redacted``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+
 from logflow.config import RedactionConfig
+from logflow.config.secrets import DIGIT_RUN, DIGIT_TABLE, HINT, HINT_NEEDLES, TextMasker, digits, is_secret_name
+from logflow.config.secrets import luhn_ok as luhn_ok
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.stage import keeps_original
 from logflow.event import Batch
 
 TAG = "redacted"
-_NONE: frozenset[str] = frozenset()
 ORIGINAL = "event.original"
-
-_DIGIT_RUN = b"0" * 13
-# Every match of the password hint (``Redactor.__init__``) holds one of these words, this many characters
-# after the match's start: the batch check finds the words with ``str.find`` (a fast substring search)
-# and tries the hint only there, instead of running the hint's regex from every p, s, t and a of a batch.
-_HINT_NEEDLES: tuple[tuple[str, tuple[int, ...]], ...] = (
-    ("pass", (0,)),  # password, passwd, passphrase
-    ("pwd", (0,)),
-    ("secret", (0,)),
-    ("token", (0,)),
-    ("key", (3, 4, 6, 7)),  # apikey, api_key / api-key, accesskey, access_key / access-key
-)
-# bytes.translate table: digits, spaces and dashes -> "0", everything else -> "x".
-_DIGIT_TABLE = bytes(48 if (48 <= i <= 57 or i in (32, 45)) else 120 for i in range(256))
-
-
-def _digits(text: str) -> bytes:
-    """``text`` with digits, spaces and dashes as ``0`` and the rest as ``x`` (C speed, no regex)."""
-    try:
-        raw = text.encode()
-    except UnicodeEncodeError:  # lone surrogates
-        raw = text.encode("utf-8", "replace")
-    return raw.translate(_DIGIT_TABLE)
-
-
-def luhn_ok(digits: str) -> bool:
-    """The Luhn checksum every payment card number satisfies."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if position % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
+_JSON_STARTS = ("{", "[")
+_PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
 class Redactor:
-    """Masks configured kinds in configured fields; ``__call__`` per document."""
+    """Masks configured kinds in configured fields and whole values named like secrets; per batch."""
 
     def __init__(self, cfg: RedactionConfig, keep_original: str = "failures") -> None:
         self.replacement = cfg.replacement
         kinds = set(cfg.kinds)
-        self.fields = tuple(f for f in dict.fromkeys(cfg.fields) if f != ORIGINAL)
-        self.original = ORIGINAL in cfg.fields
+        self.masker = TextMasker(kinds, cfg.replacement)
+        self.fields = tuple(dict.fromkeys(cfg.fields)) if kinds else ()
+        self._prefixes = tuple(f"{name}." for name in self.fields)
+        self.original = ORIGINAL in self.fields
         self.keep_original = keep_original
-        self.secret_names = frozenset(name.lower() for name in cfg.secret_fields)
-        self._checked: set[str] = set()
-        self._secret_keys: set[str] = set()
-        not_done = rf"(?!{re.escape(cfg.replacement)})" if cfg.replacement else ""
-        # The key name is found by a case-sensitive search of the lowered text (C speed) before the
-        # case-insensitive substitution runs: "Failed password for ..." has the word but no `=`/`:`.
-        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
-        self._password_hint = hint.search
-        self._password_hint_at = hint.match
-        self._password = re.compile(
-            r"(?P<key>(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key))"
-            r"(?P<sep>[\"']?[ \t]*[=:][ \t]*[\"']?)" + not_done
-            + r"(?P<value>(?<=\")[^\"]+|(?<=')[^']+|[^\s\"'&,;)\]}]+)",
-            re.IGNORECASE,
-        ) if "password" in kinds else None
-        self._url_credentials = re.compile(
-            r"(?P<head>://[^/\s:@]+:)" + not_done + r"[^/\s@]+@"
-        ) if "password" in kinds else None
-        self._bearer = re.compile(
-            r"\b(?P<word>bearer)\s+" + not_done + r"[A-Za-z0-9\-._~+/]{8,}=*", re.IGNORECASE
-        ) if "bearer" in kinds else None
-        card = r"(?<![\w-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w-])"
-        self._card = re.compile(card) if "card" in kinds else None
-        self._email = re.compile(
-            r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
-        ) if "email" in kinds else None
-        self._card_sub: Callable[[re.Match[str]], str] = self._mask_card
+        self.secret_names = tuple(dict.fromkeys(cfg.secret_fields))
+        self._paths: dict[str, int] = {}
+        self._text: Callable[[str], str] = self.masker.text
+        self._has_password = self.masker.password is not None
+        self._has_bearer = self.masker.bearer is not None
+        self._has_card = self.masker.card is not None
+        self._has_email = self.masker.email is not None
 
     @classmethod
     def from_config(cls, cfg: RedactionConfig, keep_original: str = "failures") -> Redactor | None:
@@ -117,47 +67,24 @@ class Redactor:
             return None
         return cls(cfg, keep_original)
 
-    def _mask_card(self, match: re.Match[str]) -> str:
-        text = match.group(0)
-        digits = text.replace(" ", "").replace("-", "")
-        if 13 <= len(digits) <= 19 and luhn_ok(digits):
-            return self.replacement
-        return text
-
     def text(self, value: str) -> str:
         """``value`` with every configured kind masked (the same object when nothing matched)."""
-        lower = value.lower()
-        out = value
-        if self._password is not None:
-            if self._password_hint(lower) is not None:
-                out = self._password.sub(lambda m: m.group("key") + m.group("sep") + self.replacement, out)
-            if "://" in out and "@" in out:
-                assert self._url_credentials is not None
-                out = self._url_credentials.sub(lambda m: f"{m.group('head')}{self.replacement}@", out)
-        if self._bearer is not None and "bearer" in lower:
-            out = self._bearer.sub(lambda m: m.group("word") + " " + self.replacement, out)
-        if self._card is not None and len(out) >= 13 and _DIGIT_RUN in _digits(out):
-            out = self._card.sub(self._card_sub, out)
-        if self._email is not None and "@" in out:
-            out = self._email.sub(self.replacement, out)
-        return value if out == value else out
+        return self._text(value)
 
-    def _secret_fields(self, doc: dict[str, Any]) -> set[str] | frozenset[str]:
-        self._classify(doc)
-        return self._secret_keys.intersection(doc) if self._secret_keys else _NONE
-
-    def _classify(self, keys: Iterable[str]) -> None:
-        """Note which of ``keys`` are named like a secret; each key name is classified once."""
-        checked = self._checked
-        if not checked.issuperset(keys):  # a key never seen before
-            if len(checked) > 50_000:  # unbounded key sets (labels.*) must not grow memory forever
-                checked.clear()
-                self._secret_keys.clear()
-            for key in keys:
-                if key not in checked:
-                    checked.add(key)
-                    if key.rpartition(".")[2].lower() in self.secret_names:
-                        self._secret_keys.add(key)
+    def path_kind(self, path: str) -> int:
+        """PLAIN, TEXT or SECRET for a field path (``json.headers.authorization``), remembered."""
+        kind = self._paths.get(path)
+        if kind is None:
+            if self.secret_names and is_secret_name(path, self.secret_names):
+                kind = SECRET
+            elif path in self.fields or path.startswith(self._prefixes):
+                kind = TEXT
+            else:
+                kind = PLAIN
+            if len(self._paths) >= _PATH_LIMIT:
+                self._paths.clear()
+            self._paths[path] = kind
+        return kind
 
     def __call__(self, batch: Batch) -> None:
         """The redact stage: mask the batch's documents in place (finished ones, dead letters, are left alone).
@@ -181,53 +108,140 @@ class Redactor:
             event.original = raw
 
     def document(self, doc: dict[str, Any], original: str | None = None) -> str | None:
-        """Mask ``doc`` in place; returns ``original`` (the raw line) masked too when it will be kept."""
-        changed = False
-        for name in self.fields:
-            value = doc.get(name)
-            if type(value) is str:
-                masked = self.text(value)
-                if masked is not value:
-                    doc[name] = masked
-                    changed = True
-        if self.secret_names and self._mask_secret_keys(doc):
-            changed = True
-        if original is not None and self.original and keeps_original(self.keep_original, doc.get("tags")):
-            masked = self.text(original)
-            if masked is not original:
-                original = masked
-                changed = True
-        if changed:
-            _tag(doc)
-        return original
+        """Mask one document in place; returns ``original`` (the raw line) masked too when it will be kept."""
+        originals = [original]
+        self.documents([doc], originals)
+        return originals[0]
 
     def documents(self, docs: Sequence[dict[str, Any]], originals: list[str | None]) -> None:
-        """Mask documents in place (``originals[i]`` is document i's raw line): the same result as ``document`` on each.
+        """Mask documents in place (``originals[i]`` is document i's raw line).
 
-        The per-value conditions are checked over each field's values joined, and the key names over the
-        batch's names at once; only the documents with a suspect value take the per-document path, and the
-        others have their keys masked only when some key in the batch is named like a secret.
+        Top-level strings are checked a field at a time over the batch, the raw lines at once, and the
+        strings nested in objects and arrays (found by one walk of each document's containers) at once.
         """
-        suspects: set[int] = set()
-        for name in self.fields:  # a missing field joins as "", so positions are indices
-            suspects.update(self._suspects([doc.get(name, "") for doc in docs]))
+        changed: set[int] = set()
+        names: set[str] = set().union(*docs)  # C-level
+        kind_of = self.path_kind
+        text = self._text
+        for name in names:
+            kind = kind_of(name)
+            if kind == TEXT:
+                values = [doc.get(name, "") for doc in docs]  # a missing field joins as "": positions are indices
+                for i in self._suspects(values):
+                    value = values[i]
+                    if type(value) is str:
+                        masked = text(value)
+                        if masked is not value:
+                            docs[i][name] = masked
+                            changed.add(i)
+            elif kind == SECRET:
+                for i, doc in enumerate(docs):
+                    if name in doc and _mask_whole(doc, name, self.replacement):
+                        changed.add(i)
+        self._nested(docs, changed)
         if self.original and self.keep_original != "never":
             mode = self.keep_original
             raws = [
                 raw if raw and keeps_original(mode, doc.get("tags")) else ""
                 for doc, raw in zip(docs, originals, strict=True)
             ]
-            suspects.update(self._suspects(raws))
-        secret_here = False
-        if self.secret_names:
-            names = set().union(*docs)  # C-level, half the cost of two set tests per document
-            self._classify(names)
-            secret_here = not self._secret_keys.isdisjoint(names)
+            for i, raw in enumerate(raws):
+                if raw[:1] in _JSON_STARTS or (
+                    raw[:1].isspace() and raw.lstrip()[:1] in _JSON_STARTS
+                ):  # JSON escapes (`\t`, `\u0070`) hide words from a text search
+                    masked = self._json_line(raw)
+                    if masked is not raw:
+                        originals[i] = masked
+                        changed.add(i)
+                    raws[i] = ""
+            for i in self._suspects(raws):
+                raw = raws[i]
+                masked = text(raw)
+                if masked is not raw:
+                    originals[i] = masked
+                    changed.add(i)
+        for i in changed:
+            _tag(docs[i])
+
+    def _nested(self, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
+        """The strings inside objects and arrays: whole values under secret names, the kinds under text paths."""
+        holders: list[tuple[int, Any, Any]] = []  # (document, container, key or index) of each text string
         for i, doc in enumerate(docs):
-            if i in suspects:
-                originals[i] = self.document(doc, originals[i])
-            elif secret_here and self._mask_secret_keys(doc):
-                _tag(doc)
+            for name, value in doc.items():
+                kind = type(value)
+                if kind is dict or kind is list:
+                    path_kind = self.path_kind(name)
+                    if path_kind != SECRET and self._walk(value, name, path_kind == TEXT, i, holders):
+                        changed.add(i)  # a secret-named key inside
+        if not holders:
+            return
+        values = [container[key] for _, container, key in holders]
+        text = self._text
+        for j in self._suspects(values):
+            value = values[j]
+            masked = text(value)
+            if masked is not value:
+                i, container, key = holders[j]
+                container[key] = masked
+                changed.add(i)
+
+    def _walk(self, value: Any, path: str, searched: bool, i: int, holders: list[tuple[int, Any, Any]]) -> bool:
+        """Collect the text strings under ``value`` (at ``path``); mask secret-named keys now; whether any was."""
+        masked_any = False
+        if type(value) is dict:
+            items: Any = value.items()
+            keyed = True
+        else:
+            items = enumerate(value)
+            keyed = False
+        for key, item in items:  # values are replaced, never added: iterating is safe
+            sub = f"{path}.{key}" if keyed else path  # arrays add nothing to the path
+            kind = self.path_kind(sub) if keyed else (TEXT if searched else PLAIN)
+            if kind == SECRET:
+                if _mask_whole(value, key, self.replacement):
+                    masked_any = True
+                continue
+            item_type = type(item)
+            if item_type is str and kind == TEXT:
+                holders.append((i, value, key))
+            elif (item_type is dict or item_type is list) and self._walk(item, sub, kind == TEXT, i, holders):
+                masked_any = True
+        return masked_any
+
+    def _json_line(self, raw: str) -> str:
+        """A raw line that is JSON, masked by its structure (every string searched, secret-named keys masked
+        whole) and then as text; re-serialized only when something changed."""
+        try:
+            tree = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return self._text(raw)
+        holder = [tree]
+        if self._mask_tree(holder, 0):
+            raw = orjson.dumps(holder[0]).decode()
+        return self._text(raw)
+
+    def _mask_tree(self, container: Any, key: Any) -> bool:
+        value = container[key]
+        kind = type(value)
+        if kind is str:
+            masked = self._text(value)
+            if masked is value:
+                return False
+            container[key] = masked
+            return True
+        changed = False
+        if kind is dict:
+            for sub in value:
+                if type(sub) is str and self.path_kind(sub) == SECRET:  # the key's own name decides
+                    if _mask_whole(value, sub, self.replacement):
+                        changed = True
+                elif self._mask_tree(value, sub):
+                    changed = True
+        elif kind is list:
+            for index in range(len(value)):
+                if self._mask_tree(value, index):
+                    changed = True
+        return changed
 
     def _suspects(self, values: list[Any]) -> set[int] | range:
         """Positions in ``values`` that meet some kind's condition (a superset of those ``text`` would change).
@@ -247,9 +261,9 @@ class Redactor:
         found: set[int] = set()
         hits: list[int] = []  # positions in `joined`; most batches have none
         at = hits.append
-        if self._password is not None:
-            match = self._password_hint_at
-            for needle, backs in _HINT_NEEDLES:
+        if self._has_password:
+            match = HINT.match
+            for needle, backs in HINT_NEEDLES:
                 position = lower.find(needle)
                 while position >= 0:
                     for back in backs:  # the hint's start; what matches there lies in that start's value
@@ -258,28 +272,37 @@ class Redactor:
                             break
                     position = lower.find(needle, position + len(needle))
             _find_all(joined, "://", at)
-        if self._bearer is not None:
+        if self._has_bearer:
             _find_all(lower, "bearer", at)
-        if self._email is not None:
+        if self._has_email:
             _find_all(joined, "@", at)
-        if self._card is not None:
+        if self._has_card:
             if joined.isascii():  # bytes and characters line up
-                _find_all(joined.encode().translate(_DIGIT_TABLE), _DIGIT_RUN, at)
+                _find_all(joined.encode().translate(DIGIT_TABLE), DIGIT_RUN, at)
             else:
-                found.update(j for j, value in enumerate(values) if len(value) >= 13 and _DIGIT_RUN in _digits(value))
+                found.update(j for j, value in enumerate(values) if len(value) >= 13 and DIGIT_RUN in digits(value))
         if hits:  # built only when needed
             value_starts = starts(values)
             found.update(holder(value_starts, position) for position in hits)
         return found
 
-    def _mask_secret_keys(self, doc: dict[str, Any]) -> bool:
-        """Whole values of fields named like a secret (``labels.password``); whether any changed."""
+
+def _mask_whole(container: Any, key: Any, replacement: str) -> bool:
+    """Mask ``container[key]``, a secret-named value, in place; whether anything changed. A scalar becomes
+    ``replacement`` (None and booleans stay: they hold no secret); an object or array keeps its shape with
+    every leaf masked."""
+    value = container[key]
+    kind = type(value)
+    if kind is dict or kind is list:
         changed = False
-        for key in self._secret_fields(doc):
-            if doc[key] is not None and doc[key] != self.replacement:
-                doc[key] = self.replacement
+        for sub in list(value) if kind is dict else range(len(value)):
+            if _mask_whole(value, sub, replacement):
                 changed = True
         return changed
+    if value is None or kind is bool or value == replacement:
+        return False
+    container[key] = replacement
+    return True
 
 
 def _tag(doc: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from logflow.cache import BoundedCache
 from logflow.config import EnrichConfig
+from logflow.enrich.exceptions import error_from_message, error_objects, split_stack_trace
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.levels import ERROR_LEVELS, LEVELS
 from logflow.enrich.rules import RuleSet
@@ -22,10 +23,13 @@ from logflow.enrich.trace import (
     TRACE_FIELDS,
     HeaderTrace,
     HeaderTraces,
+    drop_zero_ids,
     trace_from_fields,
+    trace_from_json,
     trace_from_text,
 )
 from logflow.event import Batch, Record
+from logflow.parse.timestamps import format_utc, record_moment
 
 _SECURITY = re.compile(
     r"fail(?:ed|ure)?\s+(?:login|logon|password|authentication|auth)|authentication fail|invalid user"
@@ -54,27 +58,6 @@ def is_security_message(message: str, low: str | None = None) -> bool:
     return False
 
 
-_EXCEPTION_LINE = re.compile(
-    r"^(?:Caused by: )?"
-    r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*"
-    r"|[A-Z]\w+Error)"
-    r"(?::\s?(.*))?$"
-)
-
-
-def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
-    """(error.type, error.message) from a Python traceback (last line) or a Java trace (first line)."""
-    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
-    if not lines:
-        return None, None
-    candidates = [lines[-1], lines[0]] if lines[0].startswith("Traceback") else [lines[0], lines[-1]]
-    for line in candidates:
-        m = _EXCEPTION_LINE.match(line)
-        if m:
-            return m.group(1), (m.group(2) or "").strip() or None
-    return None, None
-
-
 _TRACE_FIELD_KEYS = tuple(sorted(TRACE_FIELDS))
 
 
@@ -100,7 +83,9 @@ class Enricher:
             try:
                 record = event.record
                 trace = None if event.finished or not record.headers else traces(record.headers, event.headers.names)
-                self.document(event.doc, record, trace, ingested, event.original, security[i])
+                decoded = event.decoded
+                json_object = decoded is not None and decoded.obj is not None
+                self.document(event.doc, record, trace, ingested, event.original, security[i], json_object)
             except Exception as exc:  # a bug must not stop the worker
                 batch.fail(event, "process", exc)
 
@@ -136,11 +121,13 @@ class Enricher:
         ingested: str,
         original: str | None,
         security_words: bool = True,
+        json_object: bool = True,
     ) -> None:
         """Enrich one document in place (the hot path: lookups are cached and every check is cheap first).
 
         ``trace`` is what the record's headers say (None: nothing); ``security_words`` False (from
-        ``security_candidates``): the message holds none, skip the search.
+        ``security_candidates``): the message holds none, skip the search; ``json_object`` False: the
+        record was a line, not a JSON object, so no ``json.*`` key can hold a logged trace header.
         """
         level = doc.get("log.level")
         if level is not None:
@@ -162,6 +149,8 @@ class Enricher:
             if key in doc:
                 trace_from_fields(doc)
                 break
+        if json_object:
+            trace_from_json(doc)
         message = doc.get("message")
         low = None
         if type(message) is not str:
@@ -172,15 +161,28 @@ class Enricher:
                 if word in low:
                     trace_from_text(message, doc, low)
                     break
+        if "trace.id" in doc or "span.id" in doc:
+            drop_zero_ids(doc)
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
-        stack = doc.get("error.stack_trace")
-        if stack is not None and type(stack) is str and "error.type" not in doc:
-            etype, emessage = split_stack_trace(stack)
-            if etype:
-                doc["error.type"] = etype
-                if emessage and "error.message" not in doc:
-                    doc["error.message"] = emessage
+        if json_object:
+            error_objects(doc)  # pino/bunyan `err`, a logged `error` object: to error.*
+        if "error.type" not in doc:
+            stack = doc.get("error.stack_trace")
+            if stack is not None and type(stack) is str:
+                etype, emessage = split_stack_trace(stack)
+                if etype:
+                    doc["error.type"] = etype
+                    if emessage and "error.message" not in doc:
+                        doc["error.message"] = emessage
+            if message is not None and low is not None and "error.type" not in doc:
+                header = error_from_message(message, low)
+                if header is not None:
+                    doc["error.type"] = header[0]
+                    if header[1] and "error.message" not in doc:
+                        doc["error.message"] = header[1]
+                    if header[2] and "error.code" not in doc:
+                        doc["error.code"] = header[2]
         if self.default_service and "service.name" not in doc:
             doc["service.name"] = self.default_service
         if self.default_environment and "service.environment" not in doc:
@@ -205,7 +207,10 @@ class Enricher:
             if isinstance(envelope_time, str):
                 doc["@timestamp"] = envelope_time  # the shipper's read time: close, and honest
             else:
-                doc["@timestamp"] = ingested
+                # The Kafka record's timestamp, the same on every re-read: the index (by day) must not
+                # depend on the clock of whoever processes the record. Ingest time only without one.
+                moment = record_moment(record.timestamp_ms)
+                doc["@timestamp"] = ingested if moment is None else format_utc(moment)
                 tags.append("timestamp_missing")
         elif "logflow.envelope_timestamp" in doc:
             del doc["logflow.envelope_timestamp"]

@@ -64,7 +64,7 @@ class Cluster:
             toks = list(family.display)
             for pos, value in zip(family.closed, self.values, strict=True):
                 toks[pos] = value
-            self._text = " ".join(toks)
+            self._text = collapse(" ".join(toks))
             self._id = template_id(self._text)
             self._gen = family.gen
         return self._text
@@ -83,7 +83,7 @@ class Cluster:
 class Family:
     """Aligned shapes of one bucket: generalised tokens, closed positions and their clusters."""
 
-    __slots__ = ("bucket", "closed", "clusters", "display", "gen", "tokens", "values")
+    __slots__ = ("_runs", "_runs_gen", "bucket", "closed", "clusters", "display", "free", "gen", "tokens", "values")
 
     def __init__(self, tokens: list[str], bucket: BucketKey, display: list[str] | None = None) -> None:
         """Start a family from one shape: its coarse tokens, and the fine ones a person reads."""
@@ -98,8 +98,31 @@ class Family:
         self.closed: tuple[int, ...] = ()
         """Closed positions, ascending (the order of `Cluster.values`)."""
         self.clusters: dict[tuple[str, ...], Cluster] = {}
+        self.free: set[int] = set()
+        """Open positions where words disagreed (free text, names): a run of them may hold any number
+        of words, so the family's template also reads lines of other lengths (`FamilyTree.stretch`)."""
         self.gen = 0
         """Bumped whenever `tokens` or `closed` change, so clusters recompute their text."""
+        self._runs: list[tuple[int, int]] = []
+        self._runs_gen = -1
+
+    def free_runs(self) -> list[tuple[int, int]]:
+        """``[start, end)`` of each run of open `<*>` positions holding at least one free position."""
+        if self._runs_gen == self.gen:
+            return self._runs
+        runs: list[tuple[int, int]] = []
+        start = -1
+        tokens, values, free = self.tokens, self.values, self.free
+        for pos in range(len(tokens) + 1):
+            open_var = pos < len(tokens) and tokens[pos] == WILDCARD and pos not in values
+            if open_var and start < 0:
+                start = pos
+            elif not open_var and start >= 0:
+                if any(p in free for p in range(start, pos)):
+                    runs.append((start, pos))
+                start = -1
+        self._runs, self._runs_gen = runs, self.gen
+        return runs
 
     def agreement(self, shape: tuple[str, ...]) -> tuple[int, int]:
         """(agreeing, counted) positions: those holding a word on either side, and of them those
@@ -114,8 +137,13 @@ class Family:
         same = 0
         words = 0
         values = self.values
+        display = self.display
         for pos, (mine, theirs) in enumerate(zip(self.tokens, shape, strict=True)):
-            if mine == theirs or (pos in values and theirs in values[pos]):
+            if (
+                mine == theirs
+                or (pos in values and theirs in values[pos])
+                or ("=" in theirs and same_key(display[pos], theirs))
+            ):
                 if mine != WILDCARD:
                     same += 1
                     words += 1
@@ -161,18 +189,41 @@ class Family:
             if seen is not None:
                 if theirs not in seen:
                     seen.add(theirs)
-                    if len(seen) >= min_values or any(same_slot(theirs, v) for v in seen if v != theirs):
+                    if len(seen) >= min_values:
+                        opened.append(pos)
+                        if not any(WILDCARD in v for v in seen):
+                            self.free.add(pos)
+                    elif any(same_slot(theirs, v) for v in seen if v != theirs):
                         opened.append(pos)
             elif mine != theirs and mine != WILDCARD:
                 self.tokens[pos] = WILDCARD
                 changed = True
-                if min_values <= 2 or same_slot(mine, theirs):
+                if same_slot(mine, theirs):
+                    continue
+                if min_values <= 2:
+                    if WILDCARD not in mine and WILDCARD not in theirs:
+                        self.free.add(pos)
                     continue
                 self.values[pos] = {mine, theirs}
                 newly_closed[pos] = mine
         if opened or newly_closed:
             self._reshape(opened, newly_closed)
         elif changed:
+            self.gen += 1
+
+    def open_positions(self, positions: list[int], display: dict[int, str]) -> None:
+        """Make ``positions`` open variables (merging the clusters that differed only there), as free
+        text when they held words; ``display`` gives the token each one shows."""
+        opened = [pos for pos in positions if pos in self.values]
+        for pos in positions:
+            if self.tokens[pos] != WILDCARD or pos in self.values:
+                self.free.add(pos)
+            self.tokens[pos] = WILDCARD
+        for pos, shown in display.items():
+            self.display[pos] = shown
+        if opened:
+            self._reshape(opened, {})
+        else:
             self.gen += 1
 
     def cluster_for(self, shape: tuple[str, ...]) -> Cluster:
@@ -216,6 +267,12 @@ def _wildcard_regex(value: str) -> str:
 def spells(pattern: str, token: str) -> bool:
     """Whether `pattern`, reading each `<*>` as any text, matches all of `token`."""
     return WILDCARD in pattern and re.fullmatch(_wildcard_regex(pattern), token, re.DOTALL) is not None
+
+
+def same_key(a: str, b: str) -> bool:
+    """Whether two tokens are values of one key (`user=alice`, `user=bob`): the key is structure, the value data."""
+    cut = a.find("=")
+    return 0 < cut < len(a) - 1 and b[: cut + 1] == a[: cut + 1] and len(b) > cut + 1
 
 
 def same_slot(a: str, b: str) -> bool:

@@ -19,7 +19,7 @@ from logflow.mining.cluster import Cluster, Family
 from logflow.mining.config import MinerConfig
 from logflow.mining.masking import Masker, coarse, tokens
 from logflow.mining.template import Template
-from logflow.mining.tree import FamilyTree
+from logflow.mining.tree import FamilyTree, stretched
 
 #: After an eviction the miner holds this share of `max_templates`, so evictions come in batches.
 EVICT_TO = 0.9
@@ -156,12 +156,21 @@ class TemplateMiner:
     def _place(self, fine: tuple[str, ...]) -> Cluster:
         """Join the best family of the shape's bucket (or start one), then pick the cluster."""
         shape = coarse(fine)
-        family = self._tree.best(shape)
+        tree = self._tree
+        family = tree.best(shape)
         if family is None:
-            family = Family(list(shape), self._tree.bucket_key(shape), list(fine))
-            self._tree.add(family)
+            target = tree.stretch_target(shape)
+            if target is None:
+                family = Family(list(shape), tree.bucket_key(shape), list(fine))
+            else:
+                family = stretched(shape, fine, *target, tree.bucket_key(shape))
+            tree.add(family)
         before = len(family.clusters)
+        free = len(family.free)
         family.absorb(shape, fine, self._config.min_variable_values)
+        if len(family.free) > free:  # words disagreed at a run: lines of other lengths may be this template
+            tree.note_free(family)
+            tree.restretch(family)
         cluster = family.cluster_for(shape)
         cluster.last_seen = self._tick
         self._clusters += len(family.clusters) - before

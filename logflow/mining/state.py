@@ -18,10 +18,11 @@ Format (version 1), one UTF-8 JSON object:
 `tokens` are what grouping compares (each masked run as one `<*>`), `display` the tokens the
 template text shows (constant prefixes kept, `rdd_<*>`); a file without `display` (written before
 it existed) shows `tokens`. `closed` maps a closed position to the distinct values seen there;
-each cluster lists its values at the closed positions in ascending position order. Template ids
-are not stored: an id is the
-hash of the text, so a reloaded miner reports the same ids by construction. Caches are not stored;
-they refill from the next messages.
+each cluster lists its values at the closed positions in ascending position order. `free`
+(optional) lists the open positions where words disagreed: a run of them may hold any number of
+words, so lines of other lengths read as the same template (see `logflow.mining.tree`). Template
+ids are not stored: an id is the hash of the text, so a reloaded miner reports the same ids by
+construction. Caches are not stored; they refill from the next messages.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def dump_state(config: MinerConfig, tree: FamilyTree, tick: int) -> bytes:
 
 
 def _dump_family(family: Family) -> dict[str, Any]:
-    """One family as plain JSON data."""
-    return {
+    """One family as plain JSON data (`free` only when it has free positions, so older states stay equal)."""
+    doc: dict[str, Any] = {
         "tokens": family.tokens,
         "display": family.display,
         "closed": {str(pos): sorted(values) for pos, values in sorted(family.values.items())},
@@ -66,6 +67,9 @@ def _dump_family(family: Family) -> dict[str, Any]:
             for _, c in sorted(family.clusters.items())
         ],
     }
+    if family.free:
+        doc["free"] = sorted(family.free)
+    return doc
 
 
 def load_state(data: bytes) -> tuple[MinerConfig, list[Family], int]:
@@ -103,6 +107,10 @@ def _load_family(raw: Any, prefix_tokens: int) -> Family:
             raise ValueError(f"closed position {pos!r} is outside the template or has no value list")
         family.values[int(pos)] = {str(v) for v in values}
     family.closed = tuple(sorted(family.values))
+    free = _field(raw, "free", list) if "free" in raw else []
+    if not all(isinstance(p, int) and 0 <= p < len(toks) for p in free):
+        raise ValueError(f"free positions {free!r} are not positions of the template")
+    family.free = set(free)
     for c in _field(raw, "clusters", list):
         values = tuple(str(v) for v in _field(c, "values", list))
         if len(values) != len(family.closed):

@@ -56,23 +56,70 @@ _LEADING_INT = re.compile(r"\s*[+-]?\d+(?:_\d+)*")
 _LEADING_FLOAT = re.compile(r"\s*[+-]?(?:\d+(?:_\d+)*(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
+class Unrepresentable:
+    """``to_number``'s answer for a number no document can hold: a long past 64 bits, a float that is
+    not finite (``nan``, ``inf``, ``1e999``), a fraction given to ``:int`` (``12.9``).
+
+    One instance, ``UNREPRESENTABLE``.
+    """
+
+    __slots__ = ()
+
+
+UNREPRESENTABLE = Unrepresentable()
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1  # Elasticsearch's `long`
+#: Where a typed capture that cannot be represented is kept, as text: ``logflow.grok_unconverted.<field>``.
+UNCONVERTED_PREFIX = "logflow.grok_unconverted."
+#: The tag of an event with such a capture (as Logstash tags a failed match ``_grokparsefailure``).
+TYPE_FAILURE_TAG = "_grok_type_failure"
+_FRACTION = re.compile(r"\s*[+-]?\d+(?:_\d+)*\.\d*[1-9]")  # a leading decimal that is not whole
+
+
 def to_number(convert: Converter, value: str) -> Any:
     """``convert(value)`` with Ruby's reading of a value that only starts with a number; None when none does.
 
     Where Ruby makes 0 of a value with no number at all (``-``, ``""``), the field is left out instead:
-    a 0 would be a wrong value in the document, where no value is the truth.
+    a 0 would be a wrong value in the document, where no value is the truth. A number that is there but
+    cannot be represented in the index (see ``Unrepresentable``) is ``UNREPRESENTABLE``: the caller keeps
+    the text and tags the event, rather than truncating, nulling or failing the whole event at serialize.
     """
     try:
-        return convert(value)
+        number = convert(value)
     except ValueError:
-        pass
-    leading = (_LEADING_INT if convert is int else _LEADING_FLOAT).match(value)
-    if leading is None:
-        return None
-    try:
-        return convert(leading.group().replace("_", ""))
-    except ValueError:  # past Python's digit limit for int(): no number a document could hold
-        return None
+        number = None
+    if number is None:
+        if convert is int and _FRACTION.match(value):
+            return UNREPRESENTABLE  # Ruby's to_i would cut 12.9 to 12: a wrong value, not a reading
+        leading = (_LEADING_INT if convert is int else _LEADING_FLOAT).match(value)
+        if leading is None:
+            return None
+        try:
+            number = convert(leading.group().replace("_", ""))
+        except ValueError:  # past Python's digit limit for int(): no number a document could hold
+            return UNREPRESENTABLE
+    if convert is int:
+        return number if LONG_MIN <= number <= LONG_MAX else UNREPRESENTABLE
+    if convert is float:
+        return number if number - number == 0.0 else UNREPRESENTABLE  # nan and +-inf give nan
+    return number
+
+
+def note_unrepresentable(out: dict[str, Any], name: str, text: str) -> None:
+    """Keep a capture that cannot be represented as text under its documented name, and tag the event."""
+    out[UNCONVERTED_PREFIX + name] = text
+    tags = out.get("tags")
+    if isinstance(tags, list):
+        if TYPE_FAILURE_TAG not in tags:
+            tags.append(TYPE_FAILURE_TAG)
+    elif tags is None:
+        out["tags"] = [TYPE_FAILURE_TAG]
+    else:
+        out["tags"] = [str(tags), TYPE_FAILURE_TAG]
+
+
+def _out_of_range(text: str) -> Any:
+    """The generated matcher's way back to the general path for a value ``to_number`` must judge."""
+    raise ValueError(text)
 
 
 def field_path(name: str) -> str:
@@ -272,6 +319,9 @@ class Grok:
                 number = to_number(convert, value)
                 if number is None:
                     del out[name]  # a `-` where a number goes: leave it out rather than conflict the mapping
+                elif number is UNREPRESENTABLE:
+                    del out[name]
+                    note_unrepresentable(out, name, value)
                 else:
                     out[name] = number
         return out
@@ -290,6 +340,9 @@ class Grok:
             if capture.convert is not None:
                 typed = to_number(capture.convert, value)
                 if typed is None:
+                    continue
+                if typed is UNREPRESENTABLE:
+                    note_unrepresentable(out, capture.field, value)
                     continue
             existing = out.get(capture.field)
             if existing is None:
@@ -406,6 +459,9 @@ def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str],
     index = compiled.groupindex
     env: dict[str, Any] = {
         "LONG_LINE": LONG_LINE,
+        "LONG_MIN": LONG_MIN,
+        "LONG_MAX": LONG_MAX,
+        "out_of_range": _out_of_range,
         "general": grok._match_general,
         "rx_match": grok._match,
         "fields": grok._fields,
@@ -417,7 +473,13 @@ def _generated_matcher(grok: Grok, compiled: re.Pattern[str]) -> Callable[[str],
     statements: list[str] = []
     for i, capture in enumerate(grok.captures):
         value = f"v{i}"
-        if capture.convert is not None:
+        if capture.convert is int:  # a number the index cannot hold goes back to the general path
+            env[f"convert{i}"] = capture.convert
+            value = f"(n{i} if LONG_MIN <= (n{i} := convert{i}(v{i})) <= LONG_MAX else out_of_range(v{i}))"
+        elif capture.convert is float:
+            env[f"convert{i}"] = capture.convert
+            value = f"(n{i} if (n{i} := convert{i}(v{i})) - n{i} == 0.0 else out_of_range(v{i}))"
+        elif capture.convert is not None:
             env[f"convert{i}"] = capture.convert
             value = f"convert{i}(v{i})"
         group = index.get(capture.group)

@@ -11,15 +11,16 @@ metadata fills what the line did not say.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from logflow.cache import BoundedCache
 from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
 from logflow.parse import syslog
 from logflow.parse.infer import infer
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
-from logflow.parse.timestamps import TimeParser
+from logflow.parse.timestamps import TimeParser, record_moment
 
 
 class Parse:
@@ -29,15 +30,28 @@ class Parse:
         self.parsers = parsers
         self.keep_original = keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
+        self._moments: BoundedCache[int, datetime] = BoundedCache(4096)
 
     def __call__(self, batch: Batch) -> None:
+        """Parse every event; a time without a year is read relative to the record's own Kafka timestamp.
+
+        The year a ``Nov 23 01:02:03`` gets must not depend on when (or where) the record is processed:
+        a redelivery after New Year would land in another index. Only a record without a timestamp
+        falls back to the batch's clock.
+        """
         now, failures = batch.now, batch.parse_failures
+        moments = self._moments
         for event in batch.events:
             decoded = event.decoded
             if decoded is None:  # finished (a dead letter)
                 continue
+            stamp = event.record.timestamp_ms
+            record_now = now
+            if stamp is not None:
+                second = stamp // 1000  # one datetime per second of records, shared (never changed)
+                record_now = moments.get(second) or moments.put(second, record_moment(stamp) or now)
             try:
-                event.doc, event.original = self.document(event.record, decoded, now)
+                event.doc, event.original = self.document(event.record, decoded, record_now)
             except RecordError as exc:
                 batch.reject(event, "parse", exc.error_type, exc.reason)
                 continue
@@ -92,10 +106,8 @@ class Parse:
                     "logflow.parser": "none",
                 }
                 tags = ["parse_failure"]
-                # A missing year and an epoch's plausibility are judged against the record's own time.
-                ms = record.timestamp_ms
-                reference = now if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-                inferred = infer(head, reference, tail.partition("\n")[0])
+                # A missing year and an epoch's plausibility are judged against `now`: the record's own time.
+                inferred = infer(head, now, tail.partition("\n")[0])
                 if inferred is not None:
                     if inferred.message:
                         doc["message"] = inferred.message + text[len(head) :]

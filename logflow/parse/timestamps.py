@@ -89,6 +89,20 @@ def _syslog_day(month_day: str, today: date) -> str | None:
     return None
 
 
+def record_moment(timestamp_ms: int | None) -> datetime | None:
+    """A Kafka record's timestamp as a UTC datetime; None when it has none (or an impossible one).
+
+    The record timestamp is the same on every re-read of the record, unlike the clock of whoever
+    processes it: what decides a document's index is read from it, never from the clock.
+    """
+    if timestamp_ms is None or timestamp_ms <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def format_utc(moment: datetime) -> str:
     """``2026-11-23T01:02:03.456Z``: the one shape every document's ``@timestamp`` has."""
     moment = moment.astimezone(UTC)

@@ -7,9 +7,12 @@ finishes the batch in flight before partitions move.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 from logflow.config import KafkaConfig
 from logflow.errors import ConfigError
@@ -45,6 +48,28 @@ def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
         kwargs["sasl_plain_username"] = cfg.sasl_username
         kwargs["sasl_plain_password"] = cfg.sasl_password.get_secret_value() if cfg.sasl_password else None
     return kwargs
+
+
+async def create_missing_topics(cfg: KafkaConfig) -> list[str]:
+    """``kafka.create_topics``: create the source topics and the dead-letter topic that do not exist yet.
+
+    Each gets ``create_partitions`` partitions and ``create_replication_factor`` replicas; a topic that
+    exists is left as it is. Workers starting together race to create a topic: the loser's
+    "already exists" is the outcome it wanted. Returns the topics created.
+    """
+    admin = AIOKafkaAdminClient(**security_kwargs(cfg))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [name for name in dict.fromkeys([*cfg.topics, cfg.dead_letter_topic]) if name not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(name, cfg.create_partitions, cfg.create_replication_factor) for name in wanted]
+                )
+        return wanted
+    finally:
+        await admin.close()
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

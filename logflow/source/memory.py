@@ -2,13 +2,16 @@
 
 Partitions are lists of records; every partition is owned from ``start``; ``fetch`` hands out up to
 ``batch`` records from the fetch positions, partition by partition, as a Kafka fetch groups them.
-Commits are kept, and ``rebalance`` plays a revoke and re-assignment through the worker's callbacks.
-Never a stand-in for the integration tests, which run against a real Kafka API.
+Every record carries a timestamp, as every record a broker hands out does (one without gets the time
+it was appended here, the same on every re-read). Commits are kept, and ``rebalance`` plays a revoke
+and re-assignment through the worker's callbacks. Never a stand-in for the integration tests, which
+run against a real Kafka API.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 from logflow.event import Record
 from logflow.source.base import TP, Callback
@@ -17,7 +20,10 @@ from logflow.source.base import TP, Callback
 class InMemorySource:
     def __init__(self, records: list[Record], batch: int = 500) -> None:
         self.partitions: dict[TP, list[Record]] = {}
+        appended_ms = int(time.time() * 1000)
         for record in records:
+            if record.timestamp_ms is None:  # as a broker stamps every record it appends (LogAppendTime)
+                record.timestamp_ms = appended_ms
             self.partitions.setdefault((record.topic, record.partition), []).append(record)
         self.batch = batch
         self.positions: dict[TP, int] = {}

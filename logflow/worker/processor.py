@@ -43,7 +43,7 @@ class Processor:
         self.miner = TemplateMiner(miner_config(settings.mining))
         redact = Redactor.from_config(settings.redaction, keep_original)
         stages: list[Stage | None] = [
-            DeadLetterDocuments(),
+            DeadLetterDocuments(frozenset([*settings.kafka.dead_letter_sources, settings.kafka.dead_letter_topic])),
             Decode(settings.decode.max_line_bytes),
             Parse(self.parsers, keep_original),
             redact,  # before enrich, so the raw line it keeps is masked too; None when off

@@ -281,7 +281,6 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, servers: Servers, unique: str) -> s
         if name.startswith("LOGFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
-    monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", "true" if servers.plain_media_types else "false")
     monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", unique)
     return unique
 

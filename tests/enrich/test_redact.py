@@ -268,9 +268,11 @@ class TestBatch:
 
     def test_the_batch_hint_check_flags_exactly_the_values_the_hint_expression_matches(self) -> None:
         """Near misses (``api__key``, ``acces_key``, words cut by a value boundary) included: as a regex scan."""
-        hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
+        hint = re.compile(
+            r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key|authorization)(?:\\?[\"'])?[ \t]*[=:]"
+        )
         parts = ["api", "access", "_", "-", "key", "pass", "word", "wd", "phrase", "pwd", "secret", "token",
-                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword="]
+                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword=", "authoriz", "ation", "\\"]
         redact = Redactor(RedactionConfig(kinds=["password"]))
         rng = random.Random(5)
         for _ in range(300):
@@ -292,7 +294,8 @@ class TestBatch:
                 raise AssertionError("a clean value reached a full expression")
 
         redact = Redactor(ALL, "always")
-        redact._password = redact._url_credentials = redact._bearer = redact._card = redact._email = Forbidden()  # type: ignore[assignment]
+        m = redact.masker
+        m.password = m.authorization = m.url_credentials = m.bearer = m.card = m.email = Forbidden()  # type: ignore[assignment]
         line = (
             '10.1.2.3 - alice [22/Nov/2026:10:11:12 +0000] "GET /api/products/123 HTTP/1.1" 200 5123 '
             '"https://shop.example.com/" "Mozilla/5.0 (X11; Linux x86_64)" "-" 0.081 4bf92f3577b34da6a3ce929d0e0e4736'
@@ -301,3 +304,53 @@ class TestBatch:
         redact.documents(docs, [line] * len(docs))  # "://" without "@": URL credentials are ruled out per value
         for doc in docs:
             redact.document(doc, line)
+
+
+class TestEveryIndexedString:
+    """Issue 19.1: the same masking for every string a named field holds, at any depth, and by key name anywhere."""
+
+    def test_event_original_set_as_a_field_by_the_parser_is_masked(self) -> None:
+        """A parser that keeps the line as the `event.original` field (access logs) gets it masked as a named field."""
+        doc: dict[str, Any] = {"message": "GET /a 200", "event.original": "GET /a?api_key=zq81 HTTP/1.1"}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc["event.original"] == f"GET /a?api_key={R} HTTP/1.1"
+
+    @pytest.mark.parametrize(
+        "key", ["db_password", "X-Api-Key", "clientSecret", "Proxy-Authorization", "session_token"]
+    )
+    def test_keys_that_end_in_a_secret_name_are_masked_at_any_depth(self, key: str) -> None:
+        """Nested objects and arrays under `json.*` are walked; the key's last part decides, separators ignored."""
+        doc: dict[str, Any] = {"json.req": {"hdrs": [{key: "v4lue", "ok": "kept"}]}}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc == {"json.req": {"hdrs": [{key: R, "ok": "kept"}]}, "tags": ["redacted"]}
+
+    def test_a_secret_named_object_is_masked_leaf_by_leaf_and_keeps_its_shape(self) -> None:
+        """So the mapping stays an object; None and booleans hold nothing and stay."""
+        doc: dict[str, Any] = {"json.credentials": {"user": "u1", "keys": ["k1", 7], "on": True, "none": None}}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc["json.credentials"] == {"user": R, "keys": [R, R], "on": True, "none": None}
+
+    def test_strings_nested_in_a_named_field_are_searched(self) -> None:
+        """`message` as an array or object, and `message.x`: every string under a named field."""
+        doc: dict[str, Any] = {"message": ["a", {"b": "token=q1w2"}], "message.extra": "Bearer abcdefgh1234"}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc["message"] == ["a", {"b": f"token={R}"}]
+        assert doc["message.extra"] == f"Bearer {R}"
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Authorization: Basic dXNlcjpwdw==", f"Authorization: Basic {R}"),
+            ("authorization=Zm9vYmFy rest", f"authorization={R} rest"),  # no scheme: the first word is the secret
+            ('{\\"password\\":\\"pw1\\"}', f'{{\\"password\\":\\"{R}\\"}}'),  # JSON quoted inside a log line
+        ],
+    )
+    def test_authorization_values_and_escaped_quotes_are_masked(self, text: str, expected: str) -> None:
+        assert masked(text) == expected
+
+    def test_a_json_raw_line_is_masked_by_its_structure(self) -> None:
+        """JSON escapes (`\\t`, `\\u0070`) hide key words from a text search: the raw JSON is masked as JSON."""
+        raw = '{"msg": "pass\\u0077ord\\t:\\tq9q9", "nested": {"Cookie": "c0c0"}}'
+        out = Redactor(RedactionConfig(), "always").document({"message": "x"}, raw)
+        assert out is not None and "q9q9" not in out and "c0c0" not in out
+        assert orjson.loads(out) == {"msg": f"password\t:\t{R}", "nested": {"Cookie": R}}

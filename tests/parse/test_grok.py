@@ -325,3 +325,62 @@ class TestLogstashSemantics:
         assert _empty_groups(r"(?P<a>x)", 2) is None
         found = re.compile(r"(?P<c>(?:z|))").match("")
         assert found is not None and found.group("c") == ""
+
+
+# Numbers a typed capture may hold as text but no document can: longs past 64 bits, floats that are not
+# finite (or overflow to infinity), fractions given to :int.
+_HUGE_INTS = st.one_of(st.integers(min_value=2**63), st.integers(max_value=-(2**63) - 1)).map(str)
+_FRACTIONS = st.tuples(st.integers(-(10**9), 10**9), st.integers(1, 10**6)).map(
+    lambda p: f"{p[0]}.{str(p[1]).rjust(7, '0').rstrip('0')}"
+)
+_NOT_FINITE = st.one_of(
+    st.sampled_from(["nan", "NaN", "inf", "-inf", "Infinity", "-Infinity", "+inf"]),
+    st.integers(309, 5000).map(lambda e: f"1e{e}"),
+    st.integers(309, 400).map(lambda e: "9" * e),
+)
+
+
+class TestUnrepresentableCaptures:
+    """A typed capture the index cannot hold keeps the event: the field left out, its text kept, the event tagged."""
+
+    @staticmethod
+    def _groks(kind: str) -> list[Grok]:
+        lib = PatternLibrary()
+        lib.add("ANY", "[^|]+", Origin("p"))
+        lib.add("W", "[a-z]+", Origin("p"))
+        return [
+            Grok(f"%{{W:verb}}\\|%{{ANY:n:{kind}}}\\|", lib),  # the generated matcher
+            Grok(f"%{{W:verb}}\\|%{{ANY:n:{kind}}}\\|%{{W:verb}}", lib),  # a repeated field: the general one
+        ]
+
+    @staticmethod
+    def _check(fields: dict[str, Any] | None, text: str) -> None:
+        import orjson
+
+        assert fields is not None
+        assert "n" not in fields
+        assert fields["logflow.grok_unconverted.n"] == text
+        assert "_grok_type_failure" in fields["tags"]
+        orjson.dumps(fields)  # and the document serializes: nothing for the serializer to refuse
+
+    @PROPERTY
+    @given(st.one_of(_HUGE_INTS, _FRACTIONS))
+    def test_an_int_capture_past_64_bits_or_with_a_fraction_is_kept_as_text_and_tagged(self, text: str) -> None:
+        for grok in self._groks("int"):
+            self._check(grok.match(f"get|{text}|get"), text)
+
+    @PROPERTY
+    @given(_NOT_FINITE)
+    def test_a_float_capture_that_is_not_finite_is_kept_as_text_and_tagged(self, text: str) -> None:
+        for grok in self._groks("float"):
+            self._check(grok.match(f"get|{text}|get"), text)
+
+    @PROPERTY
+    @given(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False, allow_infinity=False))
+    def test_numbers_the_index_can_hold_still_convert_untagged(self, number: int, real: float) -> None:
+        for grok in self._groks("int"):
+            fields = grok.match(f"get|{number}|get")
+            assert fields is not None and fields["n"] == number and "tags" not in fields
+        for grok in self._groks("float"):
+            fields = grok.match(f"get|{real!r}|get")
+            assert fields is not None and fields.get("n") == real and "tags" not in fields

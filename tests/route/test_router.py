@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logflow.config import RouteRule, RoutingConfig
 from logflow.route.router import Router, safe_dataset
@@ -37,7 +40,7 @@ class TestRouter:
         rules = RoutingConfig(
             rules=[
                 RouteRule(name="a", index="a-{date}", datasets=["app"]),
-                RouteRule(name="b", index="b-{date}", datasets=["app"]),
+                RouteRule(name="b", index="b-{date}", datasets=["app", "web"]),
             ]
         )
         assert Router("logs", rules).route(doc(dataset="app"))[0] == "a-2026.11.23"
@@ -69,9 +72,36 @@ class TestDecisionCache:
         for _ in range(2):  # the second round is answered from the memo
             assert [router.route(d) for d, _ in cases] == [expected for _, expected in cases]
 
-    def test_an_unhashable_dataset_from_a_json_log_is_routed_without_the_memo(self) -> None:
-        """A list where a dataset name goes cannot key the memo; it is routed (or rejected) as before."""
+    def test_a_list_dataset_from_a_json_log_routes_by_its_first_name(self) -> None:
         router = Router("logs", RoutingConfig())
-        with pytest.raises(TypeError):  # the processor turns this into a per-record rejection
-            router.route(doc(dataset=["a"]))  # type: ignore[arg-type]
+        assert router.route(doc(dataset=["App", "b"]))[0] == "logs-app-2026.11.23"  # type: ignore[arg-type]
         assert router.route(doc()) == ("logs-nginx.access-2026.11.23", [])
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9._+-]*$")
+
+
+class TestAnyShape:
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @given(JSON, JSON, JSON)
+    def test_a_dataset_level_or_tags_of_any_json_shape_routes_to_a_valid_index_and_never_raises(
+        self, dataset: object, level: object, tags: object
+    ) -> None:
+        """Users' JSON decides these fields' shapes; routing reads them as text and always decides."""
+        rules = RoutingConfig(
+            rules=[
+                RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error"]),
+                RouteRule(name="sec", index="sec-{date}", tags=["security"], copy=True),
+                RouteRule(name="app", index="{prefix}-app-{date}", datasets=["app"]),
+            ]
+        )
+        router = Router("logs", rules)
+        document = {"event.dataset": dataset, "log.level": level, "tags": tags, "@timestamp": "2026-11-23T00:00:00Z"}
+        primary, copies = router.route(document)
+        assert all(_INDEX_NAME.match(name) for name in [primary, *copies])
+        assert router.route(document) == (primary, copies)  # the memoized answer is the same

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logflow.config import load_settings
 from logflow.deadletter.memory import InMemoryDeadLetters
@@ -77,3 +80,46 @@ async def test_a_worker_reading_again_from_its_commits_writes_no_document_twice(
     worker = Worker(SETTINGS, source=source, sink=sink, dead_letters=letters)
     await run_to_end(worker, source, ends)
     assert len(sink.documents) == first_writes == sink.writes // 2  # the same ids, overwritten
+
+
+# Lines without a time of their own (or with one that has no year), as text and JSON, from any service.
+_WORDS = st.text(alphabet="abcdefxyz019 =:", min_size=1, max_size=30).filter(lambda t: t.strip() != "")
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_TIMELESS = st.one_of(
+    _WORDS.map(lambda w: w.encode()),
+    _WORDS.map(lambda w: orjson.dumps({"message": w, "level": "info"})),
+    st.tuples(st.sampled_from(_MONTHS), st.integers(1, 28), _WORDS).map(
+        lambda p: f"{p[0]} {p[1]:2d} 23:59:58 host app[1]: {p[2]}".encode()
+    ),
+)
+_MIDNIGHTS = st.integers(0, 40).map(lambda d: datetime(2026, 12, 31, tzinfo=UTC) + timedelta(days=d - 20))
+
+
+class TestRedeliveryAcrossMidnight:
+    """What decides a document's index and id is read from the record, never from the processing clock."""
+
+    @settings(max_examples=60, deadline=None, database=None, derandomize=True)
+    @given(
+        st.lists(_TIMELESS, min_size=1, max_size=8),
+        _MIDNIGHTS,
+        st.integers(-120_000, -1),  # the record was produced shortly before midnight
+        st.integers(1, 3 * 86_400_000),  # and is redelivered up to three days later
+    )
+    def test_a_record_redelivered_after_midnight_goes_to_the_same_index_with_the_same_id(
+        self, values: list[bytes], midnight: datetime, before_ms: int, later_ms: int
+    ) -> None:
+        produced = int(midnight.timestamp() * 1000) + before_ms
+        batch = [Record("logs", 0, i, v, None, (), produced + i) for i, v in enumerate(values)]
+        first_clock = datetime.fromtimestamp((produced + 500) / 1000, UTC)
+        again_clock = first_clock + timedelta(milliseconds=later_ms)
+        first = PROCESSOR.process(batch, now=first_clock)
+        again = PROCESSOR.process(batch, now=again_clock)
+        assert [(a.index, a.doc_id) for a in first.actions] == [(a.index, a.doc_id) for a in again.actions]
+        assert first.rejections == again.rejections == []
+
+    def test_records_of_the_in_memory_source_carry_a_timestamp(self) -> None:
+        source = InMemorySource([Record("logs", 0, i, b"x") for i in range(3)])
+        assert all(r.timestamp_ms is not None for rs in source.partitions.values() for r in rs)
+
+
+PROCESSOR = Processor(SETTINGS)
