@@ -271,15 +271,22 @@ def parse(
     ] = None,
     config: ConfigOption = None,
     explain: Annotated[
-        bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")
+        bool, typer.Option(help="Also show which parsers and patterns matched, and where the others stopped.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --explain: JSON lines even on a terminal (the default when piped).")
     ] = False,
 ) -> None:
     """Print each line as the document it would be indexed as (one JSON object per line, with `_index`).
 
+    With --explain on a terminal, a table per line instead: the document's main fields, the patterns
+    that matched and the ones that got furthest, with where and why each stopped.
     Exits 3 when a record was rejected (it would go to the dead-letter topic; the reason is on stderr).
     """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
+    from logflow.parse.explain import explain as explain_line
+    from logflow.parse.explain import table
     from logflow.worker.processor import Processor
 
     settings = _settings(config)
@@ -287,6 +294,8 @@ def parse(
     joiner = MultilineJoiner.from_config(settings.decode)
     out = sys.stdout.buffer
     batch: list[Record] = []
+    # Log text is never markup or highlighted: the table's cells are Text objects, the console plain.
+    screen = Console(markup=False, highlight=False) if explain and not as_json and sys.stdout.isatty() else None
     rejected = 0
 
     def flush() -> None:
@@ -296,7 +305,12 @@ def parse(
         for doc in processed.documents:
             if explain:
                 line = raw[doc["logflow.kafka.offset"]].decode("utf-8", "replace").split("\n", 1)[0]
-                doc["_explain"] = processor.parsers.explain(line)
+                entries = explain_line(processor.parsers, line)
+                if screen is not None:
+                    where = f"{doc['logflow.kafka.topic']}:{doc['logflow.kafka.offset'] + 1}"
+                    screen.print(table(line, doc, entries, where))
+                    continue
+                doc["_explain"] = entries
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
             rejected += 1

@@ -184,12 +184,15 @@ class Inferred:
     message: str
 
 
-def _year(month: int, day: int, reference: datetime) -> int:
-    """The latest year that puts month/day no more than a day after ``reference`` (29 Feb: a leap year)."""
+def _year(yearless: datetime, reference: datetime) -> int:
+    """The latest year that puts ``yearless`` (its year ignored) no more than a day after ``reference``.
+
+    29 February goes to the latest leap year that does.
+    """
     year = reference.year
-    for candidate in (year + 1, year, year - 1, year - 2, year - 3, year - 4):
+    for candidate in range(year + 1, year - 8, -1):
         try:
-            moment = datetime(candidate, month, day, tzinfo=UTC)
+            moment = yearless.replace(year=candidate)
         except ValueError:
             continue
         if moment - reference <= AHEAD:
@@ -240,8 +243,10 @@ def _moment(form: str, m: re.Match[str], reference: datetime) -> datetime | None
         elif g.get("y"):
             year = 2000 + int(g["y"])
         else:
-            year = _year(month, day, reference)
+            year = 0
         zone = _zone(g.get("z")) or UTC
+        if year == 0:  # 2000 is a leap year: any month/day is valid in it
+            year = _year(datetime(2000, month, day, hour, minute, second, micro, tzinfo=zone), reference)
         moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
         if form in ("yymmdd", "yslash") and not reference - timedelta(days=7305) <= moment <= reference + AHEAD:
             return None  # two-digit years: only when plausible

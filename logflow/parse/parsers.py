@@ -453,22 +453,3 @@ class ParserSet:
     def _remember(self, source: Any, parser: Parser, recent: tuple[Parser, ...]) -> None:
         """``parser`` becomes the source's most recent; the source keeps its last few distinct ones."""
         self._sticky.put(source, (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS])
-
-    def explain(self, line: str) -> list[dict[str, Any]]:
-        """For `parse --explain`: which parsers match, and how far the others got."""
-        out: list[dict[str, Any]] = []
-        for parser in self.text_parsers:
-            for number, grok in enumerate(parser.groks):
-                try:
-                    matched = grok.match(line) is not None
-                    timed_out = False
-                except GrokTimeout:
-                    matched, timed_out = False, True
-                entry: dict[str, Any] = {"parser": parser.name, "pattern": number, "matched": matched}
-                if timed_out:
-                    entry["timed_out"] = True
-                elif not matched:
-                    entry["matched_chars"] = grok.prefix_length(line)
-                    entry["of"] = len(line)
-                out.append(entry)
-        return out

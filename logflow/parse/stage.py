@@ -12,7 +12,7 @@ metadata fills what the line did not say.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from logflow.cache import BoundedCache
@@ -116,10 +116,8 @@ class Parse:
                     "logflow.parser": "none",
                 }
                 tags = ["parse_failure"]
-                # A missing year and an epoch's plausibility are judged against the record's own time.
-                ms = record.timestamp_ms
-                reference = now if ms is None else datetime.fromtimestamp(ms / 1000, UTC)
-                inferred = infer(head, reference, tail.partition("\n")[0])
+                # A missing year and an epoch's plausibility are judged against `now`: the record's own time.
+                inferred = infer(head, now, tail.partition("\n")[0])
                 if inferred is not None:
                     if inferred.message:
                         doc["message"] = inferred.message + text[len(head) :]

@@ -127,6 +127,14 @@ class TestTimes:
         expected = _ms(moment) if fraction else moment.replace(microsecond=0)
         assert found.timestamp == format_utc(expected), line
 
+    @given(st.integers(1, 86400 * 30))
+    def test_a_yearless_time_more_than_a_day_ahead_of_the_record_is_last_years(self, ahead_s: int) -> None:
+        moment = REFERENCE + timedelta(seconds=ahead_s)
+        found = infer(f"{MONTHS[moment.month - 1]} {moment.day:2d} {moment:%H:%M:%S} job done", REFERENCE)
+        assert found is not None
+        year = moment.year if ahead_s <= 86400 else moment.year - 1
+        assert found.timestamp == format_utc(moment.replace(year=year))
+
     @settings(max_examples=200)
     @given(st.integers(0, 9999), st.integers(13, 99), st.integers(1, 28), st.integers(0, 99), messages)
     def test_a_date_shape_with_an_impossible_month_is_no_time(

@@ -136,3 +136,13 @@ class TestRsyslogEnvelopes:
         doc = document(orjson.dumps(envelope))
         assert doc["log.syslog.facility.name"] == RFC5424_FACILITIES[facility]
         assert doc["log.syslog.severity.name"] == RFC5424_SEVERITIES[severity]
+
+
+class TestHintOnly:
+    """`syslog.msg` takes any text, so it is tried only for records hinted to it."""
+
+    @settings(max_examples=30, deadline=None)
+    @given(messages.filter(lambda m: not m.startswith(("{", "["))))
+    def test_an_unhinted_line_never_reaches_the_catch_all(self, message: str) -> None:
+        doc = document(message.encode() or b"x")
+        assert doc["logflow.parser"] != "syslog.msg"
