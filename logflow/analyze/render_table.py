@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from logflow.analyze.report import Report
 
@@ -15,13 +16,18 @@ def _short(text: str, width: int) -> str:
 
 
 def render_table(report: Report, console: Console, limit: int = 15) -> None:
-    """Header, recurring error patterns, anomalies; ``limit`` rows each."""
+    """Header, recurring error patterns, incidents; ``limit`` rows each. Text from the logs is
+    never read as rich markup (``Text``), so a message holding ``[/x]`` prints as it is."""
     w, t = report.window, report.totals
+    baseline = f"baseline from {w['baseline_start']}" if w.get("has_baseline", True) else "no baseline data"
     console.print(
-        f"[bold]Log analysis[/] of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
-        f"{t['window_events']:,} events in {w['start']} .. {w['end']}, baseline from {w['baseline_start']} "
-        f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
-        f"{t['error_events']:,} error events in the window.",
+        Text("Log analysis", style="bold")
+        + Text(
+            f" of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
+            f"{t['window_events']:,} events in {w['start']} .. {w['end']}, {baseline} "
+            f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
+            f"{t['error_events']:,} error events in the window."
+        ),
         highlight=False,
     )
     patterns = Table(title="Recurring error patterns", title_justify="left")
@@ -39,35 +45,40 @@ def render_table(report: Report, console: Console, limit: int = 15) -> None:
         trend = p.trend + (f" x{p.trend_ratio:.1f}" if p.trend_ratio is not None else "")
         style = SEVERITY_STYLE.get(p.severity, "")
         patterns.add_row(
-            f"[{style}]{_short(p.title, 60)}[/]" if style else _short(p.title, 60),
+            Text(_short(p.title, 60), style=style),
             f"{p.count:,}",
             f"{p.share:.0%}",
             f"{p.rate_per_hour:.1f}",
-            trend,
-            _short(", ".join(p.services), 30),
+            Text(trend),
+            Text(_short(", ".join(p.services), 30)),
             (p.last_seen or "")[:19],
         )
     console.print(patterns)
-    anomalies = Table(title="Anomalies (highest score first)", title_justify="left")
+    anomalies = Table(title="Incidents (highest score first)", title_justify="left")
     for name, justify in (
         ("score", "right"),
-        ("kind", "left"),
-        ("finding", "left"),
+        ("seen as", "left"),
+        ("incident", "left"),
         ("events", "right"),
         ("when", "left"),
     ):
         anomalies.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for a in report.anomalies[:limit]:
+    by_id = {a.id: a for a in report.anomalies}
+    for inc in report.incidents[:limit]:
+        top = by_id.get(inc.findings[0])
+        reason = top.reason if top is not None else ""
         anomalies.add_row(
-            f"{a.score:.0f}",
-            a.kind,
-            f"{_short(a.title, 70)}\n[dim]{_short(a.reason, 110)}[/]",
-            f"{a.events:,}",
-            (a.start or "")[:16],
+            Text(f"{inc.score:.0f}"),
+            Text(", ".join(inc.kinds)),
+            Text(_short(inc.title, 70) + "\n") + Text(_short(reason, 110), style="dim"),
+            Text(f"{inc.events:,}"),
+            Text((inc.start or "")[:16]),
         )
-    if not report.anomalies:
+    if not report.incidents:
         anomalies.add_row("", "", "[green]nothing unusual[/]", "", "")
     console.print(anomalies)
+    for warning in report.warnings:
+        console.print(Text("warning: " + warning, style="yellow"))
 
 
 def summary_lines(report: Report, limit: int = 5) -> list[str]:
@@ -77,7 +88,5 @@ def summary_lines(report: Report, limit: int = 5) -> list[str]:
         f"in {report.totals['window_events']:,} events."
     ]
     out += [f"  pattern  {p.count:>6,}  {p.trend:<8} {_short(p.title, 70)}" for p in report.patterns[:limit]]
-    out += [
-        f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]
-    ]
+    out += [f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]]
     return out

@@ -12,7 +12,6 @@ number them; ``EventTable.files`` maps them back to (file, line).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -56,9 +55,7 @@ def detect_format(path: Path) -> str:
     return "raw"
 
 
-def _ndjson_docs(
-    path: Path, first_line: int, progress: Progress | None
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def _ndjson_docs(path: Path, first_line: int, progress: Progress | None) -> Iterator[tuple[int, dict[str, Any]]]:
     loads = orjson.loads
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=first_line):
@@ -115,13 +112,13 @@ def read_files(
     columns = EventColumns()
     refs: list[int] = []
     files: list[tuple[str, int]] = []
-    now = time.time()
 
     def messages() -> Iterator[str]:
         offset = 0
         for path in paths:
             fmt = detect_format(path) if input_format == "auto" else input_format
             files.append((str(path), offset))
+            columns.start_segment()
             docs = (
                 _ndjson_docs(path, offset + 1, progress)
                 if fmt == "ndjson"
@@ -129,7 +126,7 @@ def read_files(
             )
             for number, doc in docs:
                 refs.append(number)
-                yield columns.add(doc, now)
+                yield columns.add(doc)
             offset += _count_lines(path)
 
     found = mine_lines(messages())
