@@ -144,7 +144,11 @@ class Aggregates:
     window_events: int
     source: str
     """``files``, ``elasticsearch`` (documents pulled) or ``elasticsearch-aggregations``."""
-    observed: slice = field(init=False)
+    first_ts: float | None = None
+    """The first event's time (None when unknown: then observed buckets count whole)."""
+    last_ts: float | None = None
+    """The last event's time."""
+    observed: slice = field(init=False, default_factory=lambda: slice(0, 0))
     """Buckets from the first to the last one holding any event: the time the source was seen."""
 
     def __post_init__(self) -> None:
@@ -168,17 +172,26 @@ class Aggregates:
         b = self.observed_baseline
         return int(b.stop) > int(b.start)
 
+    def _span(self, lo: float, hi: float, buckets: slice) -> float:
+        """Seconds of ``[lo, hi)`` between the first and last event (whole observed buckets when
+        the event times are unknown)."""
+        if self.first_ts is None or self.last_ts is None:
+            return (int(buckets.stop) - int(buckets.start)) * float(self.windows.width)
+        return max(0.0, min(hi, self.last_ts) - max(lo, self.first_ts))
+
     @property
     def baseline_hours(self) -> float:
         """Observed baseline time, in hours (0 without a baseline)."""
-        b = self.observed_baseline
-        return (int(b.stop) - int(b.start)) * self.windows.width / 3600.0
+        if not self.has_baseline:
+            return 0.0
+        w = self.windows
+        return self._span(w.baseline_start, w.start, self.observed_baseline) / 3600.0
 
     @property
     def window_hours(self) -> float:
         """Observed window time, in hours (at least one bucket)."""
-        b = self.observed_window
-        return max(int(b.stop) - int(b.start), 1) * self.windows.width / 3600.0
+        w = self.windows
+        return max(self._span(w.start, w.end, self.observed_window), float(w.width)) / 3600.0
 
 
 def observed_span(templates: list[TemplateStats], services: list[ServiceStats], buckets: int) -> slice:
@@ -261,6 +274,8 @@ def from_table(table: EventTable, windows: Windows) -> Aggregates:
         int(in_range.sum()),
         int(current.sum()),
         "files" if table.lines is not None else "elasticsearch",
+        first_ts=float(ts.min()) if ts.size else None,
+        last_ts=float(ts.max()) if ts.size else None,
     )
 
 

@@ -2,8 +2,9 @@
 
 surprise = -log10(probability of seeing at least this much under the detector's baseline model):
 
-- ``new_pattern``: its family is absent from the baseline, ``n`` events in the window. Model: the template's rate
-  is at most one event per baseline length, so ``n ~ Poisson(window_hours / baseline_hours)``.
+- ``new_pattern``: its family is absent from the observed baseline, ``n`` events in the window. Model: a
+  steady rate puts each event in the window with probability ``share = window h / (window h + baseline
+  h)`` (observed hours), so all ``n`` land there with probability ``share ** n``.
 - ``rare_pattern``: its family has at most ``rare_max`` events in the whole range: ``log10(total events / count)``,
   the information content of meeting this template.
 - ``outlier``: a rare template whose nearest other template (TF-IDF cosine) is below
@@ -187,18 +188,19 @@ def template_anomalies(agg: Aggregates, fams: Families, groups: Sequence[Family]
                     )
                 )
         elif agg.has_baseline and base == 0 and count >= t.new_min:
-            expected = agg.window_hours / agg.baseline_hours
+            share = agg.window_hours / (agg.window_hours + agg.baseline_hours)
             out.append(
                 replace(
                     proto,
                     kind="new_pattern",
-                    surprise=poisson_surprise(count, expected),
+                    surprise=-count * math.log10(share),
                     title=f"New: {head.text}{more}",
                     reason=(
                         f"{count:,} events in the window, none in the {duration_text(agg.baseline_hours * 3600)} "
-                        f"of baseline with data ({count / agg.window_hours:.1f}/h)"
+                        f"of baseline with data ({count / agg.window_hours:.1f}/h; at a steady rate "
+                        f"{1 - share:.0%} of them would have fallen in the baseline)"
                     ),
-                    expected=round(expected, 3),
+                    expected=round(count * (1 - share), 3),
                 )
             )
     return out
@@ -298,7 +300,8 @@ def error_rate_spikes(agg: Aggregates, t: Thresholds) -> list[Candidate]:
         if svc.errors[current].sum() < t.error_rate_min_errors or busy.sum() < MIN_LEVEL_BUCKETS:
             continue
         rates = errors[busy] / counts[busy]
-        p0 = max(float(np.median(rates)), 0.5 / float(np.median(counts[busy])))
+        pooled = float(errors.sum() / counts.sum())
+        p0 = max(float(np.median(rates)), pooled, 0.5 / float(np.median(counts[busy])))
         window_n, window_e = svc.counts[current], svc.errors[current]
         bucket_surprise = np.array(
             [binomial_surprise(int(e), int(n), p0) if n else 0.0 for e, n in zip(window_e, window_n, strict=True)]

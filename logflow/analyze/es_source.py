@@ -268,6 +268,8 @@ async def pull_aggregates(
                 "aggs": {"h": hist, "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}}},
             },
             "window": {"filter": current},
+            "first": {"min": {"field": "@timestamp"}},
+            "last": {"max": {"field": "@timestamp"}},
         },
     )
     aggs = answer.body["aggregations"]
@@ -301,7 +303,15 @@ async def pull_aggregates(
         int(answer.body["hits"]["total"]["value"]),
         int(aggs["window"]["doc_count"]),
         "elasticsearch-aggregations",
+        first_ts=_seconds(aggs["first"]),
+        last_ts=_seconds(aggs["last"]),
     )
+
+
+def _seconds(metric: dict[str, Any]) -> float | None:
+    """A ``min``/``max`` aggregation on ``@timestamp`` (epoch ms) in seconds; None without documents."""
+    value = metric.get("value")
+    return None if value is None else float(value) / 1000.0
 
 
 async def _traces(

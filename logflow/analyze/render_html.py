@@ -196,8 +196,9 @@ def _incidents(report: Report) -> str:
         for a in found:
             examples = "".join(f"<div><code>{escape(e)}</code></div>" for e in a.examples)
             traces = f"<div class='muted'>trace.id: {escape(', '.join(a.trace_ids))}</div>" if a.trace_ids else ""
+            title = "" if a is top else f": {escape(a.title)}"  # the row itself shows the top one's
             detail += (
-                f"<div class='finding'><b>{escape(a.kind)}</b> ({a.score:.0f}): {escape(a.title)}<br>"
+                f"<div class='finding'><b>{escape(a.kind)}</b> ({a.score:.0f}){title}<br>"
                 f"<span class='muted'>{escape(a.reason)}</span>{examples}{_events_detail(a)}{traces}</div>"
             )
         services = f" <span class='muted'>{escape(', '.join(inc.services))}</span>" if inc.services else ""
