@@ -8,6 +8,8 @@ documents both do.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,7 +94,7 @@ streams = st.fixed_dictionaries(
 class TestSteadyStreams:
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams)
-    def test_a_steady_stream_is_never_a_spike_new_or_a_trend(self, p: dict) -> None:
+    def test_a_steady_stream_is_never_a_spike_new_or_a_trend(self, p: dict[str, Any]) -> None:
         """Whatever the rates and however little of the baseline holds data, a steady stream gives
         no spike, no error-rate spike, no new pattern, and only steady (or no-baseline) trends."""
         end = 1_790_000_000.0
@@ -121,7 +123,9 @@ class TestSteadyStreams:
 class TestPlantedBursts:
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams, st.floats(0.2, 0.8), st.integers(8, 30))
-    def test_a_planted_burst_is_a_spike_with_or_without_baseline(self, p: dict, where: float, factor: int) -> None:
+    def test_a_planted_burst_is_a_spike_with_or_without_baseline(
+        self, p: dict[str, Any], where: float, factor: int
+    ) -> None:
         """A burst of one template (many times its rate, at least 60 events, in one bucket) inside the
         window is found, whatever the baseline holds: as a spike over the burst's bucket, or as a new
         pattern when the baseline held none of that template."""

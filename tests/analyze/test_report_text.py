@@ -75,7 +75,9 @@ class TestUntimedEvents:
 
     def test_ndjson_without_time_fields_says_so_in_the_report_and_on_stderr(self, tmp_path: Path) -> None:
         """Documents without @timestamp: the report carries the flag and the warning, stderr says it."""
-        docs = [{"message": f"worker ready slot {i % 3}", "log.level": "info"} for i in range(300)]
+        docs: list[dict[str, object]] = [
+            {"message": f"worker ready slot {i % 3}", "log.level": "info"} for i in range(300)
+        ]
         path = write(tmp_path / "untimed.ndjson", docs)
         report = analyze(path)
         assert "untimed-events" in report.flags
