@@ -89,12 +89,13 @@ async def build_report(
     for pattern, cov in zip(patterns, pattern_cover, strict=True):
         pattern.examples = _examples(cov, messages)
         pattern.trace_ids = cov.trace_ids
+        pattern.line_ranges = cov.line_ranges
     for c, cov in zip(candidates, anomaly_cover, strict=True):
         anomaly = _anomaly(c, cov)
         anomaly.examples = _examples(cov, messages)
         anomalies.append(anomaly)
 
-    incidents = group_incidents(anomalies, t.max_events_listed)
+    incidents = group_incidents(anomalies, t.max_events_listed, width=w.width)
     flags, warnings = _flags(agg, time_note)
     seen = agg.observed
     return Report(

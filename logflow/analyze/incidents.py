@@ -8,7 +8,10 @@ findings are linked when
 - they cover the same events: at least half of the smaller one's listed events are the other's, or
 - they belong to the same template family (TF-IDF, ``clustering``) and overlap in time: the same
   failure worded differently by two services, or
-- they name the same trace and overlap in time.
+- they name the same trace and overlap in time, or
+- one is a moment (a one-off message, at most one bucket long) during or next to the other, and
+  the other is short (at most ``SHORT_BUCKETS`` buckets): the shutdown message logged as the burst
+  of connection errors starts. A long-lived finding does not absorb every one-off in its lifetime.
 
 An incident is a connected group of linked findings; its score and severity are its strongest
 finding's, its events the union of theirs (capped like a finding's, with the full count).
@@ -18,15 +21,22 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 
 from logflow.analyze.report import RANGE_CAP, Anomaly, Incident, merge_ranges, severity_rank
 
 #: Share of the smaller finding's events the other must hold for the two to be one incident.
 OVERLAP = 0.5
+#: A finding at most this many buckets long is short enough to own the one-offs around it.
+SHORT_BUCKETS = 12
 
 
 def _events(a: Anomaly) -> set[str | int]:
     return set(a.lines or ()) | set(a.ids or ())
+
+
+def _seconds(iso: str | None) -> float | None:
+    return None if iso is None else datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 def _overlap_in_time(a: Anomaly, b: Anomaly) -> bool:
@@ -35,9 +45,26 @@ def _overlap_in_time(a: Anomaly, b: Anomaly) -> bool:
     return a.start <= b.end and b.start <= a.end
 
 
-def linked(a: Anomaly, b: Anomaly, ea: set[str | int], eb: set[str | int], use_families: bool = True) -> bool:
+def _moment_near(a: Anomaly, b: Anomaly, width: float) -> bool:
+    """``a`` lasts at most one bucket and falls within a bucket of short finding ``b``."""
+    sa, ea, sb, eb = _seconds(a.start), _seconds(a.end), _seconds(b.start), _seconds(b.end)
+    if sa is None or ea is None or sb is None or eb is None or width <= 0:
+        return False
+    return ea - sa <= width and eb - sb <= SHORT_BUCKETS * width and sb - width <= sa <= eb + width
+
+
+def linked(
+    a: Anomaly,
+    b: Anomaly,
+    ea: set[str | int],
+    eb: set[str | int],
+    use_families: bool = True,
+    width: float = 0.0,
+) -> bool:
     """Whether two findings describe one incident (see the module docstring)."""
     if ea and eb and len(ea & eb) >= OVERLAP * min(len(ea), len(eb)):
+        return True
+    if _moment_near(a, b, width) or _moment_near(b, a, width):
         return True
     if not _overlap_in_time(a, b):
         return False
@@ -46,8 +73,12 @@ def linked(a: Anomaly, b: Anomaly, ea: set[str | int], eb: set[str | int], use_f
     return bool(set(a.trace_ids) & set(b.trace_ids))
 
 
-def group_incidents(anomalies: Sequence[Anomaly], cap: int = 1000, use_families: bool = True) -> list[Incident]:
-    """Incidents from findings (highest score first); sets each finding's ``incident``."""
+def group_incidents(
+    anomalies: Sequence[Anomaly], cap: int = 1000, use_families: bool = True, width: float = 0.0
+) -> list[Incident]:
+    """Incidents from findings (highest score first); sets each finding's ``incident``.
+
+    ``width`` is the report's bucket width in seconds (0 turns the moment rule off)."""
     events = [_events(a) for a in anomalies]
     parent = list(range(len(anomalies)))
 
@@ -59,7 +90,7 @@ def group_incidents(anomalies: Sequence[Anomaly], cap: int = 1000, use_families:
 
     for i in range(len(anomalies)):
         for j in range(i + 1, len(anomalies)):
-            if root(i) != root(j) and linked(anomalies[i], anomalies[j], events[i], events[j], use_families):
+            if root(i) != root(j) and linked(anomalies[i], anomalies[j], events[i], events[j], use_families, width):
                 parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(len(anomalies)):

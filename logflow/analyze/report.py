@@ -150,6 +150,8 @@ class Pattern:
     """The most severe level seen in the pattern: ``fatal`` | ``error`` | ``warn``."""
     examples: list[str] = field(default_factory=list)
     trace_ids: list[str] = field(default_factory=list)
+    line_ranges: list[list[int]] | None = None
+    """File input: every line of the pattern's events in the window, as ``[first, last]`` runs."""
 
 
 @dataclass
@@ -256,6 +258,9 @@ class Report:
             for key in ("lines", "locations", "ids", "indices", "line_ranges"):
                 if anomaly[key] is None:
                     del anomaly[key]
+        for pattern in out["patterns"]:
+            if pattern["line_ranges"] is None:
+                del pattern["line_ranges"]
         for incident in out["incidents"]:
             for key in ("lines", "ids", "line_ranges"):
                 if incident[key] is None:
