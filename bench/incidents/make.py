@@ -201,8 +201,9 @@ def db_failover(seed: int) -> Corpus:
         "A PostgreSQL primary goes away for 12 minutes; the web tier answers 502 and the app logs "
         "connection errors in its own words; the database logs a shutdown and a new primary.",
         [
-            "GitHub, 'October 21 post-incident analysis' (2018): a 43-second network partition, a "
-            "database failover and hours of degraded service, https://github.blog/2018-10-30-oct21-post-incident-analysis/",
+            "The shape (a database primary lost, a failover, clients failing to connect meanwhile) from GitHub, "
+            "'October 21 post-incident analysis' (2018), which concerned MySQL; logged here as PostgreSQL, "
+            "https://github.blog/2018-10-30-oct21-post-incident-analysis/",
             "nginx log_format combined and error_log, https://nginx.org/en/docs/http/ngx_http_log_module.html",
             "PostgreSQL 'Error Reporting and Logging', log_line_prefix, https://www.postgresql.org/docs/current/runtime-config-logging.html",
         ],
@@ -271,8 +272,8 @@ def disk_full(seed: int) -> Corpus:
         "The database volume fills up: inserts fail with 'No space left on device' for 20 minutes, a "
         "checkpointer PANIC restarts the server; the app logs failed writes.",
         [
-            "GitLab.com database incident of 2017-01-31 (postmortem: disk and replication trouble before "
-            "the data loss), https://about.gitlab.com/blog/2017/02/10/postmortem-of-database-outage-of-january-31/",
+            "What PostgreSQL logs and does when its disk fills (ENOSPC on writes, a PANIC when WAL cannot be "
+            "written), as its documentation describes it:",
             "PostgreSQL docs, 'Disk Full Failure', https://www.postgresql.org/docs/current/disk-full.html",
         ],
         ["app.log", "postgres.log"],
@@ -372,7 +373,9 @@ def bad_deploy(seed: int) -> Corpus:
         "A release reads a renamed setting: every checkout request raises a new KeyError for 40 "
         "minutes, the web tier answers 500, until the rollback.",
         [
-            "Google SRE book, 'Postmortem Culture' example postmortem (a bad config push), https://sre.google/sre-book/example-postmortem/",
+            "The shape (a global deploy, every request failing at once, a rollback after about half an hour) "
+            "from Cloudflare, 'Details of the Cloudflare outage on July 2, 2019', "
+            "https://blog.cloudflare.com/details-of-the-cloudflare-outage-on-july-2-2019/",
             "Python logging, LogRecord attributes and the default format, https://docs.python.org/3/library/logging.html",
         ],
         ["web-access.log", "app.log"],
