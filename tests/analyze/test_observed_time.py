@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logflow.analyze.aggregates import Aggregates, Windows, from_table
+from logflow.analyze.aggregates import Aggregates, ServiceStats, TemplateStats, Windows, from_table
 from logflow.analyze.anomalies import detect
 from logflow.analyze.clustering import cluster_templates
 from logflow.analyze.events import ERROR_RANK, EventTable
@@ -153,3 +153,41 @@ class TestPlantedBursts:
             and ((c.kind == "spike" and c.start <= at < c.end) or c.kind == "new_pattern")
         ]
         assert found, (n, level)
+
+
+class TestAggregationPath:
+    @settings(max_examples=40, deadline=None)
+    @given(
+        st.integers(0, 2**32 - 1),
+        st.integers(10, 150),
+        st.integers(1, 400),
+        st.lists(st.floats(0.05, 50.0), min_size=1, max_size=6),
+    )
+    def test_an_empty_baseline_makes_no_template_a_spike(
+        self, seed: int, window: int, baseline: int, levels: list[float]
+    ) -> None:
+        """Aggregates as Elasticsearch's histograms give them (no event times): a baseline of empty
+        buckets before steady templates makes none of them a spike, new or trending."""
+        rng = np.random.default_rng(seed)
+        w = Windows.make(0.0, baseline * 900.0, (baseline + window) * 900.0)
+        templates = []
+        for i, level in enumerate(levels):
+            counts = np.zeros(w.buckets)
+            counts[w.first_current :] = rng.poisson(level, w.buckets - w.first_current)
+            templates.append(
+                TemplateStats(f"t{i}", f"template number {chr(97 + i)} <*>", counts, counts.copy(), levels={"error": 1})
+            )
+        total = int(sum(s.counts.sum() for s in templates))
+        agg = Aggregates(
+            w,
+            templates,
+            [ServiceStats("svc", sum(s.counts for s in templates), sum(s.errors for s in templates))],
+            [],
+            total,
+            total,
+            "elasticsearch-aggregations",
+        )
+        assert not agg.has_baseline
+        kinds, trends = findings(agg)
+        assert not {"spike", "error_rate_spike", "new_pattern"} & set(kinds)
+        assert set(trends) <= {"no-baseline"}
