@@ -181,7 +181,11 @@ class TestAggregationPath:
         agg = Aggregates(
             w,
             templates,
-            [ServiceStats("svc", sum(s.counts for s in templates), sum(s.errors for s in templates))],
+            [
+                ServiceStats(
+                    "svc", np.sum([s.counts for s in templates], axis=0), np.sum([s.errors for s in templates], axis=0)
+                )
+            ],
             [],
             total,
             total,
