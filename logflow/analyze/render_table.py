@@ -85,8 +85,9 @@ def summary_lines(report: Report, limit: int = 5) -> list[str]:
     """A few plain lines: the top patterns and anomalies (for ``logflow demo``)."""
     out = [
         f"{len(report.patterns)} recurring error patterns, {len(report.anomalies)} anomalies "
-        f"in {report.totals['window_events']:,} events."
+        f"({len(report.incidents)} incidents) in {report.totals['window_events']:,} events."
     ]
     out += [f"  pattern  {p.count:>6,}  {p.trend:<8} {_short(p.title, 70)}" for p in report.patterns[:limit]]
     out += [f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]]
+    out += [f"  warning  {w}" for w in report.warnings]
     return out
