@@ -403,6 +403,102 @@ def bad_deploy(seed: int) -> Corpus:
     return c
 
 
+def ios(at: datetime, seq: int, facility: str, severity: int, mnemonic: str, text: str) -> str:
+    """Cisco IOS system message: ``seq: *timestamp: %FACILITY-SEVERITY-MNEMONIC: text`` (no parser)."""
+    stamp = f"{at.strftime('%b')} {at.day:2d} {at.strftime('%H:%M:%S')}.{at.microsecond // 1000:03d}"
+    return f"{seq:06d}: *{stamp}: %{facility}-{severity}-{mnemonic}: {text}"
+
+
+def switch_flap(seed: int, incident: bool = True) -> Corpus:
+    """A switch port flaps, then loop guard blocks it: a format logflow does not parse (no time, no level)."""
+    c = Corpus(
+        "switch-flap",
+        "An access switch port flaps (link down/up every few seconds for six minutes), then spanning "
+        "tree loop guard blocks the port. Cisco IOS message format, which no logflow parser reads: the "
+        "analysis has no time and no level of its own, only the lines in order.",
+        [
+            "Cisco, 'System Message Format' (seq: timestamp: %FACILITY-SEVERITY-MNEMONIC: description), "
+            "https://www.cisco.com/c/en/us/td/docs/routers/access/wireless/software/guide/SysMsgLogging.html",
+        ],
+        ["switch.log"],
+    )
+    rng = random.Random(seed)
+    lines: list[tuple[datetime, str, int, str, str, str]] = []
+    for at in poisson_times(rng, 500, T0, HOURS):
+        choice = rng.random()
+        if choice < 0.4:
+            lines.append(
+                (
+                    at,
+                    "",
+                    5,
+                    "SEC_LOGIN",
+                    "LOGIN_SUCCESS",
+                    f"Login Success [user: netops] [Source: {ip(rng)}] [localport: 22]",
+                )
+            )
+        elif choice < 0.7:
+            lines.append(
+                (
+                    at,
+                    "",
+                    6,
+                    "DHCP_SNOOPING",
+                    "BINDING",
+                    f"binding added for vlan {rng.randrange(10, 40)} port Gi1/0/{rng.randrange(1, 48)}",
+                )
+            )
+        elif choice < 0.9:
+            lines.append(
+                (
+                    at,
+                    "",
+                    5,
+                    "SYS",
+                    "CONFIG_I",
+                    f"Configured from console by netops on vty{rng.randrange(5)} ({ip(rng)})",
+                )
+            )
+        else:
+            lines.append((at, "", 6, "NTP", "PEERSYNC", f"NTP synced to peer {ip(rng)}"))
+    if not incident:
+        c.name, c.description, c.modelled_on = "quiet-switch", "Routine switch messages (unparsed format).", []
+    start = at_hour(4.0)
+    t = start
+    if incident:
+        c.incidents["flap"] = (["burst", "new", "error"], "Gi1/0/17 link down/up, over and over")
+        c.incidents["loopguard"] = (["rare", "error"], "loop guard blocks the port")
+    while incident and t < start + timedelta(minutes=6):
+        lines.append((t, "flap", 3, "LINK", "UPDOWN", "Interface GigabitEthernet1/0/17, changed state to down"))
+        lines.append(
+            (
+                t + timedelta(milliseconds=900),
+                "flap",
+                5,
+                "LINEPROTO",
+                "UPDOWN",
+                "Line protocol on Interface GigabitEthernet1/0/17, changed state to down",
+            )
+        )
+        t += timedelta(seconds=rng.uniform(2, 6))
+        lines.append((t, "flap", 3, "LINK", "UPDOWN", "Interface GigabitEthernet1/0/17, changed state to up"))
+        t += timedelta(seconds=rng.uniform(2, 6))
+    if incident:
+        lines.append(
+            (
+                t,
+                "loopguard",
+                2,
+                "SPANTREE",
+                "LOOPGUARD_BLOCK",
+                "Loop guard blocking port GigabitEthernet1/0/17 on VLAN0020.",
+            )
+        )
+    for seq, (at, label, sev, fac, mnem, text) in enumerate(sorted(lines, key=lambda x: x[0])):
+        c.add(at, "switch.log", ios(at, seq, fac, sev, mnem, text), label)
+    return c
+
+
 def quiet(
     name: str, seed: int, make: Callable[[Corpus, random.Random], None], description: str, files: list[str]
 ) -> Corpus:
@@ -422,6 +518,8 @@ def corpora() -> list[Corpus]:
         disk_full(12),
         oom_kill(13),
         bad_deploy(14),
+        switch_flap(15),
+        switch_flap(25, incident=False),
         quiet(
             "quiet-web",
             21,
