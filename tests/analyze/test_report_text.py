@@ -153,3 +153,28 @@ class TestDurations:
     def test_thirty_nine_minutes_are_thirty_nine_minutes(self) -> None:
         """The audit's case: a 39-minute baseline is not "1 h"."""
         assert duration_text(39 * 60) == "39 min"
+
+
+class TestTerminalText:
+    @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.sampled_from(["[/]", "[/bold]", "[red]", "[link=x]", "[/...]", "[[", "]]"]), WORDS)
+    def test_log_text_is_never_read_as_markup(self, markup: str, word: str) -> None:
+        """A message holding rich markup (``[/]``, ``[/bold]``, ``[/...]``) is printed as its template
+        says, never parsed as markup (which raised ``MarkupError`` or ate the text)."""
+        from rich.console import Console
+
+        from logflow.analyze import render_table
+
+        docs = steady_docs(240, burst_at=150)
+        for d in docs:
+            if d["log.level"] == "error":
+                d["message"] = f"{word} {markup} failed {markup}"
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            report = analyze(write(Path(tmp) / "markup.ndjson", docs))
+        console = Console(record=True, width=300)
+        render_table(report, console)
+        text = console.export_text()
+        assert report.patterns and report.patterns[0].title in text
+        assert report.incidents and report.incidents[0].title[:60] in text
