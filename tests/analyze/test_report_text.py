@@ -178,3 +178,37 @@ class TestTerminalText:
         text = console.export_text()
         assert report.patterns and report.patterns[0].title in text
         assert report.incidents and report.incidents[0].title[:60] in text
+
+
+class TestFamilyView:
+    def test_one_failure_worded_by_two_services_is_one_family_and_one_incident(self, tmp_path: Path) -> None:
+        """Two services word one failure differently: the family view shows both templates and both
+        services, and their burst is one incident."""
+        docs = steady_docs(240)
+        burst = T0 + timedelta(minutes=150)
+        for k in range(60):
+            at = (burst + timedelta(seconds=k)).isoformat()
+            docs.append(
+                {
+                    "@timestamp": at,
+                    "log.level": "error",
+                    "service.name": "orders",
+                    "message": f"saving order failed: connection refused to database db-{k % 3}",
+                }
+            )
+            docs.append(
+                {
+                    "@timestamp": at,
+                    "log.level": "error",
+                    "service.name": "billing",
+                    "message": f"saving invoice failed: database connection refused (host db-{k % 3})",
+                }
+            )
+        docs.sort(key=lambda d: str(d["@timestamp"]))
+        report = analyze(write(tmp_path / "two.ndjson", docs))
+        family = next(f for f in report.families if f.template_count >= 2)
+        assert set(family.services) == {"orders", "billing"}
+        assert len([i for i in report.incidents if family.id in i.families]) == 1
+        page = render_html(report)
+        section = page[page.index("<h2>Template families</h2>") : page.index("<h2>Recurring error patterns</h2>")]
+        assert all(t.text in unescape(section) for t in family.templates)
