@@ -8,6 +8,12 @@ patterns, anomalies) works on aggregates only, so it does not care where the eve
 Windows: ``[baseline_start, start)`` is the baseline, ``[start, end)`` the analysis window. Both
 edges snap to bucket boundaries; buckets are aligned on the Unix epoch, as ``date_histogram`` with
 a ``fixed_interval`` aligns them, so both paths bucket identically.
+
+Observed time: the windows are what the user asked for, not what the source holds. A baseline of
+``1d`` before a file that starts four hours ago, or an index that was empty last week, holds no
+data, and an empty bucket there is not evidence of silence. ``Aggregates.observed`` is the span
+from the first to the last bucket holding any event; every rate, level and trend is computed over
+observed buckets only (see ``anomalies`` and ``patterns``).
 """
 
 from __future__ import annotations
@@ -138,6 +144,69 @@ class Aggregates:
     window_events: int
     source: str
     """``files``, ``elasticsearch`` (documents pulled) or ``elasticsearch-aggregations``."""
+    first_ts: float | None = None
+    """The first event's time (None when unknown: then observed buckets count whole)."""
+    last_ts: float | None = None
+    """The last event's time."""
+    observed: slice = field(init=False, default_factory=lambda: slice(0, 0))
+    """Buckets from the first to the last one holding any event: the time the source was seen."""
+
+    def __post_init__(self) -> None:
+        self.observed = observed_span(self.templates, self.services, self.windows.buckets)
+
+    @property
+    def observed_baseline(self) -> slice:
+        """Baseline buckets that were observed (empty when the source starts in the window)."""
+        first = self.windows.first_current
+        return slice(min(self.observed.start, first), min(self.observed.stop, first))
+
+    @property
+    def observed_window(self) -> slice:
+        """Window buckets that were observed."""
+        first = self.windows.first_current
+        return slice(max(self.observed.start, first), max(self.observed.stop, first))
+
+    @property
+    def has_baseline(self) -> bool:
+        """At least one baseline bucket was observed: a baseline rate means something."""
+        b = self.observed_baseline
+        return int(b.stop) > int(b.start)
+
+    def _span(self, lo: float, hi: float, buckets: slice) -> float:
+        """Seconds of ``[lo, hi)`` between the first and last event (whole observed buckets when
+        the event times are unknown)."""
+        if self.first_ts is None or self.last_ts is None:
+            return (int(buckets.stop) - int(buckets.start)) * float(self.windows.width)
+        return max(0.0, min(hi, self.last_ts) - max(lo, self.first_ts))
+
+    @property
+    def baseline_hours(self) -> float:
+        """Observed baseline time, in hours (0 without a baseline)."""
+        if not self.has_baseline:
+            return 0.0
+        w = self.windows
+        return self._span(w.baseline_start, w.start, self.observed_baseline) / 3600.0
+
+    @property
+    def window_hours(self) -> float:
+        """Observed window time, in hours (at least one bucket)."""
+        w = self.windows
+        return max(self._span(w.start, w.end, self.observed_window), float(w.width)) / 3600.0
+
+
+def observed_span(templates: list[TemplateStats], services: list[ServiceStats], buckets: int) -> slice:
+    """First to last bucket holding an event of any template or service (``slice(0, 0)`` if none).
+
+    Both are read because the aggregation path counts templates and services with separate
+    ``terms`` aggregations, each of which can miss documents (no template id, no service).
+    """
+    busy = np.zeros(buckets, dtype=bool)
+    for counts in [t.counts for t in templates] + [s.counts for s in services]:
+        busy |= counts[:buckets] > 0
+    found = np.flatnonzero(busy)
+    if found.size == 0:
+        return slice(0, 0)
+    return slice(int(found[0]), int(found[-1]) + 1)
 
 
 def _sparse_counts(
@@ -195,9 +264,7 @@ def from_table(table: EventTable, windows: Windows) -> Aggregates:
             )
         )
     services = [
-        ServiceStats(name, svc_counts[i], svc_errors[i])
-        for i, name in enumerate(table.services)
-        if svc_counts[i].any()
+        ServiceStats(name, svc_counts[i], svc_errors[i]) for i, name in enumerate(table.services) if svc_counts[i].any()
     ]
     return Aggregates(
         windows,
@@ -207,6 +274,8 @@ def from_table(table: EventTable, windows: Windows) -> Aggregates:
         int(in_range.sum()),
         int(current.sum()),
         "files" if table.lines is not None else "elasticsearch",
+        first_ts=float(ts.min()) if ts.size else None,
+        last_ts=float(ts.max()) if ts.size else None,
     )
 
 
@@ -222,7 +291,5 @@ def _traces(table: EventTable, windows: Windows) -> list[TraceStats]:
         for code in table.service[rows][keep]:
             name = table.services[int(code)]
             services[name] = services.get(name, 0) + 1
-        out.append(
-            TraceStats(trace, int(keep.sum()), services, float(stamps[keep].min()), float(stamps[keep].max()))
-        )
+        out.append(TraceStats(trace, int(keep.sum()), services, float(stamps[keep].min()), float(stamps[keep].max())))
     return out

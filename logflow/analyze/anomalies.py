@@ -2,8 +2,9 @@
 
 surprise = -log10(probability of seeing at least this much under the detector's baseline model):
 
-- ``new_pattern``: its family is absent from the baseline, ``n`` events in the window. Model: the template's rate
-  is at most one event per baseline length, so ``n ~ Poisson(window_hours / baseline_hours)``.
+- ``new_pattern``: its family is absent from the observed baseline, ``n`` events in the window. Model: a
+  steady rate puts each event in the window with probability ``share = window h / (window h + baseline
+  h)`` (observed hours), so all ``n`` land there with probability ``share ** n``.
 - ``rare_pattern``: its family has at most ``rare_max`` events in the whole range: ``log10(total events / count)``,
   the information content of meeting this template.
 - ``outlier``: a rare template whose nearest other template (TF-IDF cosine) is below
@@ -35,10 +36,14 @@ from scipy import stats
 
 from logflow.analyze.aggregates import Aggregates, TemplateStats
 from logflow.analyze.clustering import Families
+from logflow.analyze.events import named, service_label
 from logflow.analyze.options import Thresholds
 from logflow.analyze.patterns import Family, severity_of
+from logflow.analyze.report import duration_text
 
 LN10 = math.log(10.0)
+#: Observed buckets a level (per template or service) needs before a run can stand out of it.
+MIN_LEVEL_BUCKETS = 8
 SEVERITY_WEIGHT = {"fatal": 1.0, "error": 1.0, "warn": 0.85}
 
 
@@ -104,9 +109,7 @@ def _severity(stats_: TemplateStats, windows_errors: int) -> str:
     return severity_of(stats_.levels, windows_errors)
 
 
-def template_anomalies(
-    agg: Aggregates, fams: Families, groups: Sequence[Family], t: Thresholds
-) -> list[Candidate]:
+def template_anomalies(agg: Aggregates, fams: Families, groups: Sequence[Family], t: Thresholds) -> list[Candidate]:
     """New, rare and outlier families (each family gets at most one of the three).
 
     Judged per *family*, not per template: ``Role admin granted to carol`` is not rare when its
@@ -117,7 +120,6 @@ def template_anomalies(
     w = agg.windows
     nearest_of = {s.id: float(n) for s, n in zip(agg.templates, fams.nearest, strict=True)}
     total_events = max(agg.total_events, 1)
-    baseline_events = sum(s.baseline_count(w) for s in agg.templates)
     out = []
     for family in groups:
         members = [s for s in family.members if s.window_count(w)]
@@ -134,21 +136,31 @@ def template_anomalies(
         first = min((s.first_seen for s in members if s.first_seen is not None), default=w.start)
         last = max((s.last_seen for s in members if s.last_seen is not None), default=w.end)
         more = f" (+{len(members) - 1} similar)" if len(members) > 1 else ""
-        services = sorted({n for s in members for n in s.services})
-        hosts = sorted({n for s in members for n in s.hosts})
+        services = sorted(named({n for s in members for n in s.services}))
+        hosts = sorted(named({n for s in members for n in s.hosts}))
         severity = severity_of(levels, sum(s.window_errors(w) for s in members))
 
         proto = Candidate(
-            kind="", subject=family.id, surprise=0.0, severity=severity, title="", reason="", start=first,
-            end=last + 0.001, events=count, selector=Selector(w.start, w.end, tuple(s.id for s in members)),
-            templates=members[:5], family_id=family.id, services=services, hosts=hosts, observed=float(count),
+            kind="",
+            subject=family.id,
+            surprise=0.0,
+            severity=severity,
+            title="",
+            reason="",
+            start=first,
+            end=last + 0.001,
+            events=count,
+            selector=Selector(w.start, w.end, tuple(s.id for s in members)),
+            templates=members[:5],
+            family_id=family.id,
+            services=services,
+            hosts=hosts,
+            observed=float(count),
         )
 
         if total <= t.rare_max:
             rarity = math.log10(total_events / total)
-            nearest = (
-                max(nearest_of.get(s.id, 0.0) for s in family.members) if len(family.members) == 1 else 1.0
-            )
+            nearest = max(nearest_of.get(s.id, 0.0) for s in family.members) if len(family.members) == 1 else 1.0
             if nearest < t.outlier_similarity:
                 surprise = rarity + 3.0 * (1.0 - nearest / t.outlier_similarity)
                 out.append(
@@ -171,24 +183,24 @@ def template_anomalies(
                         surprise=rarity,
                         title=f"Rare: {head.text}{more}",
                         reason=(
-                            f"only {total} event(s) of this family in {total_events:,} "
-                            f"(1 in {total_events // total:,})"
+                            f"only {total} event(s) of this family in {total_events:,} (1 in {total_events // total:,})"
                         ),
                     )
                 )
-        elif w.has_baseline and baseline_events > 0 and base == 0 and count >= t.new_min:
-            expected = w.hours / max(w.baseline_hours, 1e-9)
+        elif agg.has_baseline and base == 0 and count >= t.new_min:
+            share = agg.window_hours / (agg.window_hours + agg.baseline_hours)
             out.append(
                 replace(
                     proto,
                     kind="new_pattern",
-                    surprise=poisson_surprise(count, expected),
+                    surprise=-count * math.log10(share),
                     title=f"New: {head.text}{more}",
                     reason=(
-                        f"{count:,} events in the window, none in the {w.baseline_hours:.0f} h baseline "
-                        f"({count / w.hours:.1f}/h)"
+                        f"{count:,} events in the window, none in the {duration_text(agg.baseline_hours * 3600)} "
+                        f"of baseline with data ({count / agg.window_hours:.1f}/h; at a steady rate "
+                        f"{1 - share:.0%} of them would have fallen in the baseline)"
                     ),
-                    expected=round(expected, 3),
+                    expected=round(count * (1 - share), 3),
                 )
             )
     return out
@@ -215,25 +227,40 @@ def _level(counts: npt.NDArray[np.float64]) -> tuple[float, float]:
     return level, max(1.0, mad * mad / level)
 
 
+def _tests(buckets: int) -> float:
+    """-log10 of the number of places a run can start: a run found anywhere in ``buckets`` is that
+    much less surprising than one tested at a single place (Bonferroni), so a long quiet window does
+    not raise a false alarm just by being long."""
+    return math.log10(max(buckets, 1))
+
+
 def spikes(agg: Aggregates, groups: Sequence[Family], t: Thresholds, skip: set[str]) -> list[Candidate]:
-    """Runs of buckets where one template's count jumps far above its own robust level."""
+    """Runs of observed window buckets where one template's count jumps far above its own robust level.
+
+    The level is measured over observed buckets only (``Aggregates.observed``): a baseline that
+    holds no data says nothing about a template's rate. With fewer than ``MIN_LEVEL_BUCKETS``
+    observed buckets there is no level to compare with, so nothing is a spike.
+    """
     w = agg.windows
     family_of = _family_of(groups)
-    first = w.first_current
+    seen, current = agg.observed, agg.observed_window
+    if seen.stop - seen.start < MIN_LEVEL_BUCKETS:
+        return []
+    correction = _tests(current.stop - current.start)
     out = []
     for s in agg.templates:
         if s.id in skip or s.window_count(w) < t.spike_min_events:
             continue
-        level, dispersion = _level(s.counts)
-        window = s.counts[first:]
+        level, dispersion = _level(s.counts[seen])
+        window = s.counts[current]
         flags = (window >= t.spike_ratio * level) & (window - level >= 4.0 * math.sqrt(level * dispersion))
         for a, b in _runs(flags):
             observed = float(window[a:b].sum())
             expected = level * (b - a)
             if observed < t.spike_min_events or observed < t.spike_ratio * expected:
                 continue
-            start, end = w.bucket_start(first + a), w.bucket_start(first + b)
-            surprise = poisson_surprise(observed, expected) / dispersion
+            start, end = w.bucket_start(current.start + a), w.bucket_start(current.start + b)
+            surprise = poisson_surprise(observed, expected) / dispersion - correction
             out.append(
                 Candidate(
                     kind="spike",
@@ -242,8 +269,8 @@ def spikes(agg: Aggregates, groups: Sequence[Family], t: Thresholds, skip: set[s
                     severity=_severity(s, s.window_errors(w)),
                     title=f"Spike: {s.text}",
                     reason=(
-                        f"{observed:.0f} events in {(end - start) / 3600:.2g} h where {expected:.1f} were expected "
-                        f"({observed / expected:.1f}x its usual {level:.2f} per {w.width // 60} min)"
+                        f"{observed:.0f} events in {duration_text(end - start)} where {expected:.1f} were expected "
+                        f"({observed / expected:.1f}x its usual {level:.2f} per {duration_text(w.width)})"
                     ),
                     start=start,
                     end=end,
@@ -251,8 +278,8 @@ def spikes(agg: Aggregates, groups: Sequence[Family], t: Thresholds, skip: set[s
                     selector=Selector(start, end, (s.id,)),
                     templates=[s],
                     family_id=family_of.get(s.id),
-                    services=list(s.services),
-                    hosts=list(s.hosts),
+                    services=named(s.services),
+                    hosts=named(s.hosts),
                     observed=observed,
                     expected=round(expected, 3),
                 )
@@ -263,23 +290,23 @@ def spikes(agg: Aggregates, groups: Sequence[Family], t: Thresholds, skip: set[s
 def error_rate_spikes(agg: Aggregates, t: Thresholds) -> list[Candidate]:
     """Runs of buckets where a service's share of error events jumps above its median rate."""
     w = agg.windows
-    first = w.first_current
+    seen, current = agg.observed, agg.observed_window
+    first = current.start
+    correction = _tests(current.stop - current.start)
     out = []
     for svc in agg.services:
-        counts, errors = svc.counts, svc.errors
+        counts, errors = svc.counts[seen], svc.errors[seen]
         busy = counts > 0
-        if errors[first:].sum() < t.error_rate_min_errors or busy.sum() < 4:
+        if svc.errors[current].sum() < t.error_rate_min_errors or busy.sum() < MIN_LEVEL_BUCKETS:
             continue
         rates = errors[busy] / counts[busy]
-        p0 = max(float(np.median(rates)), 0.5 / float(np.median(counts[busy])))
-        window_n, window_e = counts[first:], errors[first:]
+        pooled = float(errors.sum() / counts.sum())
+        p0 = max(float(np.median(rates)), pooled, 0.5 / float(np.median(counts[busy])))
+        window_n, window_e = svc.counts[current], svc.errors[current]
         bucket_surprise = np.array(
-            [
-                binomial_surprise(int(e), int(n), p0) if n else 0.0
-                for e, n in zip(window_e, window_n, strict=True)
-            ]
+            [binomial_surprise(int(e), int(n), p0) if n else 0.0 for e, n in zip(window_e, window_n, strict=True)]
         )
-        flags = (bucket_surprise >= t.min_surprise) & (window_e >= 2 * p0 * window_n)
+        flags = (bucket_surprise >= t.min_surprise + correction) & (window_e >= 2 * p0 * window_n)
         for a, b in _runs(flags):
             e, n = int(window_e[a:b].sum()), int(window_n[a:b].sum())
             if e < t.error_rate_min_errors or e < 2 * p0 * n:
@@ -289,18 +316,18 @@ def error_rate_spikes(agg: Aggregates, t: Thresholds) -> list[Candidate]:
                 Candidate(
                     kind="error_rate_spike",
                     subject=svc.name,
-                    surprise=binomial_surprise(e, n, p0),
+                    surprise=binomial_surprise(e, n, p0) - correction,
                     severity="error",
-                    title=f"Error rate spike: {svc.name}",
+                    title=f"Error rate spike: {service_label(svc.name)}",
                     reason=(
-                        f"{e} errors in {n} events ({e / n:.1%}) of {svc.name} where its usual rate is {p0:.1%} "
-                        f"({p0 * n:.1f} expected)"
+                        f"{e} errors in {n} events ({e / n:.1%}) of {service_label(svc.name)} in "
+                        f"{duration_text(end - start)}, where its usual rate is {p0:.1%} ({p0 * n:.1f} expected)"
                     ),
                     start=start,
                     end=end,
                     events=e,
                     selector=Selector(start, end, service=svc.name, errors_only=True),
-                    services=[svc.name],
+                    services=named({svc.name: 1}),
                     observed=round(e / n, 4),
                     expected=round(p0, 4),
                 )
@@ -330,27 +357,26 @@ def cascades(agg: Aggregates, t: Thresholds) -> list[Candidate]:
             continue
         extra = trace.errors - len(trace.services)
         at_least = total - bisect.bisect_left(repeats, extra)
-        surprise = -sum(math.log10(appears[name] / total) for name in trace.services) + math.log10(
-            total / at_least
-        )
+        surprise = -sum(math.log10(appears[name] / total) for name in trace.services) + math.log10(total / at_least)
         names = sorted(trace.services, key=lambda n: appears[n])
+        labels = sorted(service_label(n) for n in names)
         out.append(
             Candidate(
                 kind="error_cascade",
                 subject=trace.trace_id,
                 surprise=surprise,
                 severity="error",
-                title=f"Error cascade across {len(names)} services: {', '.join(sorted(names))}",
+                title=f"Error cascade across {len(names)} services: {', '.join(labels)}",
                 reason=(
                     f"trace {trace.trace_id} has {trace.errors} error events in {len(names)} services "
                     f"({at_least / total:.0%} of multi-service error traces repeat errors as often); "
-                    + "; ".join(f"{n} fails in {appears[n] / total:.0%} of them" for n in names)
+                    + "; ".join(f"{service_label(n)} fails in {appears[n] / total:.0%} of them" for n in names)
                 ),
                 start=trace.first_seen,
                 end=trace.last_seen + 0.001,
                 events=trace.errors,
                 selector=Selector(agg.windows.start, agg.windows.end, errors_only=True, trace=trace.trace_id),
-                services=sorted(names),
+                services=sorted(named(names)),
                 trace_ids=[trace.trace_id],
                 observed=float(trace.errors),
             )

@@ -20,6 +20,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from logflow.analyze.options import AnalysisOptions, OutputFormat
 from logflow.analyze.patterns import SEVERITY_ORDER
@@ -35,13 +36,9 @@ from logflow.errors import ConfigError
 def check_sources(files: Sequence[Path], es: str | None, index: str | None) -> None:
     """Exactly one source: files, or ``--es`` with ``--index``."""
     if files and (es or index):
-        raise ConfigError(
-            "--es", "give either files or --es/--index, not both", "drop the files or the --es options"
-        )
+        raise ConfigError("--es", "give either files or --es/--index, not both", "drop the files or the --es options")
     if not files and not (es and index):
-        raise ConfigError(
-            "FILE", "nothing to analyse", "pass log files, or --es URL --index PATTERN --since 24h"
-        )
+        raise ConfigError("FILE", "nothing to analyse", "pass log files, or --es URL --index PATTERN --since 24h")
 
 
 async def produce_report(
@@ -128,6 +125,9 @@ def run_command(
         return report
 
     report = asyncio.run(go())
+    if not (fmt == "table" and out is None):  # the table on a terminal prints them itself
+        for warning in report.warnings:  # stderr too: a report in a file is not read at once
+            err.print(Text(f"warning: {warning}", style="yellow"))
     write_output(report, fmt, out)
     if out is not None:
         err.print(f"Report written to {out}")

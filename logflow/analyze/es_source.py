@@ -14,7 +14,6 @@ everywhere. Documents written by ``--write-es`` (``analysis.kind``) are always e
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -58,18 +57,12 @@ ERROR_FILTER: dict[str, Any] = {
 
 
 def range_filter(start: float, end: float) -> dict[str, Any]:
-    return {
-        "range": {"@timestamp": {"gte": int(start * 1000), "lt": int(end * 1000), "format": "epoch_millis"}}
-    }
+    return {"range": {"@timestamp": {"gte": int(start * 1000), "lt": int(end * 1000), "format": "epoch_millis"}}}
 
 
-def base_query(
-    windows: Windows, query: str | None, service: str | None, start: float | None = None
-) -> dict[str, Any]:
+def base_query(windows: Windows, query: str | None, service: str | None, start: float | None = None) -> dict[str, Any]:
     """The window (from ``start``, default the baseline start), the user's filters, no analysis documents."""
-    filters: list[dict[str, Any]] = [
-        range_filter(windows.baseline_start if start is None else start, windows.end)
-    ]
+    filters: list[dict[str, Any]] = [range_filter(windows.baseline_start if start is None else start, windows.end)]
     if query:
         filters.append({"query_string": {"query": query}})
     if service:
@@ -102,7 +95,6 @@ async def pull_documents(
     ids: list[str] = []
     indices: list[str] = []
     index_names: dict[str, str] = {}
-    now = time.time()
     answer = await client.search(
         index=index,
         query=query,
@@ -121,7 +113,7 @@ async def pull_documents(
                 break
             for hit in hits:
                 source = hit.get("_source") or {}
-                message = columns.add(source, now)
+                message = columns.add(source)
                 tid, text = (
                     field_value(source, "logflow.template.id"),
                     field_value(source, "logflow.template.text"),
@@ -276,6 +268,8 @@ async def pull_aggregates(
                 "aggs": {"h": hist, "errors": {"filter": ERROR_FILTER, "aggs": {"h": hist}}},
             },
             "window": {"filter": current},
+            "first": {"min": {"field": "@timestamp"}},
+            "last": {"max": {"field": "@timestamp"}},
         },
     )
     aggs = answer.body["aggregations"]
@@ -297,9 +291,7 @@ async def pull_aggregates(
             )
         )
     services = [
-        ServiceStats(
-            str(b["key"]), _series(b["h"]["buckets"], windows), _series(b["errors"]["h"]["buckets"], windows)
-        )
+        ServiceStats(str(b["key"]), _series(b["h"]["buckets"], windows), _series(b["errors"]["h"]["buckets"], windows))
         for b in aggs["services"]["buckets"]
     ]
     traces = await _traces(client, index, windows, query, service)
@@ -311,7 +303,15 @@ async def pull_aggregates(
         int(answer.body["hits"]["total"]["value"]),
         int(aggs["window"]["doc_count"]),
         "elasticsearch-aggregations",
+        first_ts=_seconds(aggs["first"]),
+        last_ts=_seconds(aggs["last"]),
     )
+
+
+def _seconds(metric: dict[str, Any]) -> float | None:
+    """A ``min``/``max`` aggregation on ``@timestamp`` (epoch ms) in seconds; None without documents."""
+    value = metric.get("value")
+    return None if value is None else float(value) / 1000.0
 
 
 async def _traces(

@@ -8,10 +8,13 @@ for error events only, because only error cascades need them.
 
 from __future__ import annotations
 
+import math
+import time
 from array import array
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -36,6 +39,21 @@ LEVEL_NAMES = ("none", "debug", "info", "warn", "error", "fatal")
 #: Top-level keys that mean a document nests its ECS fields (an Elasticsearch ``_source``).
 _NESTED = frozenset({"log", "service", "host", "trace", "http"})
 ERROR_RANK = 4
+#: The pipeline's tag for an event whose time is the time it was processed (enrich/stage.py).
+UNTIMED_TAG = "timestamp_missing"
+#: The service (and host) name of events that carry none. Never shown as such: lists of names in
+#: the report leave it out (``named``) and sentences say what it means (``service_label``).
+MISSING = ""
+
+
+def named(names: Iterable[str]) -> list[str]:
+    """``names`` in their order, without the missing-name marker."""
+    return [n for n in names if n != MISSING]
+
+
+def service_label(name: str) -> str:
+    """A service name for a sentence: the events without ``service.name`` are called that."""
+    return name if name != MISSING else "events without service.name"
 
 
 def field_value(doc: Mapping[str, Any], dotted: str) -> Any:
@@ -80,6 +98,11 @@ def is_error(doc: Mapping[str, Any], rank: int) -> bool:
     return isinstance(status, int) and status >= 500
 
 
+def _name(value: Any) -> str:
+    """A non-string service or host value as a name (``MISSING`` for none or empty)."""
+    return MISSING if value is None or value == [] else str(value)
+
+
 class Vocabulary:
     """Strings <-> small integers, in order of first appearance."""
 
@@ -122,6 +145,10 @@ class EventTable:
     """Elasticsearch input: ``_index`` per row (as a code into ``index_names``)."""
     files: list[tuple[str, int]] = field(default_factory=list)
     """File input: (path, line offset) per input file, in order."""
+    untimed: int = 0
+    """Events without a time of their own (no readable ``@timestamp``, or tagged ``timestamp_missing``)."""
+    time_note: str | None = None
+    """What time the untimed events were given, in words (None when every event had its own)."""
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -141,11 +168,18 @@ class EventColumns:
         self.services = Vocabulary()
         self.hosts = Vocabulary()
         self.error_traces: dict[str, list[int]] = {}
+        self.segments: list[int] = []
+        """First row of each input file: untimed events borrow times within their own file only."""
+        self.untimed = 0
 
     def __len__(self) -> int:
         return len(self.ts)
 
-    def add(self, doc: Mapping[str, Any], fallback_ts: float) -> str:
+    def start_segment(self) -> None:
+        """The next rows come from another input file."""
+        self.segments.append(len(self.ts))
+
+    def add(self, doc: Mapping[str, Any]) -> str:
         """Record one document's columns; returns the text to mine (first line of ``message``).
 
         The hot path of file analysis (a million calls): flat ECS keys are read with plain
@@ -153,22 +187,28 @@ class EventColumns:
         """
         if _NESTED.isdisjoint(doc.keys()):
             get = doc.get
-            stamp, level_name, service, host = (
+            stamp, level_name, service, host, tags = (
                 get("@timestamp"),
                 get("log.level"),
                 get("service.name"),
                 get("host.name"),
+                get("tags"),
             )
         else:
             stamp, level_name = field_value(doc, "@timestamp"), field_value(doc, "log.level")
             service, host = field_value(doc, "service.name"), field_value(doc, "host.name")
+            tags = field_value(doc, "tags")
         ts = parse_timestamp(stamp)
+        if ts is not None and isinstance(tags, list) and UNTIMED_TAG in tags:
+            ts = None  # the pipeline stamped ingest time: the event itself said nothing about when
+        if ts is None:
+            self.untimed += 1
         rank = LEVEL_RANK.get(level_name, 0) if isinstance(level_name, str) else 0
         err = rank >= ERROR_RANK or is_error(doc, rank)
         row = len(self.ts)
-        self.ts.append(fallback_ts if ts is None else ts)
-        self.service.append(self.services.code(service if isinstance(service, str) else str(service or "-")))
-        self.host.append(self.hosts.code(host if isinstance(host, str) else str(host or "-")))
+        self.ts.append(math.nan if ts is None else ts)
+        self.service.append(self.services.code(service if isinstance(service, str) else _name(service)))
+        self.host.append(self.hosts.code(host if isinstance(host, str) else _name(host)))
         self.level.append(rank)
         self.error.append(err)
         if err:
@@ -184,8 +224,11 @@ class EventColumns:
 
     def table(self, templates: list[tuple[str, str]], codes: npt.NDArray[np.int32]) -> EventTable:
         """Freeze the columns; ``codes`` is the template code per row (from the miner)."""
+        ts, note = fill_untimed(np.frombuffer(self.ts, dtype=np.float64).copy(), self.segments, self.untimed)
         return EventTable(
-            ts=np.frombuffer(self.ts, dtype=np.float64).copy(),
+            ts=ts,
+            untimed=self.untimed,
+            time_note=note,
             template=codes,
             service=np.frombuffer(self.service, dtype=np.int32).copy(),
             host=np.frombuffer(self.host, dtype=np.int32).copy(),
@@ -196,3 +239,51 @@ class EventColumns:
             hosts=self.hosts.names,
             error_traces=self.error_traces,
         )
+
+
+def fill_untimed(
+    ts: npt.NDArray[np.float64], segments: list[int], untimed: int, now: float | None = None
+) -> tuple[npt.NDArray[np.float64], str | None]:
+    """Times for events without one (NaN in ``ts``), and a sentence saying which were used.
+
+    Within each input file an untimed event takes the time of the timed event before it (file
+    order; leading ones take the first timed event's). Ingest time is never mixed with event time:
+    it would put the untimed events hours or years away from the rest, as a burst of their own.
+    When no event in the input has a time, rows are placed one second apart in file order,
+    ending at the time of this run, so bursts are bursts of lines and rates are per line.
+    """
+    if untimed == 0 or ts.size == 0:
+        return ts, None
+    missing = np.isnan(ts)
+    if missing.all():
+        stop = time.time() if now is None else now
+        filled = stop - (ts.size - np.arange(ts.size, dtype=np.float64))
+        return filled, (
+            f"none of the {ts.size:,} events has a time of its own (no @timestamp the parsers could read): "
+            "they are placed one second apart in file order, so bursts are bursts of lines and "
+            "rates are per line, not per hour"
+        )
+    bounds = sorted({0, *segments, ts.size})
+    for a, b in pairwise(bounds):
+        part = ts[a:b]
+        gaps = np.isnan(part)
+        if not gaps.any():
+            continue
+        if gaps.all():
+            continue  # a file without any time: filled from the neighbouring files below
+        index = np.where(~gaps, np.arange(part.size), 0)
+        np.maximum.accumulate(index, out=index)
+        first_timed = int(np.flatnonzero(~gaps)[0])
+        index[:first_timed] = first_timed
+        ts[a:b] = part[index]
+    still = np.isnan(ts)
+    if still.any():  # whole files without time: the nearest timed event in input order
+        index = np.where(~still, np.arange(ts.size), 0)
+        np.maximum.accumulate(index, out=index)
+        first_timed = int(np.flatnonzero(~still)[0])
+        index[:first_timed] = first_timed
+        ts = ts[index]
+    return ts, (
+        f"{untimed:,} of {ts.size:,} events have no time of their own (no @timestamp the parsers could "
+        "read): each takes the time of the event before it in its file (file order)"
+    )

@@ -1,9 +1,12 @@
 """Recurring error patterns: families of templates ranked by their error events in the window.
 
 A pattern is a *family* (see ``clustering``), not a single template, so every variant of "connection
-refused" counts together whatever service or host logged it. Trend compares the window's hourly
-rate with the baseline's: ``new`` when the baseline had none, ``rising``/``falling`` beyond a factor
-of 1.5 either way (and a Poisson-sized difference), ``steady`` otherwise.
+refused" counts together whatever service or host logged it. Trend compares the window's rate with
+the baseline's, over *observed* time only (``Aggregates.observed``): under equal rates the window's
+share of the family's events is Binomial(n, window h / (window h + baseline h)). ``rising`` /
+``new`` (none in the baseline) when the window holds improbably many (one chance in a thousand)
+and the rate grew by 1.5x; ``falling`` the other way; ``steady`` when the difference is within
+chance; ``no-baseline`` when no baseline time was observed, so there is nothing to compare with.
 """
 
 from __future__ import annotations
@@ -14,15 +17,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import binom
 
 from logflow.analyze.aggregates import Aggregates, TemplateStats
 from logflow.analyze.clustering import Families
-from logflow.analyze.events import LEVEL_NAMES
+from logflow.analyze.events import LEVEL_NAMES, MISSING
 from logflow.analyze.report import Pattern, TemplateRef, iso
 
 #: A family needs this many error events in the window to be a *recurring* pattern.
 MIN_PATTERN_EVENTS = 2
 TREND_FACTOR = 1.5
+#: -log10 of the chance a trend is only noise, at which it is called one.
+TREND_SURPRISE = 3.0
+LN10 = math.log(10.0)
 SEVERITY_ORDER = {name: rank for rank, name in enumerate(LEVEL_NAMES)}
 
 
@@ -56,25 +63,24 @@ def severity_of(levels: dict[str, int], error_events: int) -> str:
 
 
 def trend(
-    window_rate: float, baseline_rate: float | None, window_count: int, baseline_count: int
+    window_count: int, baseline_count: int, window_hours: float, baseline_hours: float
 ) -> tuple[str, float | None]:
-    """(label, ratio) comparing hourly rates; a difference inside Poisson noise is ``steady``."""
-    if baseline_rate is None:
+    """(label, ratio of hourly rates) over observed hours; see the module docstring."""
+    if baseline_hours <= 0:
         return "no-baseline", None
-    if baseline_count == 0:
-        return "new", None
-    ratio = window_rate / baseline_rate
-    noise = 3.0 / math.sqrt(max(min(window_count, baseline_count), 1))
-    if ratio >= max(TREND_FACTOR, 1 + noise):
-        return "rising", ratio
-    if ratio <= min(1 / TREND_FACTOR, 1 - noise):
+    n = window_count + baseline_count
+    share = window_hours / (window_hours + baseline_hours)
+    ratio = None if baseline_count == 0 else (window_count / window_hours) / (baseline_count / baseline_hours)
+    more = -float(binom.logsf(window_count - 1, n, share)) / LN10 if window_count else 0.0
+    fewer = -float(binom.logcdf(window_count, n, share)) / LN10
+    if more >= TREND_SURPRISE and (ratio is None or ratio >= TREND_FACTOR):
+        return ("new" if baseline_count == 0 else "rising"), ratio
+    if fewer >= TREND_SURPRISE and ratio is not None and ratio <= 1 / TREND_FACTOR:
         return "falling", ratio
     return "steady", ratio
 
 
-def recurring_patterns(
-    aggregates: Aggregates, groups: Sequence[Family], min_level: str = "error"
-) -> list[Pattern]:
+def recurring_patterns(aggregates: Aggregates, groups: Sequence[Family], min_level: str = "error") -> list[Pattern]:
     """Families with error events (or warnings, with ``min_level="warn"``) in the window, biggest first."""
     w = aggregates.windows
     first = w.first_current
@@ -103,9 +109,11 @@ def recurring_patterns(
             levels.update(s.levels)
         seen_first = [s.first_seen for s in members if s.first_seen is not None]
         seen_last = [s.last_seen for s in members if s.last_seen is not None]
-        rate = count / w.hours
-        base_rate = base / w.baseline_hours if w.has_baseline else None
-        label, ratio = trend(rate, base_rate, count, base)
+        services.pop(MISSING, None)
+        hosts.pop(MISSING, None)
+        rate = count / aggregates.window_hours
+        base_rate = base / aggregates.baseline_hours if aggregates.has_baseline else None
+        label, ratio = trend(count, base, aggregates.window_hours, aggregates.baseline_hours)
         refs = [TemplateRef(s.id, s.text, s.window_count(w)) for s in members[:5]]
         patterns.append(
             Pattern(
@@ -129,9 +137,7 @@ def recurring_patterns(
     return patterns
 
 
-def family_series(
-    aggregates: Aggregates, groups: Sequence[Family], ids: Sequence[str]
-) -> dict[str, list[int]]:
+def family_series(aggregates: Aggregates, groups: Sequence[Family], ids: Sequence[str]) -> dict[str, list[int]]:
     """Error events per window bucket for the named families (the report's timeline)."""
     first = aggregates.windows.first_current
     by_id = {f.id: f for f in groups}

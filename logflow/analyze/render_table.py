@@ -21,16 +21,20 @@ def _short(text: str, width: int) -> str:
 
 
 def render_table(report: Report, console: Console, limit: int = 15) -> None:
-    """Header, recurring error patterns, anomalies; ``limit`` rows each."""
+    """Header, recurring error patterns, incidents; ``limit`` rows each. Text from the logs is
+    never read as rich markup (``Text``), so a message holding ``[/x]`` prints as it is."""
     w, t = report.window, report.totals
-    header = Text("Log analysis", style="bold")
-    header.append(
-        f" of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
-        f"{t['window_events']:,} events in {w['start']} .. {w['end']}, baseline from {w['baseline_start']} "
-        f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
-        f"{t['error_events']:,} error events in the window."
+    baseline = f"baseline from {w['baseline_start']}" if w.get("has_baseline", True) else "no baseline data"
+    console.print(
+        Text("Log analysis", style="bold")
+        + Text(
+            f" of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
+            f"{t['window_events']:,} events in {w['start']} .. {w['end']}, {baseline} "
+            f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
+            f"{t['error_events']:,} error events in the window."
+        ),
+        highlight=False,
     )
-    console.print(header, highlight=False)
     patterns = Table(title="Recurring error patterns", title_justify="left")
     for name, justify in (
         ("pattern", "left"),
@@ -55,32 +59,45 @@ def render_table(report: Report, console: Console, limit: int = 15) -> None:
             Text((p.last_seen or "")[:19]),
         )
     console.print(patterns)
-    anomalies = Table(title="Anomalies (highest score first)", title_justify="left")
+    anomalies = Table(title="Incidents (highest score first)", title_justify="left")
     for name, justify in (
         ("score", "right"),
-        ("kind", "left"),
-        ("finding", "left"),
+        ("seen as", "left"),
+        ("incident", "left"),
         ("events", "right"),
         ("when", "left"),
     ):
         anomalies.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for a in report.anomalies[:limit]:
-        finding = Text(_short(a.title, 70) + "\n")
-        finding.append(_short(a.reason, 110), style="dim")
-        anomalies.add_row(f"{a.score:.0f}", Text(a.kind), finding, f"{a.events:,}", Text((a.start or "")[:16]))
-    if not report.anomalies:
+    by_id = {a.id: a for a in report.anomalies}
+    for inc in report.incidents[:limit]:
+        top = by_id.get(inc.findings[0])
+        reason = top.reason if top is not None else ""
+        anomalies.add_row(
+            Text(f"{inc.score:.0f}"),
+            Text(", ".join(inc.kinds)),
+            Text(_short(inc.title, 70) + "\n") + Text(_short(reason, 110), style="dim"),
+            Text(f"{inc.events:,}"),
+            Text((inc.start or "")[:16]),
+        )
+    if not report.incidents:  # a report made without incidents (an older JSON report): its findings one by one
+        for a in report.anomalies[:limit]:
+            finding = Text(_short(a.title, 70) + "\n")
+            finding.append(_short(a.reason, 110), style="dim")
+            anomalies.add_row(f"{a.score:.0f}", Text(a.kind), finding, f"{a.events:,}", Text((a.start or "")[:16]))
+    if not report.incidents and not report.anomalies:
         anomalies.add_row("", "", Text("nothing unusual", style="green"), "", "")
     console.print(anomalies)
+    for warning in report.warnings:
+        console.print(Text("warning: " + warning, style="yellow"))
 
 
 def summary_lines(report: Report, limit: int = 5) -> list[str]:
     """A few plain lines: the top patterns and anomalies (for ``logflow demo``)."""
     out = [
         f"{len(report.patterns)} recurring error patterns, {len(report.anomalies)} anomalies "
-        f"in {report.totals['window_events']:,} events."
+        f"({len(report.incidents)} incidents) in {report.totals['window_events']:,} events."
     ]
     out += [f"  pattern  {p.count:>6,}  {p.trend:<8} {_short(p.title, 70)}" for p in report.patterns[:limit]]
-    out += [
-        f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]
-    ]
+    out += [f"  anomaly  {a.score:>6.0f}  {a.kind:<16} {_short(a.title, 70)}" for a in report.anomalies[:limit]]
+    out += [f"  warning  {w}" for w in report.warnings]
     return out

@@ -18,6 +18,7 @@ import orjson
 
 from logflow.analyze.anomalies import Selector
 from logflow.analyze.events import EventTable
+from logflow.analyze.report import RANGE_CAP, line_ranges
 
 #: Examples per finding and pattern; trace ids per pattern.
 EXAMPLES = 3
@@ -37,6 +38,8 @@ class Covered:
     indices: list[str] | None = None
     example_refs: list[str | int] = field(default_factory=list)
     trace_ids: list[str] = field(default_factory=list)
+    line_ranges: list[list[int]] | None = None
+    """Every covered line as runs (files only; ``report.RANGE_CAP`` runs at most)."""
 
 
 class Resolver(Protocol):
@@ -60,9 +63,7 @@ class TableResolver:
         t = self.table
         if sel.trace is not None:
             rows = np.asarray(t.error_traces.get(sel.trace, []), dtype=np.int64)
-            keep = (
-                (t.ts[rows] >= sel.start) & (t.ts[rows] < sel.end) if rows.size else np.zeros(0, dtype=bool)
-            )
+            keep = (t.ts[rows] >= sel.start) & (t.ts[rows] < sel.end) if rows.size else np.zeros(0, dtype=bool)
             rows = rows[keep]
             return rows[np.argsort(t.ts[rows], kind="stable")]
         mask = (t.ts >= sel.start) & (t.ts < sel.end)
@@ -97,6 +98,7 @@ class TableResolver:
             found.lines = numbers
             found.locations = [self.location(n) for n in numbers]
             found.example_refs = [int(n) for n in self.table.lines[rows[:EXAMPLES]]]
+            found.line_ranges = line_ranges([int(n) for n in self.table.lines[rows]], RANGE_CAP)
         elif self.table.ids is not None:
             found.ids = [self.table.ids[int(r)] for r in listed]
             if self.table.indices is not None:

@@ -78,6 +78,8 @@ def _filter(table: EventTable, service: str | None) -> EventTable:
         {t: [int(remap[r]) for r in rs] for t, rs in traces.items() if rs},
         lines=table.lines[keep] if table.lines is not None else None,
         files=table.files,
+        untimed=table.untimed,
+        time_note=table.time_note,
     )
 
 
@@ -103,7 +105,7 @@ async def analyze_files(
     windows = file_windows(options, float(table.ts.min()), float(table.ts.max()))
     agg = from_table(table, windows)
     source: dict[str, Any] = {"inputs": [str(p) for p in paths], "query": None, "service": options.service}
-    return await build_report(agg, TableResolver(table), options, source)
+    return await build_report(agg, TableResolver(table), options, source, table.time_note)
 
 
 def es_windows(options: AnalysisOptions, now: float) -> Windows:
@@ -177,6 +179,7 @@ async def analyze_es(
             table = await es_source.pull_documents(es, index, query, advance)
             agg = from_table(table, windows)
             resolver = es_source.EsTableResolver(table, es, index)
+            return await build_report(agg, resolver, options, source, table.time_note)
         return await build_report(agg, resolver, options, source)
     finally:
         if own:

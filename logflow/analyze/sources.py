@@ -12,7 +12,6 @@ number them; ``EventTable.files`` maps them back to (file, line).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -57,9 +56,7 @@ def detect_format(path: Path) -> str:
     return "raw"
 
 
-def _ndjson_docs(
-    path: Path, first_line: int, progress: Progress | None
-) -> Iterator[tuple[int, dict[str, Any]]]:
+def _ndjson_docs(path: Path, first_line: int, progress: Progress | None) -> Iterator[tuple[int, dict[str, Any]]]:
     loads = orjson.loads
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=first_line):
@@ -116,7 +113,6 @@ def read_files(
     columns = EventColumns()
     refs: list[int] = []
     files: list[tuple[str, int]] = []
-    now = time.time()
     redact = Redactor.from_config(settings.redaction)  # raw lines go through it inside the processor
 
     def messages() -> Iterator[str]:
@@ -124,6 +120,7 @@ def read_files(
         for path in paths:
             fmt = detect_format(path) if input_format == "auto" else input_format
             files.append((str(path), offset))
+            columns.start_segment()
             docs = (
                 _ndjson_docs(path, offset + 1, progress)
                 if fmt == "ndjson"
@@ -133,7 +130,7 @@ def read_files(
                 if fmt == "ndjson" and redact is not None:
                     redact.document(doc)  # an export may hold what was never redacted: masked as indexing masks
                 refs.append(number)
-                yield columns.add(doc, now)
+                yield columns.add(doc)
             offset += _count_lines(path)
 
     found = mine_lines(messages())

@@ -71,6 +71,7 @@ def anomaly_document(a: Anomaly, report: Report) -> dict[str, Any]:
         "analysis.reason": a.reason,
         "analysis.events": a.events,
         "analysis.finding_id": a.id,
+        "analysis.incident": a.incident,
         "analysis.family_id": a.family_id,
         "analysis.event_ids": (a.ids or [])[:100],
         "analysis.lines": (a.lines or [])[:100],
@@ -96,7 +97,5 @@ async def write_findings(client: AsyncElasticsearch, prefix: str, report: Report
     answer = await client.bulk(operations=cast(Any, b"\n".join(lines) + b"\n"), refresh="wait_for")
     if answer.body.get("errors"):
         failed = [item for item in answer.body["items"] if item.get("index", {}).get("status", 500) >= 300]
-        raise DeliveryError(
-            f"{len(failed)} analysis documents were not indexed: {failed[0]['index'].get('error')}"
-        )
+        raise DeliveryError(f"{len(failed)} analysis documents were not indexed: {failed[0]['index'].get('error')}")
     return len(docs)
