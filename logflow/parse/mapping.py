@@ -332,7 +332,7 @@ def _place(doc: dict[str, Any], key: str, value: Any) -> None:
     doc[key] = value
 
 
-_STRINGS = frozenset({"keyword", "text"})
+STRING_KINDS = frozenset({"keyword", "text"})  # leaf types any text fits
 # key -> the objects it implies when the mapping leaves the name free (dynamic), None when it does not
 _FREE: BoundedCache[str, tuple[str, ...] | None] = BoundedCache(10_000)
 _NOT_CACHED = ("",)
@@ -345,6 +345,13 @@ def _free_prefixes(key: str) -> tuple[str, ...] | None:
     return _FREE.put(key, prefixes)
 
 
+def _texts(values: list[Any]) -> bool:  # noqa: SIM110 (a loop: no generator per document, the hot path)
+    for value in values:
+        if type(value) is not str:
+            return False
+    return True
+
+
 def fits(doc: dict[str, Any]) -> bool:
     """A quick yes for the usual document (``problems`` is empty); False means: ask ``problems``.
 
@@ -355,7 +362,9 @@ def fits(doc: dict[str, Any]) -> bool:
         kind = LEAVES.get(key)
         t = type(value)
         if kind is not None:
-            if (t is str and kind in _STRINGS) or leaf_fits(kind, value):
+            if kind in STRING_KINDS and (t is str or t is int or (t is list and _texts(value))):
+                continue
+            if leaf_fits(kind, value):
                 continue
             return False
         prefixes = _FREE.get(key, _NOT_CACHED)
