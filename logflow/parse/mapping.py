@@ -345,8 +345,9 @@ def _free_prefixes(key: str) -> tuple[str, ...] | None:
     return _FREE.put(key, prefixes)
 
 
-def _texts(values: list[Any]) -> bool:  # noqa: SIM110 (a loop: no generator per document, the hot path)
-    for value in values:
+def _texts(values: list[Any]) -> bool:
+    """Whether every value is a text; a loop, not ``all()``: no generator per document on the hot path."""
+    for value in values:  # noqa: SIM110
         if type(value) is not str:
             return False
     return True
