@@ -12,7 +12,7 @@ flat document Elasticsearch would refuse and why, and ``fit`` moves each such fi
 - anything else that does not fit goes under ``json.<its key, dots as _>``, where the template maps
   nothing, as text (a string as it is, anything else as its JSON): one name part and one shape in
   every document, so a moved field cannot conflict with one moved from another document
-  (``"log": "stdout"`` -> ``json.log``; ``"message": {...}`` -> ``json.message``, its JSON text);
+  (``"log": "stdout"`` -> ``json.log``; ``"message": {"text": "hi"}`` -> ``json.message_text``);
 - a scalar where the same document also has an object (``json.a`` beside ``json.a.b``) keeps the
   name ``<key>._value``; a key with an empty part (``""``, ``a..b``, ``a.``) has ``_`` for it; an
   object nested deeper than ``MAX_DEPTH`` is moved as a whole.
