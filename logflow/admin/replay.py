@@ -86,7 +86,7 @@ def decode_dead_letter(message: Any) -> DeadLetter:
         message.value,
         message.key,
         letter.original,
-        message.timestamp,
+        message.timestamp if letter.timestamp_ms is None else letter.timestamp_ms,  # the record's own time
     )
     return DeadLetter(
         message.partition,

@@ -12,6 +12,7 @@ value, key and headers; logflow adds:
 | ``logflow.error.index`` | the index Elasticsearch refused, when it was Elasticsearch |
 | ``logflow.source.topic`` / ``.partition`` / ``.offset`` | the record's coordinates: its document ``_id`` |
 | ``logflow.error.truncated_from`` | the original size, when the value had to be cut to fit the topic |
+| ``logflow.source.timestamp`` | the record's own Kafka timestamp (ms): a replay routes it as its first delivery did |
 | ``logflow.error.attempt`` | 1 for a first dead letter, 2 for one a replay wrote back, ... |
 
 Headers from outside cannot be trusted: ``decode`` never raises, a coordinate that is not a number is
@@ -36,6 +37,7 @@ ATTEMPT = "logflow.error.attempt"
 TOPIC = "logflow.source.topic"
 PARTITION = "logflow.source.partition"
 OFFSET = "logflow.source.offset"
+TIMESTAMP = "logflow.source.timestamp"
 REASON_LIMIT = 2000
 
 
@@ -55,6 +57,8 @@ def encode(rejection: Rejection, attempt: int = 1) -> list[tuple[str, bytes]]:
         (OFFSET, str(record.offset).encode()),
         (ATTEMPT, str(attempt).encode()),
     ]
+    if record.timestamp_ms is not None:
+        headers.append((TIMESTAMP, str(record.timestamp_ms).encode()))
     if rejection.index:
         headers.append((INDEX, rejection.index.encode()))
     return headers
@@ -74,6 +78,7 @@ class DeadLetterHeaders:
     truncated_from: int | None
     original: RawHeaders
     attempt: int = 1  # a dead letter written before the header existed counts as a first one
+    timestamp_ms: int | None = None  # the source record's own timestamp
 
 
 def _text(value: bytes | None) -> str:
@@ -124,4 +129,5 @@ def decode(raw: RawHeaders) -> DeadLetterHeaders | None:
         truncated_from=_number(own.get(TRUNCATED_FROM)),
         original=tuple(original),
         attempt=max(1, _number(own.get(ATTEMPT)) or 1),
+        timestamp_ms=_number(own.get(TIMESTAMP)),
     )

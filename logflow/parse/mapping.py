@@ -12,7 +12,7 @@ flat document Elasticsearch would refuse and why, and ``fit`` moves each such fi
 - anything else that does not fit goes under ``json.<its key, dots as _>``, where the template maps
   nothing, as text (a string as it is, anything else as its JSON): one name part and one shape in
   every document, so a moved field cannot conflict with one moved from another document
-  (``"log": "stdout"`` -> ``json.log``; ``"message": {...}`` -> ``json.message``, its JSON text);
+  (``"log": "stdout"`` -> ``json.log``; ``"message": {"text": "hi"}`` -> ``json.message_text``);
 - a scalar where the same document also has an object (``json.a`` beside ``json.a.b``) keeps the
   name ``<key>._value``; a key with an empty part (``""``, ``a..b``, ``a.``) has ``_`` for it; an
   object nested deeper than ``MAX_DEPTH`` is moved as a whole.
@@ -344,7 +344,7 @@ def _place(doc: dict[str, Any], key: str, value: Any) -> None:
     doc[key] = value
 
 
-_STRINGS = frozenset({"keyword", "text"})
+STRING_KINDS = frozenset({"keyword", "text"})  # leaf types any text fits
 # key -> the objects it implies when the mapping leaves the name free (dynamic), None when it does not
 _FREE: BoundedCache[str, tuple[str, ...] | None] = BoundedCache(10_000)
 _NOT_CACHED = ("",)
@@ -357,6 +357,14 @@ def _free_prefixes(key: str) -> tuple[str, ...] | None:
     return _FREE.put(key, prefixes)
 
 
+def _texts(values: list[Any]) -> bool:
+    """Whether every value is a text; a loop, not ``all()``: no generator per document on the hot path."""
+    for value in values:  # noqa: SIM110
+        if type(value) is not str:
+            return False
+    return True
+
+
 def fits(doc: dict[str, Any]) -> bool:
     """A quick yes for the usual document (``problems`` is empty); False means: ask ``problems``.
 
@@ -367,7 +375,9 @@ def fits(doc: dict[str, Any]) -> bool:
         kind = LEAVES.get(key)
         t = type(value)
         if kind is not None:
-            if (t is str and kind in _STRINGS) or leaf_fits(kind, value):
+            if kind in STRING_KINDS and (t is str or t is int or (t is list and _texts(value))):
+                continue
+            if leaf_fits(kind, value):
                 continue
             return False
         prefixes = _FREE.get(key, _NOT_CACHED)

@@ -24,7 +24,7 @@ import structlog
 from logflow.cache import BoundedCache
 from logflow.errors import ParserDefinitionError
 from logflow.parse.grok import Grok, GrokTimeout, Origin, PatternLibrary
-from logflow.parse.mapping import LEAVES, leaf_fits
+from logflow.parse.mapping import LEAVES, STRING_KINDS, leaf_fits
 from logflow.parse.timestamps import TimeParser
 
 log = structlog.get_logger("logflow.parse.parsers")
@@ -111,7 +111,11 @@ class Parser:
                 if target == "-":
                     continue
                 kind = LEAVES.get(target)
-                if kind is not None and not leaf_fits(kind, value):  # `"level": {"name": ...}`: the user's own field
+                if (  # `"level": {"name": ...}` is the user's own field; a text is fine where a text goes
+                    kind is not None
+                    and not (type(value) is str and kind in STRING_KINDS)
+                    and not leaf_fits(kind, value)
+                ):
                     out[f"{extra}.{key}"] = value
                 elif target not in out:
                     out[target] = value

@@ -24,8 +24,9 @@ from logflow.admin.replay import (
     show,
 )
 from logflow.config import Settings
+from logflow.deadletter.headers import encode
 from logflow.deadletter.memory import InMemoryDeadLetters
-from logflow.event import Action, Record
+from logflow.event import Action, Record, Rejection
 from logflow.sink.elasticsearch import ElasticsearchSink
 from logflow.worker.loop import Worker
 from logflow.worker.processor import Processor
@@ -194,3 +195,30 @@ def test_a_dead_letter_with_any_headers_decodes_to_a_record_with_integer_coordin
     assert letter.attempt >= 1
     assert all(not name.lower().startswith("logflow.") for name, _ in letter.record.headers)
     orjson.dumps(letter.summary())
+
+
+@settings(max_examples=100, deadline=None, database=None, derandomize=True)
+@given(st.integers(1, 2**41), st.integers(1, 2**41), st.integers(0, 2**40))
+def test_a_replayed_record_keeps_its_own_timestamp_so_it_routes_as_its_first_delivery_did(
+    produced_ms: int, dead_lettered_ms: int, offset: int
+) -> None:
+    """Index and id are functions of the record: a replay, days later, lands where the first delivery would have."""
+    record = Record("logs", 2, offset, b"no time of its own", None, (("service", b"web"),), produced_ms)
+    written = encode(Rejection(record, "index", "document_parsing_exception", "refused"))
+    message = SimpleNamespace(
+        topic="logflow-dead-letter",
+        partition=0,
+        offset=9,
+        value=record.value,
+        key=None,
+        headers=written,
+        timestamp=dead_lettered_ms,
+    )
+    replayed = decode_dead_letter(message).record
+    assert (replayed.topic, replayed.partition, replayed.offset, replayed.timestamp_ms) == (
+        "logs",
+        2,
+        offset,
+        produced_ms,
+    )
+    assert replayed.headers == record.headers

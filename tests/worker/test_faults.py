@@ -368,7 +368,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "redos-bait": ("document", "parse_failure"),
     "nul-bytes": ("document", None),  # NULs are stripped by decode; the event itself is fine
     "binary-junk": ("dead", "invalid_utf8"),
-    "mapping-type-conflict": ("dead", "mapper_parsing_exception"),
+    "mapping-type-conflict": ("document", None),  # fitted: the text moves to json.http_response_status_code
     "unparseable-date": ("document", "timestamp_failure"),
     "empty": ("dead", "empty"),
     "oversized-headers": ("document", None),  # an invalid 200 KB traceparent is ignored, not trusted
