@@ -48,6 +48,7 @@ from logflow.event import Batch
 TAG = "redacted"
 ORIGINAL = "event.original"
 PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
+_CONTAINERS = frozenset({dict, list})
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
@@ -155,8 +156,9 @@ class Redactor:
                 raw if raw and keeps_original(mode, doc.get("tags")) else ""
                 for doc, raw in zip(docs, originals, strict=True)
             ]
-            for i, raw in enumerate(raws):
-                if raw and looks_like_json(raw):  # JSON escapes (`\t`, `\u0070`) hide words from a text search
+            for i, raw in enumerate(raws):  # a JSON line by its structure: escapes (`\t`, `\u0070`) hide words
+                head = raw[:1]
+                if head and (head == "{" or head == "[" or (head.isspace() and looks_like_json(raw))):
                     masked = self._json_line(raw)
                     if masked is not raw:
                         originals[i] = masked
@@ -174,12 +176,25 @@ class Redactor:
     def _nested(self, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
         """The strings inside objects and arrays: whole values under secret names, the kinds under text paths."""
         holders: list[tuple[int, Any, Any]] = []  # (document, container, key or index) of each text string
+        paths = self._paths
         for i, doc in enumerate(docs):
+            if _CONTAINERS.isdisjoint(map(type, doc.values())):  # most documents: no walk (a C-level check)
+                continue
             for name, value in doc.items():
                 kind = type(value)
                 if kind is dict or kind is list:
-                    path_kind = self.path_kind(name)
-                    if path_kind != SECRET and self._walk(value, name, path_kind == TEXT, i, holders):
+                    path_kind = paths.get(name)
+                    if path_kind is None:
+                        path_kind = self.path_kind(name)
+                    if path_kind == SECRET:
+                        continue  # masked whole by ``documents``
+                    if kind is list and path_kind == PLAIN:  # most often `tags`: text only, nothing to do
+                        for item in value:
+                            if type(item) is not str:
+                                break
+                        else:
+                            continue
+                    if self._walk(value, name, path_kind == TEXT, i, holders):
                         changed.add(i)  # a secret-named key inside
         if not holders:
             return
