@@ -232,7 +232,7 @@ def parse(
         for rejection in processed.rejections:
             err.print(
                 f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
-                f"{rejection.reason}",
+                f"{mask_output(rejection.reason)}",
                 highlight=False,
             )
         batch.clear()

@@ -49,6 +49,7 @@ TAG = "redacted"
 ORIGINAL = "event.original"
 PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
 _CONTAINERS = frozenset({dict, list})
+_JSON_HEADS = ("{", "[")
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
@@ -98,12 +99,13 @@ class Redactor:
         return kind
 
     def __call__(self, batch: Batch) -> None:
-        """The redact stage: mask the batch's documents in place (finished ones, dead letters, are left alone).
+        """The redact stage: mask the batch's documents in place, dead-letter documents included (their
+        preview of the record is indexed too).
 
         Per batch (``documents``); if that raises, document by document, so a bug costs only the
         documents it fails on, and those are dead-lettered rather than indexed unmasked.
         """
-        events = [event for event in batch.events if not event.finished]
+        events = batch.events
         docs = [event.doc for event in events]
         raws = [event.original for event in events]
         try:
@@ -138,10 +140,14 @@ class Redactor:
             kind = kind_of(name)
             if kind == TEXT:
                 values = [doc.get(name, "") for doc in docs]  # a missing field joins as "": positions are indices
-                for i in self._suspects(values):
+                suspects = self._suspects(values)
+                json_at: set[int] = set()
+                if name == ORIGINAL:  # a raw line kept as a field (a parser's, a dead letter's preview) may be JSON
+                    json_at = {i for i, v in enumerate(values) if type(v) is str and v[:1] in _JSON_HEADS}
+                for i in suspects if not json_at else json_at.union(suspects):
                     value = values[i]
                     if type(value) is str:
-                        masked = text(value)
+                        masked = self._json_line(value) if i in json_at else text(value)
                         if masked is not value:
                             docs[i][name] = masked
                             changed.add(i)
