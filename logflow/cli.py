@@ -316,7 +316,7 @@ def parse(
             rejected += 1
             err.print(
                 f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
-                f"{rejection.reason}",
+                f"{mask_output(rejection.reason)}",
                 highlight=False,
             )
         batch.clear()

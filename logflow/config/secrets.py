@@ -5,7 +5,8 @@ The redact stage (``logflow.enrich.redact``) masks documents with a ``TextMasker
 the HTML report, log lines) goes through ``mask_output``/``mask_value``, which use the same masker with
 the default kinds and also hide the whole userinfo of a URL and the literal value of every secret the
 settings hold (``password``, ``api_key``, ... whether given inline, in ``*_file`` or by environment).
-This module is on the shared ground (it imports no room), so the logs and the configuration can use it.
+This module is on the shared ground (it imports no room), so the configuration and the worker's own
+logs (``logflow.logs``) can use it too.
 
 A key is named like a secret when its last dotted part, lowered and without ``-``, ``_`` and spaces,
 ends with one of the secret names (``db_password``, ``X-Api-Key``, ``json.headers.authorization``).

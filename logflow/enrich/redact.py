@@ -48,6 +48,9 @@ from logflow.event import Batch
 TAG = "redacted"
 ORIGINAL = "event.original"
 PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
+_CONTAINERS = frozenset({dict, list})
+_JSON_HEADS = ("{", "[")
+_MOVED = "json."  # where the parse stage puts a JSON log's values, some as JSON text (logflow.parse.mapping)
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
@@ -97,12 +100,13 @@ class Redactor:
         return kind
 
     def __call__(self, batch: Batch) -> None:
-        """The redact stage: mask the batch's documents in place (finished ones, dead letters, are left alone).
+        """The redact stage: mask the batch's documents in place, dead-letter documents included (their
+        preview of the record is indexed too).
 
         Per batch (``documents``); if that raises, document by document, so a bug costs only the
         documents it fails on, and those are dead-lettered rather than indexed unmasked.
         """
-        events = [event for event in batch.events if not event.finished]
+        events = batch.events
         docs = [event.doc for event in events]
         raws = [event.original for event in events]
         try:
@@ -137,10 +141,14 @@ class Redactor:
             kind = kind_of(name)
             if kind == TEXT:
                 values = [doc.get(name, "") for doc in docs]  # a missing field joins as "": positions are indices
-                for i in self._suspects(values):
+                suspects = self._suspects(values)
+                # A string that may be JSON (a raw line kept as a field, a JSON value the parse stage kept as
+                # text under `json.`) is masked by its structure too: a secret-named key inside it is a secret.
+                json_at = {i for i, v in enumerate(values) if type(v) is str and v[:1] in _JSON_HEADS}
+                for i in suspects if not json_at else json_at.union(suspects):
                     value = values[i]
                     if type(value) is str:
-                        masked = text(value)
+                        masked = self._json_line(value) if i in json_at else text(value)
                         if masked is not value:
                             docs[i][name] = masked
                             changed.add(i)
@@ -148,6 +156,14 @@ class Redactor:
                 for i, doc in enumerate(docs):
                     if name in doc and _mask_whole(doc, name, self.replacement):
                         changed.add(i)
+            elif name.startswith(_MOVED):  # JSON the parse stage kept as text (`json.a`): its secret keys too
+                for i, doc in enumerate(docs):
+                    value = doc.get(name)
+                    if type(value) is str and value[:1] in _JSON_HEADS:
+                        masked = self._json_line(value)
+                        if masked is not value:
+                            doc[name] = masked
+                            changed.add(i)
         self._nested(docs, changed)
         if self.original and self.keep_original != "never":
             mode = self.keep_original
@@ -155,8 +171,9 @@ class Redactor:
                 raw if raw and keeps_original(mode, doc.get("tags")) else ""
                 for doc, raw in zip(docs, originals, strict=True)
             ]
-            for i, raw in enumerate(raws):
-                if raw and looks_like_json(raw):  # JSON escapes (`\t`, `\u0070`) hide words from a text search
+            for i, raw in enumerate(raws):  # a JSON line by its structure: escapes (`\t`, `\u0070`) hide words
+                head = raw[:1]
+                if head and (head == "{" or head == "[" or (head.isspace() and looks_like_json(raw))):
                     masked = self._json_line(raw)
                     if masked is not raw:
                         originals[i] = masked
@@ -174,12 +191,25 @@ class Redactor:
     def _nested(self, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
         """The strings inside objects and arrays: whole values under secret names, the kinds under text paths."""
         holders: list[tuple[int, Any, Any]] = []  # (document, container, key or index) of each text string
+        paths = self._paths
         for i, doc in enumerate(docs):
+            if _CONTAINERS.isdisjoint(map(type, doc.values())):  # most documents: no walk (a C-level check)
+                continue
             for name, value in doc.items():
                 kind = type(value)
                 if kind is dict or kind is list:
-                    path_kind = self.path_kind(name)
-                    if path_kind != SECRET and self._walk(value, name, path_kind == TEXT, i, holders):
+                    path_kind = paths.get(name)
+                    if path_kind is None:
+                        path_kind = self.path_kind(name)
+                    if path_kind == SECRET:
+                        continue  # masked whole by ``documents``
+                    if kind is list and path_kind == PLAIN:  # most often `tags`: text only, nothing to do
+                        for item in value:
+                            if type(item) is not str:
+                                break
+                        else:
+                            continue
+                    if self._walk(value, name, path_kind == TEXT, i, holders):
                         changed.add(i)  # a secret-named key inside
         if not holders:
             return

@@ -210,6 +210,10 @@ class Enricher:
             tags.append("security")
             if doc.get("event.dataset") == "audit":
                 categorize_audit(doc)
+        stamp = doc.get("@timestamp")
+        if stamp is not None and type(stamp) is not str:  # a producer's object or array: not a time, kept as text
+            doc["logflow.timestamp_unparsed"] = orjson.dumps(stamp, default=str).decode()[:256]
+            del doc["@timestamp"]
         if "@timestamp" not in doc:
             envelope_time = doc.pop("logflow.envelope_timestamp", None)
             if "logflow.timestamp_unparsed" in doc:

@@ -308,9 +308,22 @@ def _judge(key: str, value: Any, implied: set[str]) -> str | None:
         return f"`{key}` holds {_shape(value)}, and the same document has fields inside `{key}`"
     if isinstance(value, list) and not _array_fits(value):
         return f"`{key}` is a list of values of different types"
+    if isinstance(value, list) and _bad_inside(value, key.count(".")):
+        return f"`{key}` holds objects with an empty field name or nested deeper than {MAX_DEPTH} levels"
     if isinstance(value, float) and not math.isfinite(value):
         return f"`{key}` is {value}, which no field can hold"
     return None
+
+
+def _bad_inside(value: Any, depth: int) -> bool:
+    """Whether objects inside a list (at any depth) have a name Elasticsearch refuses or nest too deep."""
+    if depth >= MAX_DEPTH:
+        return isinstance(value, dict | list) and bool(value)
+    if isinstance(value, list):
+        return any(_bad_inside(item, depth) for item in value if isinstance(item, dict | list))
+    if isinstance(value, dict):
+        return any(_bad_name(k) or _bad_inside(v, depth + 1 + k.count(".")) for k, v in value.items())
+    return False
 
 
 def _shape(value: Any) -> str:

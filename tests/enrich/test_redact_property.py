@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logflow.config import RedactionConfig, load_settings
+from logflow.deadletter.headers import encode
 from logflow.enrich.redact import Redactor, luhn_ok
-from logflow.event import Batch, Event, Record
+from logflow.event import Batch, Event, Record, Rejection
 from logflow.sink.encode import Serialize, bulk_body
 from logflow.worker.processor import Processor
 
@@ -241,3 +242,21 @@ PROCESSORS = {
     keep: Processor(load_settings(environ={}, overrides={"parse": {"keep_original": keep}}))
     for keep in ("always", "failures", "never")
 }
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records())
+def test_a_dead_letter_indexed_as_a_document_shows_no_secret(line: tuple[bytes, list[str]]) -> None:
+    """A worker on the dead-letter topic indexes a preview of each record: masked like any raw line."""
+    value, planted_secrets = line
+    processor = PROCESSORS["failures"]
+    topic = processor.settings.kafka.dead_letter_topic
+    source = Record("logs", 0, 3, value)
+    letter = Record(
+        topic, 0, 9, value, None, tuple(encode(Rejection(source, "index", "mapper_parsing_exception", "x")))
+    )
+    out = processor.process([letter], keep_documents=True)
+    assert out.documents and out.documents[0]["event.dataset"] == "deadletter"
+    body = bulk_body(out.actions).decode()
+    for secret in planted_secrets:
+        assert secret not in body

@@ -262,10 +262,6 @@ def test_every_record_becomes_a_document_or_a_rejection_with_a_reason(
     check_every_record_ends_well(as_records(raw))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19.12 (ECS key collisions, another helper's item) is not fixed yet: an empty key becomes `json.`",
-)
 @settings(max_examples=EXAMPLES, deadline=None, database=DATABASE, suppress_health_check=[HealthCheck.too_slow])
 @given(objects)
 def test_no_json_log_is_refused_for_the_names_of_its_keys(obj: dict[str, Any]) -> None:
