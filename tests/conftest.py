@@ -104,6 +104,17 @@ def _restore_logging() -> Iterator[None]:
             logger.handlers[:] = [h for h in logger.handlers if not getattr(h, "_logflow_handler", False)]
 
 
+@pytest.fixture(scope="module")
+def osmem() -> Iterator[ServerProcess]:
+    """A bare osmem of the module's own, for the Elasticsearch 8/9 edges (``tests/edges``) to stand in
+    front of: fresh per module, so no module sees another's templates or indices."""
+    server = start_osmem()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     logs = tmp_path_factory.mktemp("server-logs")

@@ -12,6 +12,7 @@ the tables gets no category: unknown, rather than wrong.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from logflow.cache import BoundedCache
@@ -136,9 +137,11 @@ def categorize(action: str, path: bool) -> tuple[str, list[str]] | None:
     ``path``: the event names a URL path (``url.path``), so an action on no known noun is an API call.
     """
     found = words(action)
-    joined = "".join(found)
-    for verb, auth_type in AUTH_VERBS.items():  # "log in", "sign-in" and "LogIn" are one word joined
-        if verb in found or (verb in ("login", "logon", "signin", "logout", "logoff", "signout") and verb in joined):
+    # "log in", "sign-in" and "LogIn" are one verb split in two words: a word or two neighbours joined,
+    # never any substring ("assign index" holds "signin" but names no log-in).
+    candidates = {*found, *(a + b for a, b in pairwise(found))}
+    for verb, auth_type in AUTH_VERBS.items():
+        if verb in candidates:
             return "authentication", [auth_type]
     kind = next((VERBS[w] for w in found if w in VERBS), None)
     noun = next((w for w in found if w in NOUNS), None)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 
 from logflow.admin.index_templates import FIELDS, component_template, index_settings, install_templates
 from logflow.config import load_settings
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from logflow.sink.client import make_client
 from logflow.sink.server import Server
 from tests.edges.elastic import edge_servers
@@ -66,15 +65,6 @@ class TestTypes:
 
 
 # --- installed on servers: the Elasticsearch 8 and 9 edges, and osmem -------------------------------------
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 BAD_AND_LONG = {

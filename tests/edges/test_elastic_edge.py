@@ -17,7 +17,7 @@ from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node import NodeApiResponse
 from elasticsearch import ApiError, BadRequestError, Elasticsearch
 
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from tests.edges.elastic import (
     DATA,
     EdgeServer,
@@ -35,15 +35,6 @@ NOW = dt.datetime(2026, 12, 1, 10, 30, tzinfo=dt.UTC)
 VERSIONS = ["8.17", "8.19", "9.1", "9.2"]
 Edge = Callable[..., EdgeServer]
 C = "application/vnd.elasticsearch+json; compatible-with={}"
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

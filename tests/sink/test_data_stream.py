@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 
 from logflow.admin.lifecycle import setup_indices
 from logflow.config import load_settings
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from logflow.errors import ConfigError
 from logflow.event import Action, Record
 from logflow.route.router import Router
@@ -54,15 +53,6 @@ def test_data_streams_are_written_with_create_and_our_indices_with_index() -> No
     action = Action(Record("t", 0, 7, b""), "logs-app-default", "t-0-7", b"{}")
     assert bulk_body([action], b"create").startswith(b'{"create":{"_index":"logs-app-default","_id":"t-0-7"}}\n')
     assert bulk_body([action]).startswith(b'{"index":')
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _actions(n: int) -> list[Action]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -12,21 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logflow.config import ElasticsearchConfig, load_settings
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from logflow.event import Action, Record
 from logflow.sink.client import make_client
 from logflow.sink.elasticsearch import ElasticsearchSink
 from logflow.sink.guard import ForeignIndex
 from tests.edges.elastic import edge_servers
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _cfg(url: str) -> ElasticsearchConfig:

@@ -7,14 +7,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from logflow.config import ElasticsearchConfig, load_settings
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from logflow.sink.client import make_client, media_headers, server_of
 from logflow.sink.elasticsearch import ElasticsearchSink
 from logflow.sink.server import Server, UnsupportedServer, identify
@@ -97,15 +96,6 @@ def test_media_headers_carry_exactly_the_chosen_form(kind: str, versioned: int |
 
 
 # --- against servers: the edges of ES 8 and 9, osmem, and recorded roots -----------------------------------
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _config(url: str, **es: object) -> ElasticsearchConfig:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -13,20 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logflow.config import load_settings
-from logflow.demo.servers import ServerProcess, start_osmem
+from logflow.demo.servers import ServerProcess
 from logflow.event import Action, Record
 from logflow.sink.client import make_client
 from logflow.sink.elasticsearch import ElasticsearchSink
 from tests.edges.stall import Stall
-
-
-@pytest.fixture(scope="module")
-def osmem() -> Iterator[ServerProcess]:
-    server = start_osmem()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _actions(index: str, n: int) -> list[Action]:
