@@ -12,7 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md hatch_build.py ./
+COPY pyproject.toml README.md LICENSE hatch_build.py ./
 COPY logflow ./logflow
 COPY parsers ./parsers
 RUN LOGFLOW_BUILD_COMPILED=yes pip wheel --no-cache-dir --wheel-dir /wheels .
@@ -29,6 +29,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOGFLOW_LOG_FORMAT=json
 RUN groupadd --system --gid 10001 logflow \
  && useradd --system --uid 10001 --gid logflow --home-dir /home/logflow --create-home --shell /usr/sbin/nologin logflow
+# logflow without extras: the demo servers (the `demo` extra) and the test tools stay out of the image.
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links=/wheels logflow
 USER logflow

@@ -109,7 +109,7 @@ async def index_docs(es_url: str, count: int, prefix: str) -> None:
     from logflow.sink.client import make_client
 
     settings = load_settings(
-        environ={}, overrides={"elasticsearch": {"hosts": [es_url], "plain_media_types": True}}
+        environ={}, overrides={"elasticsearch": {"hosts": [es_url]}}
     )
     client = make_client(settings.elasticsearch)
     try:
@@ -162,7 +162,7 @@ def main() -> None:
         started = time.perf_counter()
         asyncio.run(index_docs(url, args.es_docs, "bench"))
         print(f"indexed {args.es_docs:,} documents into osmem in {time.perf_counter() - started:.1f} s")
-        env = {**os.environ, "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": "true"}
+        env = dict(os.environ)
         common = [
             "--es",
             url,

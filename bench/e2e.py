@@ -59,7 +59,7 @@ def settings_for(kafka: str, es: str, name: str) -> Settings:
     return load_settings(environ={}, overrides={
         "kafka": {"bootstrap_servers": [kafka], "topics": [f"{name}-logs"], "group_id": f"{name}-group",
                   "dead_letter_topic": f"{name}-dlq", "session_timeout_ms": 6000},
-        "elasticsearch": {"hosts": [es], "plain_media_types": True},
+        "elasticsearch": {"hosts": [es]},
         "routing": {"index_prefix": name},
         "health": {"port": 0},
     })
@@ -74,7 +74,6 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
         "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
         "LOGFLOW_ELASTICSEARCH_HOSTS": settings.elasticsearch.hosts[0],
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": "true",
         "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "120",
         "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
         "LOGFLOW_HEALTH_PORT": "0",

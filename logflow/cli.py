@@ -1,6 +1,13 @@
 """The `logflow` command line. Argument handling and output only; the work lives in the library.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error, 3 the command did its work
+and found what the caller asked to hear about: `logflow parse` rejected records (each named on stderr;
+the documents of the others are printed all the same), or `analyze --fail-on` found findings at or
+above the given severity.
+
+Output never hard-wraps when piped: messages are one line each (``soft_wrap``), so a log collector or
+``grep`` sees the line a terminal shows. Options with a fixed set of values are enums, so ``-h``
+lists them and a wrong value is a usage error (exit 2) naming the choices.
 """
 
 from __future__ import annotations
@@ -8,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +30,16 @@ from logflow.config.secrets import mask_output
 from logflow.errors import ConfigError, LogflowError
 from logflow.logs import configure_logging
 
+#: `-h` as well as `--help`, on every command (click hands context settings down to subcommands).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+#: Exit code of `analyze --fail-on` when findings reach the severity.
+EXIT_FINDINGS = 3
+
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
     help="Streaming log pipeline and log analytics.",
 )
 parsers_app = typer.Typer(no_args_is_help=True, help="Inspect and test parser definitions.")
@@ -33,8 +47,57 @@ config_app = typer.Typer(no_args_is_help=True, help="Show the configuration.")
 app.add_typer(parsers_app, name="parsers")
 app.add_typer(config_app, name="config")
 
-err = Console(stderr=True, markup=False)  # nothing printed from outside (lines, file names, answers) is markup
+# Nothing printed from outside (lines, file names, answers) is markup or an :emoji: code; a long line stays one
+# line when piped.
+err = Console(stderr=True, markup=False, emoji=False, soft_wrap=True)
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML configuration file.")]
+EXIT_REJECTED = 3  # `logflow parse`: some records would have gone to the dead-letter topic
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+class InputFormat(StrEnum):
+    auto = "auto"
+    raw = "raw"
+    ndjson = "ndjson"
+
+
+class ReadMode(StrEnum):
+    auto = "auto"
+    documents = "documents"
+    aggregations = "aggregations"
+
+
+class PatternLevel(StrEnum):
+    warn = "warn"
+    error = "error"
+
+
+class Severity(StrEnum):
+    warn = "warn"
+    error = "error"
+    fatal = "fatal"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"logflow {version('logflow')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Streaming log pipeline and log analytics."""
 
 
 def _settings(config: Path | None, **overrides: Any) -> Settings:
@@ -85,7 +148,7 @@ def setup(
     async def go() -> SetupResult:
         client = make_client(settings.elasticsearch)
         try:
-            return await setup_indices(client, prefix, days, ilm)
+            return await setup_indices(client, prefix, days, ilm, settings.routing.mode == "data_stream")
         finally:
             await client.close()
 
@@ -167,6 +230,7 @@ def ship(
     ] = None,
 ) -> None:
     """Produce lines (or JSON records) from files to Kafka, with progress."""
+    from rich.markup import escape
     from rich.progress import Progress
 
     from logflow.admin.ship import ensure_topics, file_messages, produce
@@ -177,7 +241,7 @@ def ship(
     async def go() -> dict[int, int]:
         await ensure_topics(settings.kafka, {topic: partitions})
         with Progress(console=err, transient=True) as progress:
-            bar = progress.add_task(f"Shipping to {topic}", total=total)
+            bar = progress.add_task(f"Shipping to {escape(topic)}", total=total)  # the description is markup
             return await produce(
                 settings.kafka,
                 topic,
@@ -207,12 +271,22 @@ def parse(
     ] = None,
     config: ConfigOption = None,
     explain: Annotated[
-        bool, typer.Option(help="Also show which parsers and patterns matched, and how far others got.")
+        bool, typer.Option(help="Also show which parsers and patterns matched, and where the others stopped.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --explain: JSON lines even on a terminal (the default when piped).")
     ] = False,
 ) -> None:
-    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`)."""
+    """Print each line as the document it would be indexed as (one JSON object per line, with `_index`).
+
+    With --explain on a terminal, a table per line instead: the document's main fields, the patterns
+    that matched and the ones that got furthest, with where and why each stopped.
+    Exits 3 when a record was rejected (it would go to the dead-letter topic; the reason is on stderr).
+    """
     from logflow.decode.multiline import MultilineJoiner
     from logflow.event import Record
+    from logflow.parse.explain import explain as explain_line
+    from logflow.parse.explain import table
     from logflow.worker.processor import Processor
 
     settings = _settings(config)
@@ -220,16 +294,26 @@ def parse(
     joiner = MultilineJoiner.from_config(settings.decode)
     out = sys.stdout.buffer
     batch: list[Record] = []
+    # Log text is never markup or highlighted: the table's cells are Text objects, the console plain.
+    screen = Console(markup=False, highlight=False) if explain and not as_json and sys.stdout.isatty() else None
+    rejected = 0
 
     def flush() -> None:
+        nonlocal rejected
         processed = processor.process(joiner.join(batch) if joiner else batch, keep_documents=True)
         raw = {record.offset: record.value or b"" for record in batch} if explain else {}
         for doc in processed.documents:
             if explain:
                 line = raw[doc["logflow.kafka.offset"]].decode("utf-8", "replace").split("\n", 1)[0]
-                doc["_explain"] = processor.parsers.explain(line)
+                entries = explain_line(processor.parsers, line)
+                if screen is not None:
+                    where = f"{doc['logflow.kafka.topic']}:{doc['logflow.kafka.offset'] + 1}"
+                    screen.print(table(line, doc, entries, where))
+                    continue
+                doc["_explain"] = entries
             out.write(orjson.dumps(doc) + b"\n")
         for rejection in processed.rejections:
+            rejected += 1
             err.print(
                 f"{rejection.record.topic}:{rejection.record.offset + 1}: rejected ({rejection.error_type}): "
                 f"{mask_output(rejection.reason)}",
@@ -245,6 +329,8 @@ def parse(
     if batch:
         flush()
     out.flush()
+    if rejected:
+        raise typer.Exit(EXIT_REJECTED)
 
 
 @app.command()
@@ -267,23 +353,34 @@ def mine(
 def analyze(
     files: Annotated[list[Path] | None, typer.Argument(help="Log files: raw lines or NDJSON documents.")] = None,
     es: Annotated[str | None, typer.Option("--es", help="Elasticsearch URL (instead of files).")] = None,
-    index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logs-*'.")] = None,
+    index: Annotated[str | None, typer.Option(help="Index pattern to analyse, e.g. 'logflow-*'.")] = None,
     since: Annotated[str | None, typer.Option(help="Window start: ISO date/time or a duration back (24h).")] = None,
     until: Annotated[str | None, typer.Option(help="Window end: ISO date/time or a duration back.")] = None,
     baseline: Annotated[str | None, typer.Option(help="Baseline length before the window, e.g. 7d.")] = None,
     query: Annotated[str | None, typer.Option(help="Elasticsearch query_string filter.")] = None,
     service: Annotated[str | None, typer.Option(help="Only this service.name.")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
+    output_format: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.table,
     out: Annotated[Path | None, typer.Option(help="Write the report here (default: stdout).")] = None,
     write_es: Annotated[bool, typer.Option("--write-es", help="Store findings in Elasticsearch.")] = False,
-    input_format: Annotated[str, typer.Option("--input", help="auto, raw (through the parsers) or ndjson.")] = "auto",
-    mode: Annotated[str | None, typer.Option(help="Elasticsearch: auto, documents or aggregations.")] = None,
+    input_format: Annotated[
+        InputFormat, typer.Option("--input", help="Files: raw lines (through the parsers) or NDJSON documents.")
+    ] = InputFormat.auto,
+    mode: Annotated[
+        ReadMode | None,
+        typer.Option(help="Elasticsearch: read documents or aggregate on the server (default: analyze.mode)."),
+    ] = None,
     max_documents: Annotated[int | None, typer.Option(help="Above this many documents, use aggregations.")] = None,
-    min_level: Annotated[str | None, typer.Option(help="Patterns from error (default) or warn events.")] = None,
+    min_level: Annotated[
+        PatternLevel | None, typer.Option(help="Patterns from error (default) or warn events.")
+    ] = None,
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option(help=f"Exit {EXIT_FINDINGS} when a pattern or anomaly is this severe or worse (CI, cron)."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Find recurring error patterns and anomalies in files or an Elasticsearch window."""
-    from logflow.analyze.command import check_sources, run_command
+    from logflow.analyze.command import check_sources, findings_at_or_above, run_command
     from logflow.analyze.options import choice, options_from
 
     check_sources(files or [], es, index)
@@ -295,13 +392,18 @@ def analyze(
         baseline=baseline,
         query=query,
         service=service,
-        min_level=choice("--min-level", min_level, ("warn", "error")) if min_level is not None else None,
-        input_format=choice("--input", input_format, ("auto", "raw", "ndjson")),
-        mode=choice("--mode", mode, ("auto", "documents", "aggregations")) if mode is not None else None,
+        min_level=choice("--min-level", min_level.value, ("warn", "error")) if min_level is not None else None,
+        input_format=choice("--input", input_format.value, ("auto", "raw", "ndjson")),
+        mode=choice("--mode", mode.value, ("auto", "documents", "aggregations")) if mode is not None else None,
         max_documents=max_documents,
     )
-    fmt = choice("--format", output_format, ("table", "json", "html"))
-    run_command(files or [], index, settings, options, fmt, out, write_es, err)
+    fmt = choice("--format", output_format.value, ("table", "json", "html"))
+    report = run_command(files or [], index, settings, options, fmt, out, write_es, err)
+    if fail_on is not None:
+        reached = findings_at_or_above(report, fail_on.value)
+        if reached:
+            err.print(f"{reached} findings at or above {fail_on.value} (--fail-on): exit {EXIT_FINDINGS}")
+            raise typer.Exit(EXIT_FINDINGS)
 
 
 @app.command()
@@ -318,7 +420,7 @@ def demo(
     from logflow.demo.run import run_demo
 
     configure_logging("console" if sys.stderr.isatty() else "json", "warning")
-    console = Console()
+    console = Console(soft_wrap=not sys.stdout.isatty())
     result = asyncio.run(run_demo(records, seed, out, console, incidents=incidents))
     raise typer.Exit(0 if result.reconciled else 1)
 
@@ -387,8 +489,15 @@ def parsers_list(config: ConfigOption = None) -> None:
 
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
-    """The effective configuration (file + environment), secrets masked."""
-    typer.echo(orjson.dumps(redacted(load_settings(config)), option=orjson.OPT_INDENT_2).decode())
+    """The effective configuration (file + environment), secrets masked; exits 2 if the worker would not start.
+
+    Everything the worker compiles at start-up (parsers, enrichment rules) is compiled here too.
+    """
+    from logflow.worker.processor import Processor
+
+    settings = load_settings(config)
+    Processor(settings)  # raises ConfigError(s) for what only compiles with the parsers' pattern library
+    typer.echo(orjson.dumps(redacted(settings), option=orjson.OPT_INDENT_2).decode())
 
 
 @config_app.command("docs")

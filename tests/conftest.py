@@ -6,7 +6,6 @@ real servers with:
 
     LOGFLOW_TEST_KAFKA=host:9092            # a Kafka cluster (topics are created per test)
     LOGFLOW_TEST_ES=http://host:9200        # an Elasticsearch cluster
-    LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES=1     # only for OpenSearch-like servers that 406 ES media types
 
 A server that cannot be started or reached is an error, never a skip. Each test gets its own
 topics, consumer group and index prefix (``unique``), so tests never see each other's data.
@@ -15,6 +14,7 @@ topics, consumer group and index prefix (``unique``), so tests never see each ot
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -39,7 +39,6 @@ class Servers:
 
     kafka: str
     es: str
-    plain_media_types: bool
     kafka_process: ServerProcess | None = None
     es_process: ServerProcess | None = None
 
@@ -66,6 +65,25 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 _USED: list[str] = []
 
 
+# Opt-in tests: selected only when their variable names what they need, otherwise deselected (listed as
+# such in the summary), never skipped. Run with the variable set and the test must pass.
+OPT_IN = {
+    "live_es": "LOGFLOW_TEST_ES",  # a real Elasticsearch 8.x/9.x (docs/elasticsearch-fidelity.md)
+    "es8_client": "LOGFLOW_TEST_ES8_PYTHON",  # an interpreter with elasticsearch<9 installed
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selected: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    for item in items:
+        wanted = [env for marker, env in OPT_IN.items() if item.get_closest_marker(marker) is not None]
+        (deselected if any(not os.environ.get(env) for env in wanted) else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _USED:
         terminalreporter.write_line("integration servers used: " + "; ".join(_USED))
@@ -73,10 +91,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _restore_logging() -> Iterator[None]:
-    """Commands run in-process configure structlog; give every test the configuration it started with."""
+    """Commands run in-process configure structlog and the root logger; give every test the ones it started with."""
     saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     yield
     structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.handlers[:] = [h for h in logger.handlers if not getattr(h, "_logflow_handler", False)]
 
 
 @pytest.fixture(scope="session")
@@ -95,16 +120,13 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
             es_process = start_osmem(log_path=logs / "osmem.log")
             started.append(es_process)
             es = f"http://{es_process.address}"
-            plain = True
-        else:
-            plain = os.environ.get("LOGFLOW_TEST_ES_PLAIN_MEDIA_TYPES", "") in ("1", "true", "yes")
         _USED.extend(
             [
                 f"Kafka API at {kafka} ({'Tansu' if kafka_process else 'external'})",
                 f"Elasticsearch API at {es} ({'osmem' if es_process else 'external'})",
             ]
         )
-        yield Servers(kafka, es, plain, kafka_process, es_process)
+        yield Servers(kafka, es, kafka_process, es_process)
     finally:
         for process in started:
             process.stop()
@@ -138,7 +160,7 @@ def settings_for(servers: Servers, name: str, **overrides: Any) -> Settings:
             "session_timeout_ms": 6000,
             "fetch_timeout_ms": 200,
         },
-        "elasticsearch": {"hosts": [servers.es], "plain_media_types": servers.plain_media_types},
+        "elasticsearch": {"hosts": [servers.es]},
         "routing": {"index_prefix": name},
         "health": {"port": 0},
     }

@@ -129,7 +129,6 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
             "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
             "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-            "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
             "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
             "LOGFLOW_HEALTH_PORT": "0",
             "LOGFLOW_LOG_FORMAT": "json",

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import orjson
+import pytest
+import typer.main
+from hypothesis import given, settings
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
+from logflow import cli
+from logflow.analyze.command import findings_at_or_above
+from logflow.cli import app
 from logflow.config import Settings
 from logflow.demo.servers import free_port
 from logflow.sink.client import make_client
+from tests.analyze.test_markup import outside
 from tests.support import read_topic, wait
 
 
@@ -37,7 +49,6 @@ def env_for(settings: Settings) -> dict[str, str]:
     return {
         "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": ",".join(settings.kafka.bootstrap_servers),
         "LOGFLOW_ELASTICSEARCH_HOSTS": ",".join(settings.elasticsearch.hosts),
-        "LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES": str(settings.elasticsearch.plain_media_types).lower(),
         "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
     }
 
@@ -54,9 +65,9 @@ class TestParseCommand:
         assert proc.returncode == 0, proc.stderr.decode()
         docs = [orjson.loads(line) for line in proc.stdout.splitlines()]
         assert [d["_index"] for d in docs] == [
-            "logs-nginx.access-2026.11.23",
-            "logs-errors-2026.11.23",
-            "logs-app-2026.11.22",
+            "logflow-nginx.access-2026.11.23",
+            "logflow-errors-2026.11.23",
+            "logflow-app-2026.11.22",
         ]
         assert docs[0]["http.response.status_code"] == 200
         assert docs[1]["log.level"] == "error"
@@ -72,11 +83,29 @@ class TestParseCommand:
         assert "matched_chars" in explained[("nginx.access", 0)]
 
     def test_rejected_lines_are_reported_on_stderr_and_do_not_stop_the_rest(self) -> None:
-        """Invalid UTF-8 is reported with its line number; later lines still print."""
+        """Invalid UTF-8 is reported with its line number; later lines still print; the exit code says 3."""
         proc = logflow("parse", stdin=b"\xff\xfe bad\nok line\n")
-        assert proc.returncode == 0
+        assert proc.returncode == 3
         assert b"stdin:1: rejected (invalid_utf8)" in proc.stderr
         assert len(proc.stdout.splitlines()) == 1
+
+
+    def test_parse_exits_0_when_nothing_was_rejected(self) -> None:
+        """Exit 3 is for rejections only: lines that parse, or are indexed as parse failures, exit 0."""
+        proc = logflow("parse", stdin=b"ok line\nnot a known format at all\n")
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert len(proc.stdout.splitlines()) == 2
+
+
+class TestConfigShow:
+    def test_config_show_exits_2_for_a_rule_pattern_only_the_parsers_library_can_judge(self, tmp_path: Path) -> None:
+        """An enrichment rule naming an unknown grok pattern stops `config show`, as it stops the worker."""
+        path = tmp_path / "c.toml"
+        path.write_text('[[enrich.rules]]\nname = "r"\npattern = "%{NUMBR:n}"\n', encoding="utf-8")
+        proc = logflow("config", "show", "--config", str(path))
+        assert proc.returncode == 2
+        assert b"enrich.rules[0] (r)" in proc.stderr and b"NUMBR" in proc.stderr
+        assert proc.stdout == b""
 
 
 class TestMineCommand:
@@ -152,7 +181,7 @@ class TestDemo:
         assert shipped is not None, out[-3000:]
         assert shipped.group(1) == shipped.group(2)
         assert int(shipped.group(1).replace(",", "")) > 1_500  # 1,500 steady records plus the injected incidents
-        assert "logs-nginx.access-2026.11.22" in out
+        assert "logflow-nginx.access-2026.11.22" in out
         assert "new_pattern" in out  # the analysis at the end found the injected new error
         assert (tmp_path / "demo" / "analysis.html").stat().st_size > 10_000
 
@@ -189,3 +218,130 @@ class TestServerErrors:
         assert proc.returncode == 1
         assert b"cannot reach Kafka" in proc.stderr and b"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS" in proc.stderr
         assert b"Traceback" not in proc.stderr
+
+
+class TestNoMarkup:
+    @examples(max_examples=200, deadline=None)
+    @given(text=outside)
+    def test_error_lines_print_server_answers_and_file_names_verbatim(self, text: str) -> None:
+        """`_say` (every error line) and the shared stderr console never read outside text as markup."""
+        from logflow import cli
+
+        saved = cli.err.file
+        cli.err.file = buffer = io.StringIO()
+        try:
+            cli._say("error:", text)
+            cli.err.print(f"{text}: rejected", highlight=False)  # how `parse` reports a rejection
+        finally:
+            cli.err.file = saved
+        assert buffer.getvalue().splitlines() == [f"error: {text}", f"{text}: rejected"]
+class TestConventions:
+    """--version, -h, choices listed as choices, one line per message, exit codes CI can act on."""
+
+    def test_version_prints_the_installed_version(self) -> None:
+        """`logflow --version` prints `logflow X.Y.Z` (the installed distribution's version) and exits 0."""
+        proc = logflow("--version")
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert proc.stdout.decode().strip() == f"logflow {version('logflow')}"
+
+    def test_short_help_works_on_the_root_and_on_nested_commands(self) -> None:
+        """`-h` is `--help` everywhere, including sub-sub-commands such as `dlq show`."""
+        for args in (["-h"], ["analyze", "-h"], ["dlq", "show", "-h"], ["config", "show", "-h"]):
+            proc = logflow(*args)
+            assert proc.returncode == 0, (args, proc.stderr.decode())
+            assert b"Usage:" in proc.stdout, args
+
+    def test_options_with_fixed_values_are_choices(self) -> None:
+        """--format, --input, --mode, --min-level and --fail-on accept exactly their values, and -h lists them."""
+        command = typer.main.get_command(app).commands["analyze"]  # type: ignore[attr-defined]
+        choices = {
+            "--format": ["table", "json", "html"],
+            "--input": ["auto", "raw", "ndjson"],
+            "--mode": ["auto", "documents", "aggregations"],
+            "--min-level": ["warn", "error"],
+            "--fail-on": ["warn", "error", "fatal"],
+        }
+        for option, values in choices.items():
+            for value in values:
+                command.make_context("analyze", [__file__, option, value])
+            with pytest.raises(Exception, match="is not one of") as refused:
+                command.make_context("analyze", [__file__, option, "nope"])
+            assert all(value in str(refused.value) for value in values), option
+        shown = logflow("analyze", "-h", env={"COLUMNS": "200"}).stdout.decode()
+        for listed in ("table|json|html", "auto|raw|ndjson", "auto|documents|aggregations", "warn|error|fatal"):
+            assert listed in shown
+
+    def test_a_value_outside_the_choices_is_a_usage_error(self, tmp_path: Path) -> None:
+        """Exit 2, the choices named, no traceback."""
+        path = tmp_path / "a.log"
+        path.write_text("one line\n")
+        proc = logflow("analyze", str(path), "--format", "xml")
+        assert proc.returncode == 2
+        assert b"table" in proc.stderr and b"Traceback" not in proc.stderr
+
+    def test_fail_on_exits_3_when_findings_reach_the_severity_and_0_below(self, tmp_path: Path) -> None:
+        """A recurring error pattern fails `--fail-on error` and `warn`, not `fatal`; the report is still written."""
+        path = tmp_path / "app.log"
+        lines = [f"2026-11-23 10:{i:02d}:01,000 ERROR api.db: connection refused to 10.0.0.{i % 5}" for i in range(40)]
+        path.write_text("\n".join(lines) + "\n")
+        for severity, code in (("warn", 3), ("error", 3), ("fatal", 0)):
+            proc = logflow("analyze", str(path), "--format", "json", "--fail-on", severity)
+            assert proc.returncode == code, (severity, proc.stderr.decode())
+            report = orjson.loads(proc.stdout)
+            assert any(p["severity"] == "error" for p in report["patterns"])
+        assert logflow("analyze", str(path), "--format", "json").returncode == 0
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        severities=st.lists(st.sampled_from(["none", "debug", "info", "warn", "error", "fatal"]), max_size=12),
+        split=st.integers(min_value=0, max_value=12),
+        floor=st.sampled_from(["warn", "error", "fatal"]),
+    )
+    def test_findings_at_or_above_counts_patterns_and_anomalies_by_rank(
+        self, severities: list[str], split: int, floor: str
+    ) -> None:
+        """Every pattern and anomaly whose severity ranks at or above the floor counts; lower ones never do."""
+        rank = ["warn", "error", "fatal"]
+        report = SimpleNamespace(
+            patterns=[SimpleNamespace(severity=s) for s in severities[:split]],
+            anomalies=[SimpleNamespace(severity=s) for s in severities[split:]],
+        )
+        expected = sum(1 for s in severities if s in rank and rank.index(s) >= rank.index(floor))
+        assert findings_at_or_above(cast(Any, report), floor) == expected
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        text=st.lists(
+            st.one_of(
+                st.text(
+                    st.characters(
+                        min_codepoint=0x20, max_codepoint=0x2FFF, exclude_categories=("Cc", "Cs", "Zl", "Zp")
+                    ),
+                    max_size=60,
+                ),
+                st.sampled_from([":warning:", "[red]", "[/]", " ", "http://h:9200/x", ":smile:"]),
+            ),
+            min_size=1,
+            max_size=12,
+        ).map("".join)
+    )
+    def test_a_message_is_one_line_verbatim_when_stderr_is_not_a_terminal(self, text: str) -> None:
+        """However long, with brackets or :emoji: codes, an error line is written as given, on one line."""
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(buffer):
+            cli._say("error:", text)
+        assert buffer.getvalue() == f"error: {text}\n"
+
+    def test_test_server_variables_do_not_stop_a_command(self) -> None:
+        """LOGFLOW_TEST_KAFKA / LOGFLOW_TEST_ES (the test suite's) are not settings, and no command rejects them."""
+        proc = logflow("config", "show", env={"LOGFLOW_TEST_KAFKA": "k:9092", "LOGFLOW_TEST_ES": "http://e:9200"})
+        assert proc.returncode == 0, proc.stderr.decode()
+
+    def test_a_list_setting_as_json_works_and_broken_json_is_a_clear_error(self) -> None:
+        """`LOGFLOW_KAFKA_TOPICS='["a","b"]'` sets two topics; a broken array exits 2 naming the variable."""
+        proc = logflow("config", "show", env={"LOGFLOW_KAFKA_TOPICS": '["a", "b"]'})
+        assert proc.returncode == 0, proc.stderr.decode()
+        assert orjson.loads(proc.stdout)["kafka"]["topics"] == ["a", "b"]
+        broken = logflow("config", "show", env={"LOGFLOW_KAFKA_TOPICS": '["a", '})
+        assert broken.returncode == 2
+        assert b"LOGFLOW_KAFKA_TOPICS" in broken.stderr and b"Traceback" not in broken.stderr

@@ -7,15 +7,22 @@ Specification schema it vendors (``vendor.compose-spec``), and every logflow inv
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.requirements import Requirement
+from packaging.version import Version
 from ruamel.yaml import YAML
 
 from logflow.cli import app
@@ -24,6 +31,7 @@ from logflow.config import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose" / "compose.yaml"
 LOGFLOW_SERVICES = ("setup", "worker", "deadletter-indexer", "generator")
+LEVELS = ("available", "degraded", "unavailable", "critical")
 
 
 def _validate(path: Path) -> subprocess.CompletedProcess[str]:
@@ -45,6 +53,28 @@ def compose() -> dict[str, Any]:
 def _services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     services: dict[str, dict[str, Any]] = compose["services"]
     return services
+
+
+def _image_version(service: dict[str, Any]) -> Version:
+    return Version(service["image"].rsplit(":", 1)[1])
+
+
+def _client_requirement() -> Requirement:
+    """The elasticsearch client requirement pyproject.toml declares."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    found = [Requirement(d) for d in project["dependencies"] if Requirement(d).name == "elasticsearch"]
+    assert len(found) == 1
+    return found[0]
+
+
+def _kibana_check(compose: dict[str, Any], status_body: str) -> int:
+    """Run Kibana's health check with `curl` answering ``status_body``: its exit status."""
+    test = _services(compose)["kibana"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    curl = "curl -fsS http://localhost:5601/api/status"
+    assert curl in test[1]
+    script = test[1].replace(curl, 'printf %s "$BODY"')
+    return subprocess.run(["/bin/sh", "-c", script], env={"BODY": status_body}, check=False, timeout=10).returncode
 
 
 def _logflow_invocations(service: dict[str, Any]) -> list[list[str]]:
@@ -73,9 +103,7 @@ class TestSpecification:
         """The same check fails on a file with an invalid depends_on condition, so it really validates."""
         broken = tmp_path / "compose.yaml"
         broken.write_text(
-            COMPOSE.read_text(encoding="utf-8").replace(
-                "condition: service_healthy", "condition: when_ready", 1
-            ),
+            COMPOSE.read_text(encoding="utf-8").replace("condition: service_healthy", "condition: when_ready", 1),
             encoding="utf-8",
         )
         result = _validate(broken)
@@ -98,6 +126,29 @@ class TestStack:
         assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
         assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].startswith("1@")
         assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == 1
+
+    def test_kafka_is_4x_with_a_16_byte_cluster_id(self, compose: dict[str, Any]) -> None:
+        """Kafka 4 (KRaft only); CLUSTER_ID is 22 characters of URL-safe base64 for 16 bytes, as KRaft requires."""
+        kafka = _services(compose)["kafka"]
+        assert _image_version(kafka).major >= 4
+        assert _image_version(_services(compose)["kafka-init"]) == _image_version(kafka)
+        cluster_id = kafka["environment"]["CLUSTER_ID"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", cluster_id)
+        assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+    def test_kafka_keeps_its_log_on_the_mounted_volume(self, compose: dict[str, Any]) -> None:
+        """Every KAFKA_LOG_DIRS entry lies under a volume mount (the image's default is under /tmp)."""
+        kafka = _services(compose)["kafka"]
+        mounts = [volume.split(":")[1] for volume in kafka["volumes"]]
+        log_dirs = kafka["environment"]["KAFKA_LOG_DIRS"].split(",")
+        for log_dir in log_dirs:
+            assert any(log_dir == m or log_dir.startswith(m.rstrip("/") + "/") for m in mounts), log_dir
+
+    def test_no_service_sets_a_memlock_ulimit_nothing_uses(self, compose: dict[str, Any]) -> None:
+        """A memlock ulimit only matters with bootstrap.memory_lock=true; without it the limit is dead."""
+        for name, service in _services(compose).items():
+            if "memlock" in service.get("ulimits", {}):
+                assert str(service.get("environment", {}).get("bootstrap.memory_lock")).lower() == "true", name
 
     def test_elasticsearch_is_a_single_node(self, compose: dict[str, Any]) -> None:
         """Elasticsearch runs with discovery.type single-node."""
@@ -148,15 +199,59 @@ class TestStack:
         assert int(match.group(1)) >= _services(compose)["worker"]["deploy"]["replicas"]
 
 
+class TestVersions:
+    def test_elasticsearch_and_kibana_run_the_same_current_version(self, compose: dict[str, Any]) -> None:
+        """Kibana must match its Elasticsearch; both are 8.19 (the last 8.x minor) or 9.x."""
+        services = _services(compose)
+        es, kibana = _image_version(services["elasticsearch"]), _image_version(services["kibana"])
+        assert es == kibana
+        assert es.release[:2] >= (8, 19)
+
+    def test_elasticsearch_version_is_in_the_client_range(self, compose: dict[str, Any]) -> None:
+        """The declared elasticsearch client range has an upper bound and contains the compose server's version."""
+        requirement = _client_requirement()
+        assert any(spec.operator == "<" for spec in requirement.specifier), requirement
+        assert _image_version(_services(compose)["elasticsearch"]) in requirement.specifier
+
+
+class TestKibanaHealthcheck:
+    @settings(max_examples=40, deadline=None)
+    @given(
+        overall=st.sampled_from(LEVELS),
+        services=st.dictionaries(st.sampled_from(("elasticsearch", "savedObjects", "http")), st.sampled_from(LEVELS)),
+        plugins=st.dictionaries(st.from_regex(r"[a-z]{1,12}", fullmatch=True), st.sampled_from(LEVELS), max_size=4),
+        plugins_first=st.booleans(),
+    )
+    def test_healthy_exactly_when_kibanas_overall_level_is_available(
+        self,
+        compose: dict[str, Any],
+        overall: str,
+        services: dict[str, str],
+        plugins: dict[str, str],
+        plugins_first: bool,
+    ) -> None:
+        """Whatever the core services and plugins say, the check passes only on Kibana's own overall level."""
+        parts = {
+            "overall": {"level": overall, "summary": f"Kibana is {overall}"},
+            "core": {name: {"level": level, "summary": "-"} for name, level in services.items()},
+            "plugins": {name: {"level": level, "summary": "-"} for name, level in plugins.items()},
+        }
+        order = ["plugins", "core", "overall"] if plugins_first else ["overall", "core", "plugins"]
+        body = {"name": "kibana", "version": {"number": "9"}, "status": {key: parts[key] for key in order}}
+        code = _kibana_check(compose, json.dumps(body, separators=(",", ":")))
+        assert (code == 0) == (overall == "available")
+
+
 class TestLogflowServices:
     def test_every_logflow_variable_is_a_setting_logflow_understands(self, compose: dict[str, Any]) -> None:
         """The LOGFLOW_* environment of each logflow service loads as settings (unknown names are errors)."""
         for name in LOGFLOW_SERVICES:
             env = {k: str(v) for k, v in _services(compose)[name]["environment"].items()}
             assert any(k.startswith("LOGFLOW_") for k in env)
-            settings = load_settings(environ=env)
-            assert settings.elasticsearch.hosts == ["http://elasticsearch:9200"]
-            assert settings.kafka.bootstrap_servers == ["kafka:9092"]
+            loaded = load_settings(environ=env)
+            assert loaded.elasticsearch.hosts == ["http://elasticsearch:9200"]
+            assert loaded.kafka.bootstrap_servers == ["kafka:9092"]
+            assert loaded.routing.index_prefix == "logflow"
 
     def test_worker_health_endpoints_listen_beyond_loopback(self, compose: dict[str, Any]) -> None:
         """Workers bind the health endpoints on 0.0.0.0 so probes from outside the container reach them."""

@@ -73,10 +73,7 @@ class TestDockerfile:
     def test_every_copied_source_exists_and_the_package_is_copied(self) -> None:
         """Each COPY source is in the repository, and pyproject, logflow/ and parsers/ are among them."""
         sources = [
-            src
-            for word, args in instructions()
-            if word == "COPY" and "--from" not in args
-            for src in args.split()[:-1]
+            src for word, args in instructions() if word == "COPY" and "--from" not in args for src in args.split()[:-1]
         ]
         assert {"pyproject.toml", "README.md", "hatch_build.py", "logflow", "parsers"} <= set(sources)
         for source in sources:
@@ -93,3 +90,10 @@ class TestDockerfile:
         assert any("apt-get install" in run and "gcc" in run for run in runs)
         assert any("LOGFLOW_BUILD_COMPILED=yes pip wheel" in run for run in runs)
 
+    def test_the_image_installs_logflow_without_extras_so_no_demo_server_ships(self) -> None:
+        """The final stage installs plain `logflow` from the wheels built without extras: no demo servers, no tests."""
+        installs = [args for word, args in final_stage() if word == "RUN" and "pip install" in args]
+        assert len(installs) == 1
+        assert installs[0].split()[-1] == "logflow"
+        wheels = [args for word, args in instructions() if word == "RUN" and "pip wheel" in args]
+        assert all(args.split()[-1] == "." for args in wheels)

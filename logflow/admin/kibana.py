@@ -1,10 +1,15 @@
-"""Kibana saved objects for `logflow setup --kibana URL`: data views, saved searches, a dashboard.
+"""Kibana saved objects for `logflow setup --kibana URL`: data views, saved searches, Lens, a dashboard.
 
 The objects ship as NDJSON in ``logflow/assets/kibana/logflow.ndjson`` (Kibana's own export
-format, so it can also be imported by hand: Stack Management -> Saved objects -> Import). They are
-written for the default index prefix ``logs``; ``load_objects(prefix)`` rewrites the data views'
-index patterns for another prefix. One Kibana space holds one prefix's objects (their ids are
-fixed, and importing overwrites them); use ``kibana.space`` for a second prefix.
+format, so it can also be imported by hand: Stack Management -> Saved objects -> Import). Every
+object carries ``coreMigrationVersion`` and ``typeMigrationVersion`` as Kibana 8.8+ exports do, so
+Kibana 8.x and 9.x run exactly the migrations after the version the object was written in (no
+object is newer than Kibana 8.9 knows). The "logflow: overview" dashboard's panels are Lens
+visualizations (by reference); the older aggregation-based visualizations stay in the file for
+anyone who built on them. They are written for the default index prefix ``logflow``;
+``load_objects(prefix)`` rewrites the data views' index patterns for another prefix. One Kibana
+space holds one prefix's objects (their ids are fixed, and importing overwrites them); use
+``kibana.space`` for a second prefix.
 
 The import is one ``POST {url}[/s/{space}]/api/saved_objects/_import?overwrite=true`` with the
 ``kbn-xsrf`` header and the NDJSON as the multipart ``file`` field. Credentials come from
@@ -28,7 +33,7 @@ from logflow.config import ElasticsearchConfig, KibanaConfig
 from logflow.errors import ConfigError, DeliveryError
 
 ASSET = Path(__file__).resolve().parent.parent / "assets" / "kibana" / "logflow.ndjson"
-DEFAULT_PREFIX = "logs"
+DEFAULT_PREFIX = "logflow"
 IMPORT_PATH = "/api/saved_objects/_import?overwrite=true"
 
 

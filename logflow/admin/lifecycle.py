@@ -20,6 +20,7 @@ from elasticsearch import ApiError, AsyncElasticsearch
 
 from logflow.admin.index_templates import install_templates
 from logflow.errors import ConfigError
+from logflow.sink.templates import install_logs_custom
 
 _AGE = re.compile(r"(\d+)d")
 DEFAULT_DELETE_AFTER_DAYS = 30
@@ -89,8 +90,16 @@ async def setup_indices(
     prefix: str,
     delete_after_days: int = DEFAULT_DELETE_AFTER_DAYS,
     use_ilm: bool = True,
+    data_stream: bool = False,
 ) -> SetupResult:
-    """Write the ILM policy when the server has ILM (and ``use_ilm``), then the templates naming it."""
+    """Write the ILM policy when the server has ILM (and ``use_ilm``), then the templates naming it.
+
+    In data-stream mode only ``logs@custom`` is written: Elastic's built-in ``logs`` template and
+    its ``logs`` ILM policy manage the streams.
+    """
+    if data_stream:
+        names = await install_logs_custom(client)
+        return SetupResult(names, None, IlmStatus(False, "data streams use Elastic's built-in logs policy"), 0)
     status = await ilm_status(client) if use_ilm else IlmStatus(False, "turned off with --no-ilm")
     policy = None
     if status.available:

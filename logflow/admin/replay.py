@@ -16,19 +16,23 @@ counted and reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from logflow.config import Settings
+from logflow.config import ElasticsearchConfig, Settings
 from logflow.config.secrets import mask_output
 from logflow.deadletter import headers
-from logflow.deadletter.producer import KafkaDeadLetters
-from logflow.event import Record
+from logflow.deadletter.producer import DeadLetterWriter, KafkaDeadLetters
+from logflow.event import Action, Record, Rejection
+from logflow.parse.mapping import problems
+from logflow.sink.base import Failure, IndexResult, Sink
 from logflow.sink.client import make_client
-from logflow.sink.elasticsearch import ElasticsearchSink
+from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy
 from logflow.source.kafka import security_kwargs
 from logflow.worker.deliver import deliver
 from logflow.worker.processor import Processor
@@ -72,8 +76,9 @@ def decode_dead_letter(message: Any) -> DeadLetter:
     Coordinates missing from the headers (or not numbers) fall back to the dead letter's own.
     """
     letter = headers.decode(tuple(message.headers or ()))
-    if letter is None:  # not written by logflow: replayed as the record it is
-        letter = headers.DeadLetterHeaders("", "", "", None, None, None, None, None, tuple(message.headers or ()))
+    if letter is None:  # not written by logflow: replayed as the record it is, without logflow's header names
+        original = tuple((k, v) for k, v in message.headers or () if not k.lower().startswith(headers.PREFIX))
+        letter = headers.DeadLetterHeaders("", "", "", None, None, None, None, None, original)
     record = Record(
         letter.topic or message.topic,
         message.partition if letter.partition is None else letter.partition,
@@ -177,8 +182,100 @@ class ReplayResult:
     read: int = 0
     indexed: int = 0
     dead_lettered_again: int = 0
+    dropped: int = 0  # refused by the index and dropped by `item_status_policy`
     skipped_truncated: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+
+
+MAPPING_REFUSAL = "document_parsing_exception"  # what Elasticsearch 8.x/9.x calls a document its mapping refuses
+
+
+class DrySink:
+    """A sink that writes nothing and answers each action as a logflow index would: a document its mapping
+    refuses (``logflow.parse.mapping.problems``, the template's own table) gets a 400, the rest a 201.
+
+    ``dlq replay --dry-run`` runs the real deliver step with it, so the prediction goes through the same
+    stages, routing, serialization and ``item_status_policy`` as the replay itself.
+    """
+
+    def __init__(self, cfg: ElasticsearchConfig) -> None:
+        self.policy = StatusPolicy(cfg.item_status_policy)
+        self.abandon = asyncio.Event()
+        self.bulk_seconds: list[float] = []
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def index(
+        self, actions: Sequence[Action], on_done: Callable[[list[Action]], None] | None = None
+    ) -> IndexResult:
+        result = IndexResult()
+        done: list[Action] = []
+        for action in actions:
+            found = problems(orjson.loads(action.source))
+            if not found:
+                result.indexed += 1
+                result.statuses[201] = result.statuses.get(201, 0) + 1
+                done.append(action)
+                continue
+            result.statuses[400] = result.statuses.get(400, 0) + 1
+            field_name, why = found[0]
+            failure = Failure(action, 400, MAPPING_REFUSAL, f"failed to parse field [{field_name}]: {why}")
+            decision = self.policy(400)
+            if decision == "drop":
+                result.dropped.append(failure)
+                done.append(action)
+            else:  # "retry" of a mapping refusal ends in the dead-letter topic too, after the retries
+                result.failures.append(failure)
+        if done and on_done is not None:
+            on_done(done)
+        return result
+
+
+class CountingDeadLetters(DeadLetterWriter, Protocol):
+    """A dead-letter writer told how often each record (by document id) was dead-lettered before."""
+
+    attempts: dict[str, int]
+
+
+class DryDeadLetters:
+    """The dead-letter topic of a dry run: remembers what would be written back, writes nothing."""
+
+    def __init__(self) -> None:
+        self.rejections: list[Rejection] = []
+        self.attempts: dict[str, int] = {}
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def send_all(self, rejections: Sequence[Rejection]) -> None:
+        self.rejections.extend(rejections)
+
+
+async def replay_batch(
+    letters: Sequence[DeadLetter],
+    processor: Processor,
+    sink: Sink,
+    dead_letters: CountingDeadLetters,
+    result: ReplayResult,
+) -> None:
+    """One batch of dead letters through the shared deliver step (real or dry sink alike), tallied into ``result``."""
+    result.read += len(letters)
+    replayable = [x.record for x in letters if x.truncated_from is None]
+    result.skipped_truncated += len(letters) - len(replayable)
+    dead_letters.attempts = {x.record.doc_id: x.attempt for x in letters}  # what fails again: attempt + 1
+    done = await deliver(replayable, processor, sink, dead_letters)
+    for r in done.rejections:
+        result.reasons[r.error_type] = result.reasons.get(r.error_type, 0) + 1
+    result.dead_lettered_again += len(done.rejections)
+    result.dropped += len({f.action.record.doc_id for f in done.result.dropped})
+    result.indexed += done.indexed
 
 
 async def replay(
@@ -187,32 +284,35 @@ async def replay(
     dry_run: bool = False,
     progress: Callable[[ReplayResult], None] | None = None,
 ) -> ReplayResult:
-    """Re-feed the dead-letter topic through the pipeline with the records' original ids."""
+    """Re-feed the dead-letter topic through the pipeline with the records' original ids.
+
+    ``dry_run`` runs the very same deliver step with a ``DrySink`` and ``DryDeadLetters``: nothing is
+    indexed, written back or committed, and the result says what the replay would do.
+    """
     group = group or f"{settings.kafka.group_id}-dlq-replay"
     reader = _DeadLetterReader(settings, group)
     result = ReplayResult()
     processor = Processor(settings)
-    sink = ElasticsearchSink(make_client(settings.elasticsearch), settings.elasticsearch, own_client=True)
-    dead_letters = KafkaDeadLetters(settings.kafka)
+    sink: Sink
+    dead_letters: CountingDeadLetters
+    if dry_run:
+        sink, dead_letters = DrySink(settings.elasticsearch), DryDeadLetters()
+    else:
+        sink = ElasticsearchSink(
+            make_client(settings.elasticsearch),
+            settings.elasticsearch,
+            own_client=True,
+            prefix=settings.routing.index_prefix,
+            data_stream=settings.routing.mode == "data_stream",
+        )
+        dead_letters = KafkaDeadLetters(settings.kafka)
     await reader.start(from_committed=True)
     await dead_letters.start()
     try:
         async for messages in reader.batches(max_records=settings.kafka.max_batch_records):
-            letters = [decode_dead_letter(m) for m in messages]
-            result.read += len(letters)
-            replayable = [x.record for x in letters if x.truncated_from is None]
-            dead_letters.attempts = {x.record.doc_id: x.attempt for x in letters}  # what fails again: attempt + 1
-            result.skipped_truncated += len(letters) - len(replayable)
+            await replay_batch([decode_dead_letter(m) for m in messages], processor, sink, dead_letters, result)
             if dry_run:
-                processed = processor.process(replayable)
-                result.indexed += len({a.doc_id for a in processed.actions if not a.copy})
-                result.dead_lettered_again += len(processed.rejections)
                 continue
-            done = await deliver(replayable, processor, sink, dead_letters)
-            for r in done.rejections:
-                result.reasons[r.error_type] = result.reasons.get(r.error_type, 0) + 1
-            result.dead_lettered_again += len(done.rejections)
-            result.indexed += done.indexed
             offsets: dict[TopicPartition, int] = {}
             for m in messages:
                 tp = TopicPartition(m.topic, m.partition)

@@ -1,7 +1,7 @@
 """``logflow analyze``: recurring error patterns and anomalies, from files or Elasticsearch.
 
     report = await analyze_files([Path("app.log")], settings, AnalysisOptions(baseline="1d"))
-    report = await analyze_es(settings, AnalysisOptions(since="24h"), index="logs-*")
+    report = await analyze_es(settings, AnalysisOptions(since="24h"), index="logflow-*")
     report.to_json(); render_html(report); render_table(report, console)
 
 Pipeline: sources (files, or Elasticsearch documents) -> ``EventTable`` columns -> ``Aggregates``

@@ -22,6 +22,7 @@ from rich.progress import (
 )
 
 from logflow.analyze.options import AnalysisOptions, OutputFormat
+from logflow.analyze.patterns import SEVERITY_ORDER
 from logflow.analyze.render_html import render_html
 from logflow.analyze.render_table import render_table
 from logflow.analyze.report import Report
@@ -76,11 +77,18 @@ async def produce_report(
         )
 
 
+def findings_at_or_above(report: Report, severity: str) -> int:
+    """How many patterns and anomalies are at least as severe as ``severity`` (``warn`` < ``error`` < ``fatal``)."""
+    floor = SEVERITY_ORDER[severity]
+    severities = [p.severity for p in report.patterns] + [a.severity for a in report.anomalies]
+    return sum(1 for level in severities if SEVERITY_ORDER.get(level, 0) >= floor)
+
+
 def write_output(report: Report, fmt: OutputFormat, out: Path | None) -> None:
-    """Render ``report`` in ``fmt`` to ``out`` (stdout when None)."""
+    """Render ``report`` in ``fmt`` to ``out`` (stdout when None; piped stdout gets the file's width)."""
     if fmt == "table":
         if out is None:
-            render_table(report, Console())
+            render_table(report, Console() if sys.stdout.isatty() else Console(width=160, soft_wrap=True))
         else:
             with out.open("w", encoding="utf-8") as handle:
                 render_table(report, Console(file=handle, width=160, force_terminal=False))

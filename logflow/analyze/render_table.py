@@ -1,9 +1,15 @@
-"""``--format table``: the report for a terminal, with rich. Also the demo's closing summary."""
+"""``--format table``: the report for a terminal, with rich. Also the demo's closing summary.
+
+Every text that comes from the logs (titles, reasons, services, input names) goes in as ``Text``, never
+as a markup string: a template holding ``[/x]`` or ``[bold]`` prints as it is instead of raising
+``MarkupError`` or restyling the table. Styles are applied to the ``Text``, not written into it.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from logflow.analyze.report import Report
 
@@ -17,13 +23,14 @@ def _short(text: str, width: int) -> str:
 def render_table(report: Report, console: Console, limit: int = 15) -> None:
     """Header, recurring error patterns, anomalies; ``limit`` rows each."""
     w, t = report.window, report.totals
-    console.print(
-        f"[bold]Log analysis[/] of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
+    header = Text("Log analysis", style="bold")
+    header.append(
+        f" of {', '.join(report.source['inputs'])} ({report.source['kind']}): "
         f"{t['window_events']:,} events in {w['start']} .. {w['end']}, baseline from {w['baseline_start']} "
         f"({t['events']:,} events in all); {t['templates']:,} templates in {t['families']:,} families; "
-        f"{t['error_events']:,} error events in the window.",
-        highlight=False,
+        f"{t['error_events']:,} error events in the window."
     )
+    console.print(header, highlight=False)
     patterns = Table(title="Recurring error patterns", title_justify="left")
     for name, justify in (
         ("pattern", "left"),
@@ -39,13 +46,13 @@ def render_table(report: Report, console: Console, limit: int = 15) -> None:
         trend = p.trend + (f" x{p.trend_ratio:.1f}" if p.trend_ratio is not None else "")
         style = SEVERITY_STYLE.get(p.severity, "")
         patterns.add_row(
-            f"[{style}]{_short(p.title, 60)}[/]" if style else _short(p.title, 60),
+            Text(_short(p.title, 60), style=style),
             f"{p.count:,}",
             f"{p.share:.0%}",
             f"{p.rate_per_hour:.1f}",
-            trend,
-            _short(", ".join(p.services), 30),
-            (p.last_seen or "")[:19],
+            Text(trend),
+            Text(_short(", ".join(p.services), 30)),
+            Text((p.last_seen or "")[:19]),
         )
     console.print(patterns)
     anomalies = Table(title="Anomalies (highest score first)", title_justify="left")
@@ -58,15 +65,11 @@ def render_table(report: Report, console: Console, limit: int = 15) -> None:
     ):
         anomalies.add_column(name, justify=justify)  # type: ignore[arg-type]
     for a in report.anomalies[:limit]:
-        anomalies.add_row(
-            f"{a.score:.0f}",
-            a.kind,
-            f"{_short(a.title, 70)}\n[dim]{_short(a.reason, 110)}[/]",
-            f"{a.events:,}",
-            (a.start or "")[:16],
-        )
+        finding = Text(_short(a.title, 70) + "\n")
+        finding.append(_short(a.reason, 110), style="dim")
+        anomalies.add_row(f"{a.score:.0f}", Text(a.kind), finding, f"{a.events:,}", Text((a.start or "")[:16]))
     if not report.anomalies:
-        anomalies.add_row("", "", "[green]nothing unusual[/]", "", "")
+        anomalies.add_row("", "", Text("nothing unusual", style="green"), "", "")
     console.print(anomalies)
 
 

@@ -139,11 +139,14 @@ def _explain(exc: ValidationError, from_env: dict[str, dict[str, Any]]) -> list[
     problems = []
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        key = ".".join(loc)
+        key = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", ".".join(loc))  # routing.rules[0].levels
         if len(loc) >= 2 and loc[0] in from_env and loc[1] in from_env[loc[0]]:
             key += f" (from {env_name(loc[0], loc[1])})"
         fix = ""
-        if err["type"] == "extra_forbidden":
+        ctx = err.get("ctx") or {}
+        if err["type"] == "logflow":  # sections.invalid: the validator said what to do
+            fix = str(ctx.get("fix", ""))
+        elif err["type"] == "extra_forbidden":
             fix = _did_you_mean(loc) or "remove it or check its spelling against docs/configuration.md"
         elif len(loc) >= 2 and loc[0] in SECTIONS:
             info = SECTIONS[loc[0]].model_fields.get(loc[1])

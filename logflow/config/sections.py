@@ -8,16 +8,59 @@ a bad one stops start-up instead of a line.
 
 from __future__ import annotations
 
+import difflib
 import re
+import string
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
+from logflow.config.levels import ECS_LEVELS, normal_level
 from logflow.config.secrets import SECRET_NAMES
 
 _DURATION = re.compile(r"^\s*\d+(?:\.\d+)?\s*[smhdw]\s*$")
+
+
+def invalid(problem: str, fix: str) -> PydanticCustomError:
+    """A validation error that carries its fix; ``load._explain`` shows it as the ConfigError's fix."""
+    return PydanticCustomError("logflow", "{problem}", {"problem": problem, "fix": fix})
+
+
+def did_you_mean(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str:
+    """``did you mean X?`` for the closest choice, or "" when none is close."""
+    guess = difflib.get_close_matches(word, list(choices), n=1, cutoff=cutoff)
+    return f"did you mean {guess[0]!r}? " if guess else ""
+
+
+def _compile_regex(pattern: str, as_bytes: bool = False) -> None:
+    """Raise ``invalid`` when ``pattern`` does not compile the way the stage that uses it compiles it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # FutureWarning: a meaning that changes in a later Python
+            re.compile(pattern.encode("utf-8") if as_bytes else pattern)
+    except FutureWarning as exc:
+        raise invalid(f"{pattern!r} is ambiguous: {exc}", "escape a literal [ inside a set as \\[") from None
+    except re.error as exc:
+        raise invalid(
+            f"{pattern!r} is not a valid regular expression: {exc}", "fix the expression (Python `re` syntax)"
+        ) from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # a lone surrogate, a huge repeat, deep nesting
+        raise invalid(f"{pattern!r} cannot be compiled: {exc}", "fix the expression (Python `re` syntax)") from None
+
+
+def _existing(path: Path | None, kind: Literal["file", "folder"], what: str) -> Path | None:
+    """Paths the program opens later are checked at start-up, so a typo stops the start, not the first batch."""
+    if path is None:
+        return None
+    exists = path.is_file() if kind == "file" else path.is_dir()
+    if not exists:
+        problem = f"{str(path)!r} does not exist" if not path.exists() else f"{str(path)!r} is not a {kind}"
+        raise invalid(problem, f"give the path of an existing {kind}: {what}")
+    return path
 
 
 class _Section(BaseModel):
@@ -122,7 +165,20 @@ class KafkaConfig(_SecretsFromFiles):
     )
     create_topics: bool = Field(
         default=False,
-        description="Create the dead-letter topic at start-up if it is missing (needs admin rights).",
+        description=(
+            "At start-up, create the topics of `topics` and the `dead_letter_topic` that do not exist yet, with "
+            "`create_partitions` partitions and `create_replication_factor` replicas (needs the right to create "
+            "topics). Existing topics are left as they are. Off: missing topics are the broker's business."
+        ),
+    )
+    create_partitions: int = Field(
+        default=3, ge=1, description="Partitions of a topic `create_topics` creates (the most workers that share it)."
+    )
+    create_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        description="Replicas of a topic `create_topics` creates: at most the number of brokers (3 in production).",
+        examples=[3],
     )
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT",
@@ -154,6 +210,11 @@ class KafkaConfig(_SecretsFromFiles):
     ssl_password_file: Path | None = Field(
         default=None, description="File holding the `ssl_keyfile` password."
     )
+
+    @field_validator("ssl_cafile", "ssl_certfile", "ssl_keyfile")
+    @classmethod
+    def _tls_files_exist(cls, value: Path | None) -> Path | None:
+        return _existing(value, "file", "a PEM file")
 
     @model_validator(mode="after")
     def _sasl_complete(self) -> KafkaConfig:
@@ -198,15 +259,27 @@ class ElasticsearchConfig(_SecretsFromFiles):
     )
     ca_certs: Path | None = Field(default=None, description="CA bundle to verify the cluster's TLS.")
     verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
-    plain_media_types: bool = Field(
-        default=False,
+    plain_media_types: Literal["auto"] | bool = Field(
+        default="auto",
         description=(
-            "Send plain `application/json` media types instead of Elasticsearch 8/9's "
-            "`application/vnd.elasticsearch+json; compatible-with=N`. Needed for servers that only speak "
-            "plain JSON (OpenSearch, osmem); the demo and tests turn it on. Leave off for Elasticsearch."
+            "Media types on the wire. `auto` (default): read `GET /` once and send `compatible-with=8` to "
+            "Elasticsearch 8.x, `compatible-with=9` to 9.x and plain `application/json` to OpenSearch and osmem; "
+            "any other server is refused with an error naming it. `true`: always plain JSON; `false`: always the "
+            "installed client's own `compatible-with`. Both overrides skip the server check (for a proxy that "
+            "hides `GET /`)."
         ),
+        examples=["auto"],
     )
     request_timeout_s: float = Field(default=30.0, gt=0, description="Timeout for one request.")
+    bulk_timeout_max_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "A bulk request that timed out is sent again only once the server no longer runs it (`GET _tasks`, "
+            "by its `X-Opaque-Id`) or this long after; each re-send after a timeout waits twice as long, up to "
+            "this. Re-sends are safe: every document carries its record's `_id`."
+        ),
+    )
     bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")
     bulk_max_bytes: int = Field(
         default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body."
@@ -232,6 +305,11 @@ class ElasticsearchConfig(_SecretsFromFiles):
     )
     retry_backoff_s: float = Field(default=0.5, gt=0, description="First retry delay (doubles, capped).")
     retry_backoff_max_s: float = Field(default=30.0, gt=0, description="Longest retry delay.")
+
+    @field_validator("ca_certs")
+    @classmethod
+    def _ca_exists(cls, value: Path | None) -> Path | None:
+        return _existing(value, "file", "a PEM CA bundle")
 
     @field_validator("item_status_policy")
     @classmethod
@@ -292,11 +370,10 @@ class DecodeConfig(_Section):
     @field_validator("multiline_start")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
+        if value == "":
+            raise invalid("is empty (every record would start an event)", "leave it unset to join no lines")
         if value is not None:
-            try:
-                re.compile(value.encode("utf-8"))
-            except re.error as exc:
-                raise ValueError(f"is not a valid regular expression: {exc}") from None
+            _compile_regex(value, as_bytes=True)  # the joiner matches it against the record's bytes
         return value
 
 
@@ -311,6 +388,11 @@ class ParseConfig(_Section):
         default="failures",
         description="When to keep the raw line in `event.original`.",
     )
+
+    @field_validator("parsers_dir")
+    @classmethod
+    def _parsers_dir_exists(cls, value: Path | None) -> Path | None:
+        return _existing(value, "folder", "the folder of parser definitions (*.toml) and patterns/")
 
 
 class RedactionConfig(_Section):
@@ -435,10 +517,7 @@ class MiningConfig(_Section):
     @classmethod
     def _masks_compile(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+            _compile_regex(pattern)
         return value
 
 
@@ -459,6 +538,95 @@ class RouteRule(_Section):
         description="Index a copy there and keep the event in its own index, instead of moving it.",
     )
 
+    @field_validator("index")
+    @classmethod
+    def _index_template(cls, value: str) -> str:
+        return check_index_template(value)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_log_level_can_hold(cls, value: list[str]) -> list[str]:
+        found = [p for p in map(rule_level_problem, value) if p is not None]
+        if found:
+            raise invalid(
+                "; ".join(problem for problem, _ in found),
+                "; ".join(fix for _, fix in found)
+                + f" (levels are {', '.join(ECS_LEVELS)}, or an application's own in lowercase)",
+            )
+        return value
+
+    def never_matches_after(self, earlier: RouteRule) -> bool:
+        """Whether every event this rule matches is matched by ``earlier`` (for move rules: it is shadowed).
+
+        Each condition of ``earlier`` is either absent or covers this rule's: a level or dataset set that
+        holds this rule's, a tag set that holds every tag this rule would accept.
+        """
+        return all(
+            not theirs or (bool(mine) and set(mine) <= set(theirs))
+            for mine, theirs in (
+                (self.levels, earlier.levels),
+                (self.datasets, earlier.datasets),
+                (self.tags, earlier.tags),
+            )
+        )
+
+
+INDEX_PLACEHOLDERS = ("prefix", "dataset", "date")
+_INDEX_FORBIDDEN = set(' "*\\<|,>/?#:')
+
+
+def check_index_template(template: str) -> str:
+    """A routing rule's index template: only ``{prefix}``, ``{dataset}``, ``{date}``, and a valid index name.
+
+    ``str.format`` would raise on an unknown or positional placeholder at the first routed event; here it
+    stops the start instead, with the placeholder named.
+    """
+    fix_names = "use only {prefix}, {dataset} and {date}"
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise invalid(
+            f"{template!r} is not a valid template ({exc})", f"{fix_names}; write a literal brace as {{{{ or }}}}"
+        ) from None
+    literal = ""
+    for text, field, spec, conversion in parts:
+        literal += text
+        if field is None:
+            continue
+        if field not in INDEX_PLACEHOLDERS:
+            hint = did_you_mean(field, INDEX_PLACEHOLDERS) if field else ""
+            name = f"{{{field}}}" if field else "{} (positional)"
+            raise invalid(f"{template!r} has the unknown placeholder {name}", f"{hint}{fix_names}")
+        if spec or conversion:
+            raise invalid(f"{template!r}: {{{field}}} takes no conversion or format spec", f"write it as {{{field}}}")
+    bad = sorted(set(literal) & _INDEX_FORBIDDEN)
+    if bad or not template or template.strip() != template:
+        raise invalid(
+            f"{template!r} cannot make an index name" + (f" (it holds {' '.join(bad)})" if bad else ""),
+            'index names hold no spaces or * \\ / ? " < > | , # :; like "{prefix}-errors-{date}"',
+        )
+    if template.startswith(("-", "_", "+", ".")):
+        raise invalid(f"{template!r} starts with {template[0]!r}", "index names start with a letter or digit")
+    return template
+
+
+def rule_level_problem(level: str) -> tuple[str, str] | None:
+    """(problem, fix) for a level ``log.level`` can never hold after the enrich stage normalized it, else None."""
+    normal = normal_level(level)
+    if normal == level:
+        near = difflib.get_close_matches(level, ECS_LEVELS, n=1, cutoff=0.75) if level not in ECS_LEVELS else []
+        if near:  # a custom level is kept as it came, but one this close to a real one is a typo
+            return f"{level!r} is not a level", f"did you mean {near[0]!r}?"
+        return None  # an ECS level, or an application's own, kept lowercased as it came
+    return (
+        f"{level!r} never matches (the enrich stage normalizes log.level {level!r} to {normal!r})",
+        f"write {normal!r}",
+    )
+
+
+# The `<type>-*-*` patterns of Elasticsearch's built-in index templates (data streams, priority 100).
+ELASTIC_DATA_STREAM_TYPES = frozenset({"logs", "metrics", "traces", "synthetics"})
+
 
 def _default_rules() -> list[RouteRule]:
     return [RouteRule(name="errors", index="{prefix}-errors-{date}", levels=["error", "fatal"])]
@@ -469,21 +637,99 @@ class RoutingConfig(_Section):
     matching copy rule adds a copy)."""
 
     index_prefix: str = Field(
-        default="logs",
-        description="Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`.",
-        examples=["logs"],
+        default="logflow",
+        description=(
+            "Index names are `{prefix}-{event.dataset}-{YYYY.MM.dd}`; one data view `prefix-*`. A prefix whose "
+            "names would have the shape of Elastic's built-in data streams (`logs`, `metrics`, `traces`, "
+            "`synthetics`, or one starting with them and a dash) is refused: Elasticsearch 8/9 turns such names into "
+            "data streams, and our template would claim Elastic Agent's streams (`docs/deploy.md`)."
+        ),
+        examples=["logflow"],
     )
 
     rules: list[RouteRule] = Field(
         default_factory=_default_rules,
-        description="Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`.",
+        description=(
+            "Rules applied in order. Default: error and fatal events move to `{prefix}-errors-{date}`. Not used in "
+            "`data_stream` mode (an event's data stream is its dataset's)."
+        ),
     )
+
+    @model_validator(mode="after")
+    def _every_rule_can_match(self) -> RoutingConfig:
+        """A move rule after a move rule that takes all its events never matches: an error, not a silent no-op.
+
+        Giving ``rules`` replaces the default errors rule; a rule that cannot match would leave errors
+        in the dataset indices without a word.
+        """
+        problems: list[str] = []
+        fixes: list[str] = []
+        names: set[str] = set()
+        for i, rule in enumerate(self.rules):
+            if rule.name in names:
+                problems.append(f"rules[{i}]: a second rule named {rule.name!r}")
+                fixes.append("give every rule its own name")
+            names.add(rule.name)
+            if rule.copy_event:
+                continue  # every matching copy rule adds its copy: none hides another
+            for j, earlier in enumerate(self.rules[:i]):
+                if not earlier.copy_event and rule.never_matches_after(earlier):
+                    problems.append(
+                        f"rules[{i}] ({rule.name}) never matches: rules[{j}] ({earlier.name}) moves every event "
+                        "it would match, and the first move wins"
+                    )
+                    fixes.append(f"narrow rules[{j}], put rules[{i}] first, or make one a copy rule (copy = true)")
+                    break
+        if problems:
+            raise invalid("; ".join(problems), "; ".join(dict.fromkeys(fixes)))
+        return self
+
+    mode: Literal["index", "data_stream"] = Field(
+        default="index",
+        description=(
+            "`index` (default): daily indices of our own, `{prefix}-{dataset}-{date}`, written with `index` and "
+            "the record's `_id`. `data_stream`: Elastic's data streams `logs-{dataset}-{namespace}` under the "
+            "built-in `logs` template, written with `create`; `setup` puts our mappings in the `logs@custom` "
+            "component template. There an `_id` is checked only within the current backing index: a record "
+            "redelivered after a rollover is indexed again (`docs/deploy.md`). Elasticsearch 8.x/9.x only."
+        ),
+        examples=["data_stream"],
+    )
+
+    namespace: str = Field(
+        default="default",
+        description="The `{namespace}` of `logs-{dataset}-{namespace}` in `data_stream` mode (`prod`, `team_a`...).",
+        examples=["prod"],
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _valid_namespace(cls, value: str) -> str:
+        # Elastic's data stream naming scheme: lowercase, no `-`, at most 100 bytes.
+        bad = any(c in value for c in ' -"*\\<|,>/?#:')
+        if not value or value != value.lower() or len(value.encode()) > 100 or bad:
+            raise ValueError("must be lowercase, at most 100 bytes, without - or spaces or * \\ / ? \" < > | , # :")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_of_the_mode(self) -> RoutingConfig:
+        if self.mode == "data_stream" and "rules" in self.model_fields_set and self.rules:
+            raise ValueError(
+                "routing.rules do not apply in data_stream mode (an event goes to logs-{dataset}-{namespace}); "
+                "remove them, or use mode = \"index\""
+            )
+        return self
 
     @field_validator("index_prefix")
     @classmethod
     def _lowercase_prefix(cls, value: str) -> str:
         if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
             raise ValueError("must be a non-empty lowercase index name part without spaces or * \\ / ? \" < > | , # :")
+        if value.split("-")[0] in ELASTIC_DATA_STREAM_TYPES:
+            raise ValueError(
+                f"{value!r} makes index names of the `{value.split('-')[0]}-*-*` shape that Elasticsearch's built-in "
+                "data-stream templates and Fleet claim; choose another prefix (the default is 'logflow')"
+            )
         return value
 
 
@@ -568,6 +814,11 @@ class KibanaConfig(_SecretsFromFiles):
     ca_certs: Path | None = Field(default=None, description="CA bundle to verify Kibana's TLS.")
     verify_certs: bool = Field(default=True, description="Verify TLS certificates.")
 
+    @field_validator("ca_certs")
+    @classmethod
+    def _ca_exists(cls, value: Path | None) -> Path | None:
+        return _existing(value, "file", "a PEM CA bundle")
+
 
 class HealthConfig(_Section):
     """The worker's own HTTP endpoints."""
@@ -579,8 +830,10 @@ class HealthConfig(_Section):
 class LogConfig(_Section):
     """The worker's own logs."""
 
-    format: Literal["auto", "json", "console"] = Field(
-        default="auto", description="`auto`: pretty on a terminal, JSON otherwise."
+    format: Literal["auto", "json", "ecs", "console"] = Field(
+        default="auto",
+        description="`auto`: pretty on a terminal, JSON otherwise; `ecs`: JSON with ECS field names "
+        "(`@timestamp`, `log.level`, `message`, `log.logger`). Library logs use the same format.",
     )
     level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="Lowest level shown.")
 

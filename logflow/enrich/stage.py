@@ -16,6 +16,8 @@ import orjson
 
 from logflow.cache import BoundedCache
 from logflow.config import EnrichConfig
+from logflow.enrich.categories import categorize_audit
+from logflow.enrich.exceptions import error_from_message, error_objects, split_stack_trace
 from logflow.enrich.joined import holder, starts
 from logflow.enrich.levels import ERROR_LEVELS, LEVELS
 from logflow.enrich.rules import RuleSet
@@ -24,7 +26,9 @@ from logflow.enrich.trace import (
     TRACE_FIELDS,
     HeaderTrace,
     HeaderTraces,
+    drop_zero_ids,
     trace_from_fields,
+    trace_from_json,
     trace_from_text,
 )
 from logflow.event import Batch, Record
@@ -62,27 +66,6 @@ def is_security_message(message: str, low: str | None = None) -> bool:
     return False
 
 
-_EXCEPTION_LINE = re.compile(
-    r"^(?:Caused by: )?"
-    r"([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*(?:Error|Exception|Fault|Throwable|Exit|Interrupt|Warning)\w*"
-    r"|[A-Z]\w+Error)"
-    r"(?::\s?(.*))?$"
-)
-
-
-def split_stack_trace(trace: str) -> tuple[str | None, str | None]:
-    """(error.type, error.message) from a Python traceback (last line) or a Java trace (first line)."""
-    lines = [line.strip() for line in trace.strip().splitlines() if line.strip()]
-    if not lines:
-        return None, None
-    candidates = [lines[-1], lines[0]] if lines[0].startswith("Traceback") else [lines[0], lines[-1]]
-    for line in candidates:
-        m = _EXCEPTION_LINE.match(line)
-        if m:
-            return m.group(1), (m.group(2) or "").strip() or None
-    return None, None
-
-
 _TRACE_FIELD_KEYS = tuple(sorted(TRACE_FIELDS))
 
 
@@ -108,7 +91,9 @@ class Enricher:
             try:
                 record = event.record
                 trace = None if event.finished or not record.headers else traces(record.headers, event.headers.names)
-                self.document(event.doc, record, trace, ingested, event.original, security[i])
+                decoded = event.decoded
+                json_object = decoded is not None and decoded.obj is not None
+                self.document(event.doc, record, trace, ingested, event.original, security[i], json_object)
             except Exception as exc:  # a bug must not stop the worker
                 batch.fail(event, "process", exc)
 
@@ -144,11 +129,13 @@ class Enricher:
         ingested: str,
         original: str | None,
         security_words: bool = True,
+        json_object: bool = True,
     ) -> None:
         """Enrich one document in place (the hot path: lookups are cached and every check is cheap first).
 
         ``trace`` is what the record's headers say (None: nothing); ``security_words`` False (from
-        ``security_candidates``): the message holds none, skip the search.
+        ``security_candidates``): the message holds none, skip the search; ``json_object`` False: the
+        record was a line, not a JSON object, so no ``json.*`` key can hold a logged trace header.
         """
         level = doc.get("log.level")
         if level is not None:
@@ -170,6 +157,8 @@ class Enricher:
             if key in doc:
                 trace_from_fields(doc)
                 break
+        if json_object:
+            trace_from_json(doc)
         message = doc.get("message")
         low = None
         if type(message) is not str:
@@ -180,15 +169,28 @@ class Enricher:
                 if word in low:
                     trace_from_text(message, doc, low)
                     break
+        if "trace.id" in doc or "span.id" in doc:
+            drop_zero_ids(doc)
         if "trace.id" not in doc and "http.request.id" in doc:
             doc["trace.id"] = doc["http.request.id"]  # no real trace: correlate by request id
-        stack = doc.get("error.stack_trace")
-        if stack is not None and type(stack) is str and "error.type" not in doc:
-            etype, emessage = split_stack_trace(stack)
-            if etype:
-                doc["error.type"] = etype
-                if emessage and "error.message" not in doc:
-                    doc["error.message"] = emessage
+        if json_object:
+            error_objects(doc)  # pino/bunyan `err`, a logged `error` object: to error.*
+        if "error.type" not in doc:
+            stack = doc.get("error.stack_trace")
+            if stack is not None and type(stack) is str:
+                etype, emessage = split_stack_trace(stack)
+                if etype:
+                    doc["error.type"] = etype
+                    if emessage and "error.message" not in doc:
+                        doc["error.message"] = emessage
+            if message is not None and low is not None and "error.type" not in doc:
+                header = error_from_message(message, low)
+                if header is not None:
+                    doc["error.type"] = header[0]
+                    if header[1] and "error.message" not in doc:
+                        doc["error.message"] = header[1]
+                    if header[2] and "error.code" not in doc:
+                        doc["error.code"] = header[2]
         if self.default_service and "service.name" not in doc:
             doc["service.name"] = self.default_service
         if self.default_environment and "service.environment" not in doc:
@@ -206,6 +208,8 @@ class Enricher:
             "event.dataset"
         ) == "audit":
             tags.append("security")
+            if doc.get("event.dataset") == "audit":
+                categorize_audit(doc)
         stamp = doc.get("@timestamp")
         if stamp is not None and type(stamp) is not str:  # a producer's object or array: not a time, kept as text
             doc["logflow.timestamp_unparsed"] = orjson.dumps(stamp, default=str).decode()[:256]

@@ -7,8 +7,13 @@ producer's own context, so they win over ids found in the event; within a source
 that reads wins. ``TEXT_KEYS`` lists the ``key=value`` spellings looked for in free text, each with
 what its value is.
 
+The same header names are looked for as keys of a JSON log (an application that logs its request
+headers): ``json.X-B3-TraceId``, ``json.headers.uber-trace-id``, case-insensitively, read by the row
+that owns the header (``JSON_KEYS``), the request-id headers included.
+
 Ids that are no ids are refused as their specifications say: W3C version ``ff`` and all-zero ids,
-B3 and Jaeger all-zero trace ids.
+B3, Jaeger and X-Ray all-zero trace ids, and an all-zero ``trace_id=`` or ``span_id=`` in text or
+JSON (W3C: "all bytes as zero ... is considered an invalid value").
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from logflow.cache import BoundedCache
 from logflow.event import RawHeaders
@@ -59,8 +65,13 @@ def parse_b3_multi(trace: str, span: str | None = None) -> Ids | None:
 
 
 def parse_uber(value: str) -> Ids | None:
-    """Jaeger ``{trace}:{span}:{parent}:{flags}``; the trace id padded to 16 or 32 hex digits."""
-    parts = value.strip().lower().split(":")
+    """Jaeger ``{trace}:{span}:{parent}:{flags}``; the trace id padded to 16 or 32 hex digits.
+
+    Jaeger's HTTP propagation URL-encodes the value (``%3A`` for ``:``); it is decoded first.
+    """
+    if "%" in value:
+        value = unquote(value)
+    parts = [part.strip() for part in value.strip().lower().split(":")]
     if len(parts) != 4 or not _HEX.match(parts[0]) or _zero(parts[0]):
         return None
     return parts[0].rjust(16, "0") if len(parts[0]) <= 16 else parts[0].rjust(32, "0"), parts[1] or None
@@ -71,7 +82,8 @@ def parse_amzn(value: str) -> Ids | None:
     for part in value.split(";"):
         key, _, val = part.strip().partition("=")
         if key.lower() == "root" and val:
-            return val, None
+            # Root=1-{8 hex time}-{24 hex id}: a root whose hex digits are all zero names no trace
+            return (val, None) if not _zero(val.replace("-", "").removeprefix("1")) else None
     return None
 
 
@@ -97,6 +109,85 @@ TRACE_FIELDS = frozenset(key for key, _ in _FIELD_FORMATS)
 
 #: Headers that name a request rather than a trace (the first present wins; `trace.id` when no trace).
 REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "correlation-id")
+
+#: JSON keys (lowercased, the last part of ``json.KEY`` or ``json.<...headers>.KEY``) -> what they carry:
+#: a format's header (the format and the header's place in its row) or, for request ids, None.
+JSON_KEYS: dict[str, tuple[TraceFormat, int] | None] = {
+    **{name: (fmt, i) for fmt in TRACE_FORMATS for i, name in enumerate(fmt.headers)},
+    **dict.fromkeys(REQUEST_ID_HEADERS),
+}
+_HEADERS_OBJECT = "\x00"  # a key whose value may be a logged headers object (`json.headers`)
+_JSON_KEY_NAMES: BoundedCache[str, str] = BoundedCache(4096)  # document key -> header name, _HEADERS_OBJECT or ""
+
+
+def _json_header_name(key: str) -> str:
+    """``json.X-B3-TraceId`` -> ``x-b3-traceid`` when that names a header of the table, else ""."""
+    low = key[5:].lower() if key.startswith("json.") else ""
+    if low in JSON_KEYS:
+        return _JSON_KEY_NAMES.put(key, low)
+    return _JSON_KEY_NAMES.put(key, _HEADERS_OBJECT if low.endswith("headers") else "")
+
+
+def trace_from_json(doc: dict[str, Any]) -> None:
+    """Trace headers an application logged as JSON keys (``json.X-B3-TraceId``, or inside an object such as
+    ``json.headers``): read by the table's rows, in order, case-insensitively; the keys read are removed.
+
+    Each document key is classified once (a bounded memo), so a document costs one lookup per key.
+    """
+    names = _JSON_KEY_NAMES
+    found: dict[str, tuple[str, str | None, Any]] | None = None  # header -> (document key, key inside, value)
+    for key in doc:
+        name = names.get(key)
+        if name is None:
+            name = _json_header_name(key)
+        if not name:
+            continue
+        if found is None:
+            found = {}
+        value = doc[key]
+        if name == _HEADERS_OBJECT:
+            if type(value) is dict:
+                for inner, inner_value in value.items():
+                    low = inner.lower() if type(inner) is str else ""
+                    if low in JSON_KEYS and type(inner_value) is str:
+                        found.setdefault(low, (key, inner, inner_value))
+        elif type(value) is str:
+            found.setdefault(name, (key, None, value))
+    if not found:
+        return
+    used: list[tuple[str, str | None]] = []
+    if "trace.id" not in doc:
+        for fmt in TRACE_FORMATS:
+            first = found.get(fmt.headers[0])
+            if first is None:
+                continue
+            rest = [found[name][2] if name in found else None for name in fmt.headers[1:]]
+            ids = fmt.read(first[2], *rest)
+            if ids is not None:
+                doc["trace.id"] = ids[0]
+                if ids[1] and "span.id" not in doc:
+                    doc["span.id"] = ids[1]
+                used += [found[name][:2] for name in fmt.headers if name in found]
+                break
+    for name in REQUEST_ID_HEADERS:
+        if name in found and (text := found[name][2].strip()):
+            if "http.request.id" not in doc:
+                doc["http.request.id"] = text
+                used.append(found[name][:2])
+            break
+    for key, inner in used:
+        if inner is None:
+            doc.pop(key, None)
+        else:
+            holder = doc.get(key)
+            if type(holder) is dict:
+                holder = {k: v for k, v in holder.items() if k != inner}
+                if holder:
+                    doc[key] = holder
+                else:
+                    del doc[key]
+
+
 #: Headers that fill service fields the event does not have.
 SERVICE_HEADERS = (
     ("service", "service.name"),
@@ -148,10 +239,21 @@ def trace_from_fields(doc: dict[str, Any]) -> None:
                 doc["span.id"] = ids[1]
 
 
+def drop_zero_ids(doc: dict[str, Any]) -> None:
+    """An all-zero ``trace.id`` or ``span.id`` (from any source, a JSON ``trace_id`` included) names nothing:
+    W3C calls it invalid, B3 and Jaeger agree. It is removed rather than indexed as a trace everyone shares.
+    """
+    for key in ("trace.id", "span.id"):
+        value = doc.get(key)
+        if type(value) is str and value[:1] == "0" and not value.strip("0"):
+            del doc[key]
+
+
 # Free text: `key=value` / `key: "value"`. Each spelling (lowered) says what its value is.
 TEXT_KEYS: tuple[tuple[str, str], ...] = (
     ("traceparent", "traceparent"),  # a W3C value: trace and span
     ("trace[_.-]?id", "trace"),  # a trace id as written (lowered when hex)
+    ("span[_.-]?id", "span"),  # a span id as written (lowered when hex)
     ("req(?:uest)?[_.-]?id", "request"),  # request and correlation ids: `http.request.id`
     ("correlation[_.-]?id", "request"),
     ("x-request-id", "request"),
@@ -174,7 +276,7 @@ _TEXT_IDS = re.compile(_TEXT_IDS_SOURCE, re.IGNORECASE)
 _TEXT_IDS_LOWER = re.compile(_TEXT_IDS_SOURCE)
 _TEXT_KINDS = [(re.compile(pattern), kind) for pattern, kind in TEXT_KEYS]
 # Where a match of _TEXT_IDS_LOWER can start ("x-request-id" is found from its "req", with the same value).
-_TEXT_ID_STEMS = ("trace", "req", "correlation")
+_TEXT_ID_STEMS = ("trace", "span", "req", "correlation")
 TEXT_ID_WORDS = ("id", "traceparent")  # a message without these holds no text id
 
 
@@ -227,10 +329,15 @@ def _text_id(key: str, message: str, start: int, end: int, doc: dict[str, Any]) 
         ids = parse_traceparent(value)
         if ids and "trace.id" not in doc:
             doc["trace.id"], doc["span.id"] = ids
-    elif kind == "trace":
-        if "trace.id" not in doc:
+    elif kind == "trace" or kind == "span":
+        field = "trace.id" if kind == "trace" else "span.id"
+        if field not in doc:
             lowered = value.lower()
-            doc["trace.id"] = lowered if _HEX.match(lowered) else value
+            if _HEX.match(lowered):
+                if not _zero(lowered):  # all zero: invalid by W3C, B3 and Jaeger alike
+                    doc[field] = lowered
+            else:
+                doc[field] = value
     else:
         doc.setdefault("http.request.id", value)
 

@@ -355,17 +355,72 @@ class Grok:
 
     def prefix_length(self, text: str) -> int:
         """How many leading characters some prefix of the expression can match (for `parse --explain`)."""
-        best = 0
-        parts = _split_top_level(self.expression)
-        for end in range(1, len(parts) + 1):
+        return self.stop(text).end
+
+    def stop(self, text: str) -> Stop:
+        """Where the expression stopped on ``text``: the longest prefix of it that matches, piece by piece.
+
+        The expression is cut into its top-level pieces; a piece that does not match where the prefix
+        before it ended is cut into its own pieces when it is a plain group (not an alternation, not
+        quantified), so the answer names a small piece (`:`, `\\d{4}`), not a whole `%{PATTERN}`.
+        """
+        prefix = ""  # expression text known to match, with the groups it went into still open
+        closes = ""  # the `)`s that close them, for each trial
+        pieces = _split_top_level(self.expression)  # a bare ")" (never a piece of a valid expression) closes one
+        end = taken_from = 0
+        index = 0
+        while index < len(pieces):
+            piece = pieces[index]
+            if piece == ")":
+                prefix, closes = prefix + ")", closes[1:]
+                index += 1
+                continue
             try:
-                m = regex.match("".join(parts[:end]), text, self.flags, timeout=0.05)
+                m = regex.match(prefix + piece + closes, text, self.flags, timeout=0.05)
             except (regex.error, TimeoutError):
-                break
-            if m is None:
-                break
-            best = m.end()
-        return best
+                m = None
+            if m is not None:
+                if m.end() > end:
+                    taken_from = end
+                end = m.end()
+                prefix += piece
+                index += 1
+                continue
+            body = _group_body(piece)
+            if body is None:
+                return Stop(end, taken_from, piece)
+            opening, inner = body
+            prefix, closes = prefix + opening, ")" + closes
+            pieces[index : index + 1] = [*_split_top_level(inner), ")"]
+        return Stop(end, taken_from, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """How far an expression got on a line: ``end`` characters matched by its longest matching prefix,
+    the last piece that took characters began at ``taken_from``, and ``wanted`` is the piece that did
+    not match at ``end`` (None: every piece matched)."""
+
+    end: int
+    taken_from: int
+    wanted: str | None
+
+
+_OPENINGS = re.compile(r"\((?:\?:|\?>|\?P?<[A-Za-z_][\w.@\[\]-]*>)?")
+
+
+def _group_body(piece: str) -> tuple[str, str] | None:
+    """``("(?:", "a b")`` for a plain group ``(?:a b)``: one group, no quantifier, no top-level `|`."""
+    if not piece.startswith("(") or not piece.endswith(")") or piece.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?#")):
+        return None
+    m = _OPENINGS.match(piece)
+    if m is None or (piece.startswith("(?") and m.end() == 1):
+        return None  # flags groups, conditionals: not cut
+    inner = piece[m.end() : -1]
+    parts = _split_top_level(inner)
+    if "".join(parts) != inner or "|" in parts:
+        return None
+    return m.group(), inner
 
 
 _MATCHER = """\

@@ -24,6 +24,7 @@ import structlog
 from logflow.cache import BoundedCache
 from logflow.errors import ParserDefinitionError
 from logflow.parse.grok import Grok, GrokTimeout, Origin, PatternLibrary
+from logflow.parse.mapping import LEAVES, leaf_fits
 from logflow.parse.timestamps import TimeParser
 
 log = structlog.get_logger("logflow.parse.parsers")
@@ -76,6 +77,7 @@ class Parser:
     when: dict[str, Any] = field(default_factory=dict)
     extra_prefix: str = "json"
     message_format: tuple[tuple[str, str | None], ...] | None = None  # (literal, field) parts
+    hint_only: bool = False  # tried only for records hinted to it (a catch-all such as `syslog.msg`)
 
     def build_message(self, fields: dict[str, Any]) -> str | None:
         """`message` from captured fields, e.g. "GET /api/orders 502"; None when a field is missing."""
@@ -108,7 +110,10 @@ class Parser:
             if target is not None and not (isinstance(value, dict) and root in ECS_ROOTS):
                 if target == "-":
                     continue
-                if target not in out:
+                kind = LEAVES.get(target)
+                if kind is not None and not leaf_fits(kind, value):  # `"level": {"name": ...}`: the user's own field
+                    out[f"{extra}.{key}"] = value
+                elif target not in out:
                     out[target] = value
                 continue
             if root in ECS_ROOTS:
@@ -119,7 +124,7 @@ class Parser:
             else:
                 out[f"{extra}.{key}"] = value
         message = out.get("message")
-        if message is not None and not isinstance(message, str):
+        if message is not None and not isinstance(message, str | dict):  # an object is fitted (parse.mapping)
             out["message"] = str(message)
         return out
 
@@ -203,6 +208,7 @@ _KNOWN_KEYS = {
     "when",
     "extra_prefix",
     "message",
+    "hint_only",
 }
 
 # Keys whose dotted or nested form is already ECS: kept as they are, flattened to dotted keys.
@@ -311,6 +317,7 @@ def load_parser(path: Path, library: PatternLibrary) -> Parser:
         when=dict(data.get("when", {})),
         extra_prefix=str(data.get("extra_prefix", "json")),
         message_format=compile_message_format(data.get("message")),
+        hint_only=bool(data.get("hint_only", False)),
     )
 
 
@@ -338,16 +345,13 @@ class ParserSet:
     """Every parser, compiled, with the lookup tables the hot path needs."""
 
     def __init__(self, parsers: list[Parser], library: PatternLibrary) -> None:
-        names = [p.name for p in parsers]
-        duplicate = next((n for n in names if names.count(n) > 1), None)
-        if duplicate is not None:
-            paths = [p.path for p in parsers if p.name == duplicate]
-            raise ParserDefinitionError(paths[-1], None, f"parser name {duplicate!r} is also used by {paths[0]}")
+        self._check_unique(parsers)
         self.library = library
         self.parsers = sorted(parsers, key=lambda p: (p.priority, p.name))
         self.by_name = {p.name: p for p in self.parsers}
-        self.text_parsers = [p for p in self.parsers if p.kind == "grok"]
-        self.json_parsers = [p for p in self.parsers if p.kind == "json"]
+        # Parsers tried in priority order; a `hint_only` one is tried only when a record is hinted to it.
+        self.text_parsers = [p for p in self.parsers if p.kind == "grok" and not p.hint_only]
+        self.json_parsers = [p for p in self.parsers if p.kind == "json" and not p.hint_only]
         self._by_hint: dict[str, Parser] = {}
         for p in self.parsers:
             for hint in (*p.hints, p.name.lower(), p.dataset.lower()):
@@ -355,13 +359,38 @@ class ParserSet:
         self._sticky: BoundedCache[Any, tuple[Parser, ...]] = BoundedCache(10_000)  # per source: recent parsers
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> ParserSet:
-        directory = directory or default_parsers_dir()
-        if not directory.is_dir():
-            raise ParserDefinitionError(str(directory), None, "is not a folder", "set parse.parsers_dir")
-        library = PatternLibrary.from_dir(directory / "patterns")
+    def load(cls, directory: Path | None = None, *, shipped: bool = True) -> ParserSet:
+        """The shipped parsers and pattern library, then ``directory``'s (``parse.parsers_dir``) on top.
+
+        A user's folder adds to the library, as Logstash's ``patterns_dir`` does: its ``patterns/*.grok``
+        definitions are added after the shipped ones (a name defined again replaces the shipped one,
+        for every parser), and each of its ``*.toml`` parsers is added, or replaces the shipped parser
+        of the same name. ``shipped=False`` loads ``directory`` alone.
+        """
+        base = default_parsers_dir()
+        folders = [base] if directory is None else [directory] if not shipped else [base, directory]
+        if len(folders) == 2 and folders[0].resolve() == folders[1].resolve():
+            folders = [base]
+        for folder in folders:
+            if not folder.is_dir():
+                raise ParserDefinitionError(str(folder), None, "is not a folder", "set parse.parsers_dir")
+        library = PatternLibrary()
+        for folder in folders:
+            for path in sorted(p for p in (folder / "patterns").glob("*.grok") if p.is_file()):
+                library.load_file(path)
         library.validate()
-        parsers = [load_parser(path, library) for path in sorted(directory.glob("*.toml"))]
+        by_name: dict[str, Parser] = {}
+        for folder in folders:
+            own = [load_parser(path, library) for path in sorted(folder.glob("*.toml"))]
+            cls._check_unique(own)  # the same name twice in one folder is a mistake; across folders, an override
+            for parser in own:
+                replaced = by_name.get(parser.name)
+                if replaced is not None:
+                    log.info(
+                        "Parser replaces a shipped one.", parser=parser.name, path=parser.path, replaces=replaced.path
+                    )
+                by_name[parser.name] = parser
+        parsers = list(by_name.values())
         for parser in parsers:
             for number, grok in enumerate(parser.groks):
                 if grok.pathological:
@@ -370,6 +399,16 @@ class ParserSet:
                         parser=parser.name, pattern=number, path=parser.path, budget_ms=grok.budget_s * 1000,
                     )
         return cls(parsers, library)
+
+    @staticmethod
+    def _check_unique(parsers: list[Parser]) -> None:
+        seen: dict[str, str] = {}
+        for parser in parsers:
+            if parser.name in seen:
+                raise ParserDefinitionError(
+                    parser.path, None, f"parser name {parser.name!r} is also used by {seen[parser.name]}"
+                )
+            seen[parser.name] = parser.path
 
     def __iter__(self) -> Iterator[Parser]:
         return iter(self.parsers)
@@ -414,22 +453,3 @@ class ParserSet:
     def _remember(self, source: Any, parser: Parser, recent: tuple[Parser, ...]) -> None:
         """``parser`` becomes the source's most recent; the source keeps its last few distinct ones."""
         self._sticky.put(source, (parser, *(p for p in recent if p is not parser))[:RECENT_PARSERS])
-
-    def explain(self, line: str) -> list[dict[str, Any]]:
-        """For `parse --explain`: which parsers match, and how far the others got."""
-        out: list[dict[str, Any]] = []
-        for parser in self.text_parsers:
-            for number, grok in enumerate(parser.groks):
-                try:
-                    matched = grok.match(line) is not None
-                    timed_out = False
-                except GrokTimeout:
-                    matched, timed_out = False, True
-                entry: dict[str, Any] = {"parser": parser.name, "pattern": number, "matched": matched}
-                if timed_out:
-                    entry["timed_out"] = True
-                elif not matched:
-                    entry["matched_chars"] = grok.prefix_length(line)
-                    entry["of"] = len(line)
-                out.append(entry)
-        return out

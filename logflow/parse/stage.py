@@ -1,10 +1,13 @@
 """The parse stage: each decoded line or object becomes its document.
 
 A JSON object goes to the JSON parser that accepts it (keys renamed to ECS, the rest under
-``json.``). A text line's first line goes through the text parsers (``ParserSet.parse_text``);
+``json.``), and every field the index mapping would refuse is moved where it fits (``mapping.fit``).
+A text line's first line goes through the text parsers (``ParserSet.parse_text``);
 further lines (a stack trace) become ``error.stack_trace``. A line no parser matches is still an
-event: its text is the ``message``, it is tagged ``parse_failure`` and its raw line is kept for
-``event.original``. The envelope's metadata fills what the line did not say.
+event, tagged ``parse_failure``, its raw line kept for ``event.original``: its header is read by
+``parse/infer.py`` (its own time, its level, the text after them as ``message``, tagged
+``parse_inferred`` as well), or, when it shows neither, its text is the ``message``. The envelope's
+metadata fills what the line did not say.
 """
 
 from __future__ import annotations
@@ -15,8 +18,13 @@ from typing import Any
 from logflow.cache import BoundedCache
 from logflow.errors import RecordError
 from logflow.event import Batch, Decoded, Record
+from logflow.parse import syslog
+from logflow.parse.infer import infer
+from logflow.parse.mapping import fit
 from logflow.parse.parsers import FALLBACK_DATASET, ParserSet
 from logflow.parse.timestamps import TimeParser, record_moment
+
+OTHER_LABEL = "other"  # the metric label of a parse failure whose dataset no parser defines
 
 
 class Parse:
@@ -27,6 +35,7 @@ class Parse:
         self.keep_original = keep_original
         self._envelope_time = TimeParser(["ISO8601", "EPOCH"])
         self._moments: BoundedCache[int, datetime] = BoundedCache(4096)
+        self.metric_labels = frozenset({p.dataset for p in parsers} | {FALLBACK_DATASET})
 
     def __call__(self, batch: Batch) -> None:
         """Parse every event; a time without a year is read relative to the record's own Kafka timestamp.
@@ -55,8 +64,11 @@ class Parse:
                 batch.fail(event, "process", exc)
                 continue
             if event.doc.get("logflow.parser") == "none":
-                dataset = str(event.doc.get("event.dataset"))
-                failures[dataset] = failures.get(dataset, 0) + 1
+                dataset = event.doc.get("event.dataset")
+                # A metric label: a producer's hint header can say anything, so only datasets a parser
+                # defines (and the fallback) are labels of their own; the rest count as `other`.
+                label = dataset if type(dataset) is str and dataset in self.metric_labels else OTHER_LABEL
+                failures[label] = failures.get(label, 0) + 1
 
     def document(self, record: Record, dec: Decoded, now: datetime) -> tuple[dict[str, Any], str | None]:
         """The document of one decoded record, and its raw line (for `event.original`, masked by redact)."""
@@ -65,6 +77,7 @@ class Parse:
             if parser is None:
                 raise RecordError("no JSON parser is defined", "no_json_parser")
             doc = parser.fields_from_json(dec.obj)
+            namespace: str | None = parser.extra_prefix
             parser.finish(doc, now)
             doc.setdefault("event.dataset", parser.dataset)
             doc["logflow.parser"] = parser.name
@@ -73,6 +86,7 @@ class Parse:
                 original = (record.value or b"").decode("utf-8", "replace")
             tags = list(parser.tags)
         else:
+            namespace = None
             text = dec.text or ""
             head, newline, tail = text.partition("\n")
             timeouts: list[str] = []
@@ -102,6 +116,16 @@ class Parse:
                     "logflow.parser": "none",
                 }
                 tags = ["parse_failure"]
+                # A missing year and an epoch's plausibility are judged against `now`: the record's own time.
+                inferred = infer(head, now, tail.partition("\n")[0])
+                if inferred is not None:
+                    if inferred.message:
+                        doc["message"] = inferred.message + text[len(head) :]
+                    if inferred.timestamp is not None:
+                        doc["@timestamp"] = inferred.timestamp
+                    if inferred.level is not None:
+                        doc["log.level"] = inferred.level
+                    tags.append("parse_inferred")
             if timeouts:  # a pattern ran out of its time budget on this line: visible, never a stall
                 tags.append("grok_timeout")
                 doc["logflow.grok_timeouts"] = timeouts
@@ -117,6 +141,10 @@ class Parse:
                     del doc["logflow.envelope_timestamp"]
                 else:
                     doc["logflow.envelope_timestamp"] = stamp
+        if syslog.PRIORITY in doc or syslog.SEVERITY_CODE in doc or syslog.FACILITY_CODE in doc:
+            syslog.derive(doc)  # after the envelope's metadata: rsyslog's pri/syslogseverity count too
+        if namespace is not None:
+            fit(doc, namespace)  # a user's key names never cost the event a mapping rejection
         if dec.tags:
             tags.extend(dec.tags)
         if tags:

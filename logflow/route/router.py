@@ -77,7 +77,10 @@ class Router:
 
     def __init__(self, prefix: str, routing: RoutingConfig) -> None:
         self.prefix = prefix
-        self.rules = [self._compile(rule) for rule in routing.rules]
+        # data_stream mode: Elastic's naming scheme, logs-{dataset}-{namespace}; rules do not apply there.
+        self.stream = routing.mode == "data_stream"
+        self.namespace = routing.namespace
+        self.rules = [] if self.stream else [self._compile(rule) for rule in routing.rules]
         self._names: BoundedCache[tuple[str, str, str], str] = BoundedCache(10_000)
         self._datasets: BoundedCache[str, str] = BoundedCache(10_000)
         # Decisions depend only on (dataset, level, tags, day), which repeat for thousands of events;
@@ -101,7 +104,8 @@ class Router:
         key = (template, dataset, day)
         name = self._names.get(key)
         if name is None:
-            name = self._names.put(key, template.format(prefix=self.prefix, dataset=dataset, date=day).lower())
+            name = template.format(prefix=self.prefix, dataset=dataset, date=day, namespace=self.namespace).lower()
+            name = self._names.put(key, name)
         return name
 
     def __call__(self, batch: Batch) -> None:
@@ -138,6 +142,8 @@ class Router:
         if dataset is None:
             dataset = self._datasets.put(raw_dataset, safe_dataset(raw_dataset))
         day = index_date(day10)
+        if self.stream:  # a dataset may not hold `-` there: it separates the parts of the name
+            return self._name("logs-{dataset}-{namespace}", dataset.replace("-", "_"), day), []
         primary = None
         copies: list[str] = []
         for rule in self.rules:

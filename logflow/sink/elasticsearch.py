@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import random
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -35,7 +36,10 @@ from logflow.config import ElasticsearchConfig
 from logflow.errors import DeliveryError
 from logflow.event import Action
 from logflow.sink.base import BatchAbandoned, Failure, IndexResult
+from logflow.sink.client import server_of
 from logflow.sink.encode import bulk_body
+from logflow.sink.guard import IndexGuard
+from logflow.sink.server import Server, UnsupportedServer
 
 log = structlog.get_logger("logflow.sink.elasticsearch")
 
@@ -46,6 +50,7 @@ _HEADERS = {"content-type": "application/x-ndjson", "accept": "application/json"
 # ~150 bytes per document (_index, _id, _version, _shards, _seq_no...) that the worker would decode for
 # nothing: 2 % of its CPU at 5,000 documents per request.
 BULK_PARAMS = {"filter_path": "items.*.status,items.*.error"}
+TASK_PARAMS = {"actions": "indices:data/write/bulk*", "detailed": "true", "group_by": "none"}
 
 Policy = Literal["retry", "dlq", "drop"]
 T = TypeVar("T")
@@ -105,6 +110,8 @@ class ElasticsearchSink:
         on_state: Callable[[bool], None] | None = None,
         on_pressure: Callable[[bool], None] | None = None,
         own_client: bool = False,
+        prefix: str | None = None,
+        data_stream: bool = False,
     ) -> None:
         self.client = client
         self.own_client = own_client  # close it with the sink
@@ -116,11 +123,21 @@ class ElasticsearchSink:
         self.policy = StatusPolicy(cfg.item_status_policy)
         self.bulk_seconds: list[float] = []  # durations of recent bulk requests, for metrics
         self._pressure = False
+        self.server: Server | None = None  # what GET / said, once start() reached it
+        # With the routing prefix: each new index is checked (and our template installed) before the first write.
+        self.guard = IndexGuard(client, prefix) if prefix is not None and not data_stream else None
+        self.op = b"create" if data_stream else b"index"  # data streams take only `create`
 
     async def start(self) -> None:
-        """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch."""
+        """Ask the server once at start-up: a wrong URL or credentials show at once, not at the first batch.
+
+        ``GET /`` also names the server (``sink.client``): one logflow cannot write to stops the worker here.
+        """
         try:
-            await self.client.info()
+            self.server = await server_of(self.client)
+        except UnsupportedServer as exc:
+            log.error("The search server is not one logflow can write to.", error=str(exc))
+            raise
         except Exception as exc:  # the worker still starts: the sink retries until Elasticsearch answers
             log.warning("Elasticsearch did not answer at start-up; will retry.", error=str(exc)[:300])
             return
@@ -168,15 +185,55 @@ class ElasticsearchSink:
     async def _sleep(self, seconds: float) -> None:
         await self._interruptible(asyncio.sleep(seconds))
 
+    def _timeout(self, timeouts: int) -> float:
+        """The request timeout after ``timeouts`` timed-out sends of the same body: doubled each time, capped."""
+        grown = self.cfg.request_timeout_s * float(2 ** min(timeouts, 16))
+        return min(max(self.cfg.bulk_timeout_max_s, self.cfg.request_timeout_s), grown)
+
+    async def _settle(self, opaque: str, timeout: float) -> None:
+        """After a timed-out bulk request: wait until the server is no longer working on it (bounded).
+
+        Elasticsearch (and OpenSearch) list running bulk requests in ``GET _tasks`` with the request's
+        ``X-Opaque-Id``: while ours is there, sending the body again would only queue a second copy.
+        Without a tasks API (osmem), or when it does not answer, the wait ends when the server answers
+        at all. Either way it ends after ``bulk_timeout_max_s``: then the body is sent again, which is
+        safe because every action carries its record's ``_id`` (a copy overwrites, never doubles).
+        """
+        deadline = time.monotonic() + self.cfg.bulk_timeout_max_s
+        client = self.client.options(request_timeout=timeout)
+        pause = self.cfg.retry_backoff_s
+        while time.monotonic() < deadline:
+            try:
+                answer = await self._interruptible(
+                    client.perform_request("GET", "/_tasks", params=TASK_PARAMS, headers={"accept": "application/json"})
+                )
+            except ApiError:  # no tasks API here: the server answered, so it is awake
+                return
+            except (ConnectionError, ConnectionTimeout, TransportError):
+                answer = None  # still unreachable or frozen: keep waiting
+            if answer is not None and not _running(answer.body, opaque):
+                return
+            await self._sleep(pause)
+            pause = min(pause * 2, self.cfg.retry_backoff_max_s)
+
     async def _send(self, actions: Sequence[Action]) -> list[dict[str, Any]]:
-        """POST one bulk body, retrying whole-request failures until it is answered, abandoned or aborted."""
-        body = bulk_body(actions)
+        """POST one bulk body, retrying whole-request failures until it is answered, abandoned or aborted.
+
+        A timed-out request may still be running on the server: before the same body goes again the
+        sink waits until it is not (``_settle``), and each re-send after a timeout waits twice as long
+        (``_timeout``), so a stalled server gets a handful of copies, not one per retry.
+        """
+        body = bulk_body(actions, self.op)
         attempt = 0
+        timeouts = 0
+        headers = {**_HEADERS, "x-opaque-id": f"logflow-bulk-{uuid.uuid4().hex}"}
         while True:
             started = time.perf_counter()
+            timeout = self._timeout(timeouts)
+            client = self.client.options(request_timeout=timeout) if timeouts else self.client
             try:
                 resp = await self._interruptible(
-                    self.client.perform_request("POST", "/_bulk", params=BULK_PARAMS, headers=_HEADERS, body=body)
+                    client.perform_request("POST", "/_bulk", params=BULK_PARAMS, headers=headers, body=body)
                 )
                 self.bulk_seconds.append(time.perf_counter() - started)
                 if self.on_state is not None:
@@ -201,7 +258,12 @@ class ElasticsearchSink:
                         "(check elasticsearch.hosts and credentials)"
                     ) from exc
                 reason = f"HTTP {status}"
-            except (ConnectionError, ConnectionTimeout, TransportError) as exc:
+            except ConnectionTimeout as exc:
+                reason = f"{type(exc).__name__} after {timeout:g} s: {exc}"
+                timeouts += 1
+                self._set_pressure(True)
+                await self._settle(headers["x-opaque-id"], timeout)
+            except (ConnectionError, TransportError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             if self.on_state is not None:
                 self.on_state(False)
@@ -217,6 +279,26 @@ class ElasticsearchSink:
             attempt += 1
             await self._sleep(delay)
 
+    async def _prepare(self, names: set[str]) -> None:
+        """The guard's checks, retried like a bulk request while the server is unreachable or busy."""
+        assert self.guard is not None
+        attempt = 0
+        while True:
+            try:
+                await self._interruptible(self.guard.prepare(names))
+                return
+            except ApiError as exc:
+                if exc.meta.status not in RETRY_STATUSES:
+                    raise DeliveryError(f"preparing indices {sorted(names)[:3]} failed: {str(exc)[:300]}") from exc
+                reason = f"HTTP {exc.meta.status}"
+            except (ConnectionError, ConnectionTimeout, TransportError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            self._set_pressure(True)
+            delay = self._backoff(attempt)
+            log.warning("Preparing indices failed; retrying.", reason=reason[:300], retry_in_s=round(delay, 2))
+            attempt += 1
+            await self._sleep(delay)
+
     async def index(
         self, actions: Sequence[Action], on_done: Callable[[list[Action]], None] | None = None
     ) -> IndexResult:
@@ -227,6 +309,8 @@ class ElasticsearchSink:
         Elasticsearch refuses the requests themselves (authentication, wrong URL).
         """
         result = IndexResult()
+        if self.guard is not None:
+            await self._prepare({action.index for action in actions})
         pending: list[Action] = list(actions)
         attempt = 0
         policy = self.policy
@@ -272,6 +356,14 @@ class ElasticsearchSink:
             await self._sleep(self._backoff(attempt - 1))
             pending = [entry[0] for entry in retry]
         return result
+
+
+def _running(tasks: Any, opaque: str) -> bool:
+    """Whether ``GET _tasks?group_by=none`` lists a task started by the request with ``X-Opaque-Id: opaque``."""
+    listed = tasks.get("tasks") if isinstance(tasks, dict) else None
+    if not isinstance(listed, list):
+        return False
+    return any(isinstance(t, dict) and (t.get("headers") or {}).get("X-Opaque-Id") == opaque for t in listed)
 
 
 def _reason(error: Any) -> str:

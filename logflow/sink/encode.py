@@ -35,12 +35,17 @@ class Serialize:
                 actions.append(Action(record, index, doc_id, source, copy=True))
 
 
-def bulk_body(actions: Sequence[Action]) -> bytes:
-    """The `_bulk` NDJSON body. Index names and ids are our own ASCII, so no JSON escaping is needed."""
+def bulk_body(actions: Sequence[Action], op: bytes = b"index") -> bytes:
+    """The `_bulk` NDJSON body. Index names and ids are our own ASCII, so no JSON escaping is needed.
+
+    ``op`` is ``index`` for our daily indices (a redelivery overwrites) and ``create`` for data streams,
+    which take nothing else (a redelivery into the same backing index answers 409, counted done).
+    """
     parts: list[bytes] = []
     append = parts.append
+    head = b'{"' + op + b'":{"_index":"%s","_id":"%s"}}\n'
     for action in actions:
-        append(b'{"index":{"_index":"%s","_id":"%s"}}\n' % (action.index.encode(), action.doc_id.encode()))
+        append(head % (action.index.encode(), action.doc_id.encode()))
         append(action.source)
         append(b"\n")
     return b"".join(parts)

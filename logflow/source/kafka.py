@@ -7,9 +7,12 @@ finishes the batch in flight before partitions move.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
 
 from logflow.config import KafkaConfig
 from logflow.errors import ConfigError
@@ -47,6 +50,28 @@ def security_kwargs(cfg: KafkaConfig) -> dict[str, Any]:
     return kwargs
 
 
+async def create_missing_topics(cfg: KafkaConfig) -> list[str]:
+    """``kafka.create_topics``: create the source topics and the dead-letter topic that do not exist yet.
+
+    Each gets ``create_partitions`` partitions and ``create_replication_factor`` replicas; a topic that
+    exists is left as it is. Workers starting together race to create a topic: the loser's
+    "already exists" is the outcome it wanted. Returns the topics created.
+    """
+    admin = AIOKafkaAdminClient(**security_kwargs(cfg))
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [name for name in dict.fromkeys([*cfg.topics, cfg.dead_letter_topic]) if name not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(
+                    [NewTopic(name, cfg.create_partitions, cfg.create_replication_factor) for name in wanted]
+                )
+        return wanted
+    finally:
+        await admin.close()
+
+
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, on_revoked: Callback | None, on_assigned: Callback | None) -> None:
         self.on_revoked = on_revoked
@@ -80,6 +105,10 @@ class KafkaSource:
             fetch_max_bytes=cfg.fetch_max_bytes,
         )
         self._listener = _Listener(on_revoked, on_assigned)
+        # The next offset this source hands out per partition (after the last fetched record, or where
+        # a seek moved it): the lag of a partition nobody has committed yet. Kept here because the
+        # consumer's own position is only public as a coroutine that may wait for a fetch.
+        self._next: dict[TP, int] = {}
 
     def listen(self, on_revoked: Callback | None, on_assigned: Callback | None) -> None:
         self._listener = _Listener(on_revoked, on_assigned)
@@ -101,6 +130,8 @@ class KafkaSource:
         records: list[Record] = []
         for tp, messages in batches.items():
             topic, partition = tp.topic, tp.partition
+            if messages:
+                self._next[(topic, partition)] = messages[-1].offset + 1
             records.extend(
                 Record(topic, partition, m.offset, m.value, m.key, tuple(m.headers) if m.headers else (), m.timestamp)
                 for m in messages
@@ -126,6 +157,7 @@ class KafkaSource:
             tp = TopicPartition(topic, partition)
             if tp in owned:
                 self.consumer.seek(tp, offset)
+                self._next[(topic, partition)] = offset
 
     def _tps(self, partitions: set[TP] | None) -> list[TopicPartition]:
         owned = self.consumer.assignment()
@@ -141,24 +173,18 @@ class KafkaSource:
         return value
 
     def lag(self, committed: dict[TP, int]) -> dict[TP, int]:
-        """Records not yet committed: highwater - committed per partition.
+        """Records not yet committed: highwater - committed per partition (else - the next offset fetched).
 
-        The high watermark comes from fetch responses, which is right on every broker; the
-        ListOffsets answer behind ``end_offsets()`` is not (Tansu answers it wrongly after batched
-        produces), so it is never used.
+        The high watermark is the consumer's public ``highwater()``, which comes from fetch
+        responses and is right on every broker; the ListOffsets answer behind ``end_offsets()`` is
+        not (Tansu answers it wrongly after batched produces), so it is never used. A partition
+        not fetched from yet has no high watermark and no lag figure.
         """
         out: dict[TP, int] = {}
-        assignment = self.consumer._subscription.subscription
-        if assignment is None or assignment.assignment is None:
-            return out
         for tp in self.consumer.assignment():
-            state = assignment.assignment.state_value(tp)
-            high = state.highwater
-            if high is None:
-                continue
-            done = committed.get((tp.topic, tp.partition))
-            if done is None:
-                done = state.position if state.has_valid_position else None
-            if done is not None:
-                out[(tp.topic, tp.partition)] = max(0, high - done)
+            key = (tp.topic, tp.partition)
+            high = self.consumer.highwater(tp)
+            done = committed.get(key, self._next.get(key))
+            if high is not None and done is not None:
+                out[key] = max(0, high - done)
         return out

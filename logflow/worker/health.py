@@ -41,7 +41,10 @@ class Metrics:
         )
         self.errors = Counter("logflow_errors_total", "Errors by stage and type.", ["stage", "error_type"], registry=r)
         self.parse_failures = Counter(
-            "logflow_parse_failures_total", "Lines no parser matched, by the hinted parser.", ["parser"], registry=r
+            "logflow_parse_failures_total",
+            "Lines no parser matched, by dataset (a parser's dataset or generic; any other hint: other).",
+            ["parser"],
+            registry=r,
         )
         self.bulk_seconds = Histogram(
             "logflow_bulk_request_seconds",

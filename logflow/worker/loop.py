@@ -97,6 +97,8 @@ class Worker:
                 on_state=self._es_state,
                 on_pressure=self._pressure,
                 own_client=client is None,
+                prefix=settings.routing.index_prefix,
+                data_stream=settings.routing.mode == "data_stream",
             )
         self.sink = sink
         self.dead_letters = dead_letters or KafkaDeadLetters(settings.kafka)

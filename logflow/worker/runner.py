@@ -20,12 +20,18 @@ import structlog
 from logflow.config import Settings, load_settings
 from logflow.errors import DeliveryError
 from logflow.logs import configure_logging
+from logflow.source.kafka import create_missing_topics
 from logflow.worker.loop import Worker
 from logflow.worker.tuning import tune_allocator, tune_collector
 
 log = structlog.get_logger("logflow.worker.runner")
 
+
 async def serve(settings: Settings) -> int:
+    if settings.kafka.create_topics:
+        created = await create_missing_topics(settings.kafka)
+        if created:
+            log.info("Created missing topics.", topics=created, partitions=settings.kafka.create_partitions)
     tune_allocator()
     worker = Worker(settings)
     tune_collector()

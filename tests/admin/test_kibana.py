@@ -5,22 +5,29 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import fnmatch
 import json
 import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from packaging.version import Version
 from typer.testing import CliRunner
 
 from logflow.admin.index_templates import FIELDS
 from logflow.admin.kibana import ASSET, load_objects, to_ndjson
+from logflow.analyze.store import analysis_index
 from logflow.cli import app
+from logflow.config import RoutingConfig
+from logflow.route.router import Router
 from tests.conftest import Servers
 
 LOG_FIELDS = set(FIELDS) | {
@@ -56,6 +63,26 @@ def _analysis_fields() -> set[str]:
 ANALYSIS_FIELDS = _analysis_fields()
 FIELDS_BY_VIEW = {"logflow-logs": LOG_FIELDS, "logflow-analysis": ANALYSIS_FIELDS}
 REF = "kibanaSavedObjectMeta.searchSourceJSON.index"
+#: What Kibana 8.8+ exports for these types, and what the shipped attributes are written against.
+TYPE_MIGRATION_VERSIONS = {
+    "index-pattern": "8.0.0",
+    "search": "8.0.0",
+    "visualization": "8.0.0",
+    "lens": "8.9.0",
+    "dashboard": "8.7.0",
+}
+
+
+def kibana_matches(title: str, index: str) -> bool:
+    """Kibana's data view semantics: comma-separated patterns, `-pattern` excludes."""
+    parts = title.split(",")
+    included = any(fnmatch.fnmatchcase(index, p) for p in parts if not p.startswith("-"))
+    return included and not any(fnmatch.fnmatchcase(index, p[1:]) for p in parts if p.startswith("-"))
+
+
+def lens_columns(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    layers = obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
+    return {cid: col for layer in layers.values() for cid, col in layer["columns"].items()}
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +127,22 @@ class TestFile:
         for line in lines:
             obj = json.loads(line)
             assert {"type", "id", "attributes", "references"} <= set(obj)
-            assert obj["type"] in ("index-pattern", "search", "visualization", "dashboard")
+            assert obj["type"] in ("index-pattern", "search", "visualization", "lens", "dashboard")
             assert obj["attributes"]["title"]
+
+    def test_every_object_carries_the_migration_versions_kibana_8_and_9_import_by(
+        self, objects: list[dict[str, Any]]
+    ) -> None:
+        """coreMigrationVersion 8.8.0 and a typeMigrationVersion per type, none newer than Kibana 8.9 knows.
+
+        Kibana runs the migrations after typeMigrationVersion on import: a version too old re-runs
+        migrations on a current shape, one newer than the server is refused.
+        """
+        for obj in objects:
+            assert obj["coreMigrationVersion"] == "8.8.0", obj["id"]
+            assert obj["typeMigrationVersion"] == TYPE_MIGRATION_VERSIONS[obj["type"]], obj["id"]
+            assert Version(obj["typeMigrationVersion"]) <= Version("8.9.0")
+            assert "migrationVersion" not in obj  # the pre-8.8 form, which Kibana 9 no longer writes
 
     def test_ids_are_unique(self, objects: list[dict[str, Any]]) -> None:
         """No two objects share an id."""
@@ -118,11 +159,32 @@ class TestFile:
     def test_data_views_cover_the_log_indices_and_the_analysis_index_by_timestamp(
         self, objects: list[dict[str, Any]]
     ) -> None:
-        """`logs-*` (without the analysis index) and `logs-analysis-*`, both on @timestamp."""
+        """`logflow-*` (without the analysis index) and `logflow-analysis-*`, both on @timestamp."""
         views = {o["id"]: o["attributes"] for o in by_type(objects, "index-pattern")}
-        assert views["logflow-logs"]["title"] == "logs-*,-logs-analysis-*"
-        assert views["logflow-analysis"]["title"] == "logs-analysis-*"
+        assert views["logflow-logs"]["title"] == "logflow-*,-logflow-analysis-*"
+        assert views["logflow-analysis"]["title"] == "logflow-analysis-*"
         assert all(v["timeFieldName"] == "@timestamp" for v in views.values())
+
+    @settings(max_examples=100, deadline=None)
+    @given(
+        dataset=st.from_regex(r"[a-z][a-z0-9_.]{0,20}", fullmatch=True),
+        day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)),
+        prefix=st.sampled_from(["logflow", "acme", "logs-staging"]),
+    )
+    def test_each_data_view_matches_exactly_the_indices_written_for_it(
+        self, dataset: str, day: date, prefix: str
+    ) -> None:
+        """The router's daily index is in the logs view only; the analyzer's index in the analysis view only."""
+        views = {o["id"]: o["attributes"]["title"] for o in load_objects(prefix) if o["type"] == "index-pattern"}
+        router = Router(prefix, RoutingConfig())
+        stamp = f"{day.isoformat()}T12:00:00.000Z"
+        logs_index, _ = router.route({"@timestamp": stamp, "event.dataset": dataset, "log.level": "info"})
+        findings_index = analysis_index(prefix, stamp)
+        if dataset != "analysis" and not dataset.startswith("analysis-"):
+            assert kibana_matches(views["logflow-logs"], logs_index), (views, logs_index)
+            assert not kibana_matches(views["logflow-analysis"], logs_index)
+        assert kibana_matches(views["logflow-analysis"], findings_index)
+        assert not kibana_matches(views["logflow-logs"], findings_index)
 
     def test_event_duration_is_shown_as_a_duration_from_nanoseconds(self, objects: list[dict[str, Any]]) -> None:
         """The logs data view formats event.duration (ECS nanoseconds) as seconds."""
@@ -183,14 +245,23 @@ class TestVisualizationsAndDashboard:
                 assert name in fields, (obj["id"], name)
 
     def test_dashboard_references_only_objects_in_the_file(self, objects: list[dict[str, Any]]) -> None:
-        """Each panel's panelRefName is a reference, and each reference is a shipped object."""
+        """Each panel's `panelIndex:panelRefName` is a reference of the panel's type to a shipped object."""
         dashboard = next(o for o in objects if o["type"] == "dashboard")
         panels = json.loads(dashboard["attributes"]["panelsJSON"])
         refs = {r["name"]: (r["type"], r["id"]) for r in dashboard["references"]}
         known = {(o["type"], o["id"]) for o in objects}
-        assert {p["panelRefName"] for p in panels} == set(refs)
+        assert {f"{p['panelIndex']}:{p['panelRefName']}" for p in panels} == set(refs)
+        for panel in panels:
+            assert refs[f"{panel['panelIndex']}:{panel['panelRefName']}"][0] == panel["type"]
         assert set(refs.values()) <= known
         assert len({p["panelIndex"] for p in panels}) == len(panels)
+
+    def test_the_main_dashboard_is_built_from_lens_and_saved_searches(self, objects: list[dict[str, Any]]) -> None:
+        """No aggregation-based visualization on "logflow: overview": every chart and table is Lens."""
+        dashboard = next(o for o in objects if o["type"] == "dashboard")
+        kinds = [p["type"] for p in json.loads(dashboard["attributes"]["panelsJSON"])]
+        assert set(kinds) == {"lens", "search"}
+        assert kinds.count("lens") >= 6
 
     def test_dashboard_shows_what_the_issue_asks_for(self, objects: list[dict[str, Any]]) -> None:
         """Events by dataset, errors by service, top templates, 5-minute error rate, patterns, anomalies."""
@@ -198,9 +269,8 @@ class TestVisualizationsAndDashboard:
         panels = {r["id"] for r in dashboard["references"]}
         fields_shown = set()
         for obj in objects:
-            if obj["id"] in panels and obj["type"] == "visualization":
-                state = json.loads(obj["attributes"]["visState"])
-                fields_shown |= {a["params"].get("field") for a in state["aggs"]}
+            if obj["id"] in panels and obj["type"] == "lens":
+                fields_shown |= {c.get("sourceField") for c in lens_columns(obj).values()}
         assert {
             "event.dataset",
             "service.name",
@@ -211,8 +281,8 @@ class TestVisualizationsAndDashboard:
         rate = next(
             p
             for p in json.loads(dashboard["attributes"]["panelsJSON"])
-            if dict((r["name"], r["id"]) for r in dashboard["references"])[p["panelRefName"]]
-            == "logflow-vis-error-rate"
+            if dict((r["name"], r["id"]) for r in dashboard["references"])[f"{p['panelIndex']}:{p['panelRefName']}"]
+            == "logflow-lens-error-rate"
         )
         assert rate["embeddableConfig"]["timeRange"] == {"from": "now-5m", "to": "now"}
 
@@ -224,6 +294,46 @@ class TestVisualizationsAndDashboard:
         assert [o for o in shipped if o["type"] != "index-pattern"] == [
             o for o in moved if o["type"] != "index-pattern"
         ]
+
+
+class TestLens:
+    def test_every_layer_has_a_data_view_reference_in_the_file(self, objects: list[dict[str, Any]]) -> None:
+        """Each formBased layer `L` has the reference `indexpattern-datasource-layer-L` to a shipped data view."""
+        views = {o["id"] for o in by_type(objects, "index-pattern")}
+        for obj in by_type(objects, "lens"):
+            layers = obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
+            refs = {r["name"]: r for r in obj["references"]}
+            for layer in layers:
+                ref = refs[f"indexpattern-datasource-layer-{layer}"]
+                assert ref["type"] == "index-pattern" and ref["id"] in views, obj["id"]
+
+    def test_columns_use_fields_of_their_data_view_and_accessors_name_columns(
+        self, objects: list[dict[str, Any]]
+    ) -> None:
+        """sourceField, the KQL query, terms ordering and every chart or table accessor point at real things."""
+        for obj in by_type(objects, "lens"):
+            state = obj["attributes"]["state"]
+            view = obj["references"][0]["id"]
+            fields = FIELDS_BY_VIEW[view] | {"@timestamp", "___records___"}
+            (layer,) = state["datasourceStates"]["formBased"]["layers"].values()
+            columns = layer["columns"]
+            assert sorted(layer["columnOrder"]) == sorted(columns), obj["id"]
+            for column in columns.values():
+                assert column["sourceField"] in fields, (obj["id"], column["sourceField"])
+                if column["operationType"] == "terms":
+                    assert column["params"]["orderBy"]["columnId"] in columns
+            query = state["query"]
+            assert query["language"] == "kuery"
+            for name in kql_fields(query["query"]) if query["query"] else []:
+                assert name in fields, (obj["id"], name)
+            vis = state["visualization"]
+            if obj["attributes"]["visualizationType"] == "lnsXY":
+                for xy_layer in vis["layers"]:
+                    used = [xy_layer["xAccessor"], *xy_layer["accessors"], xy_layer.get("splitAccessor")]
+                    assert {u for u in used if u} <= set(columns), obj["id"]
+            else:
+                assert obj["attributes"]["visualizationType"] == "lnsDatatable"
+                assert {c["columnId"] for c in vis["columns"]} == set(columns), obj["id"]
 
 
 @dataclass
@@ -281,7 +391,6 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, servers: Servers, unique: str) -> s
         if name.startswith("LOGFLOW_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
-    monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", "true" if servers.plain_media_types else "false")
     monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", unique)
     return unique
 

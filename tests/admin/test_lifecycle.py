@@ -18,6 +18,7 @@ from logflow.config import Settings
 from logflow.errors import ConfigError
 from logflow.sink.client import make_client
 from tests.conftest import Servers, SettingsFactory
+from tests.edges.elastic import recorded
 
 
 class TestPolicy:
@@ -29,9 +30,9 @@ class TestPolicy:
 
     def test_template_names_the_policy_only_when_given_one(self) -> None:
         """index.lifecycle.name is set with a policy and absent without."""
-        with_policy = index_template("logs", "logs-logflow")["template"]["settings"]["index"]
-        without = index_template("logs")["template"]["settings"]["index"]
-        assert with_policy["lifecycle"] == {"name": "logs-logflow"}
+        with_policy = index_template("logflow", "logflow-logflow")["template"]["settings"]["index"]
+        without = index_template("logflow")["template"]["settings"]["index"]
+        assert with_policy["lifecycle"] == {"name": "logflow-logflow"}
         assert "lifecycle" not in without
 
     @pytest.mark.parametrize(("text", "days"), [("30d", 30), ("1d", 1), (" 7D ", 7)])
@@ -72,7 +73,6 @@ class TestWithoutIlm:
             if name.startswith("LOGFLOW_"):
                 monkeypatch.delenv(name)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
-        monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", str(servers.plain_media_types).lower())
         monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", unique)
         result = CliRunner().invoke(app, ["setup", "--delete-after", "14d"])
         assert result.exit_code == 0, result.output
@@ -94,10 +94,12 @@ class _IlmServer:
             def _answer(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
-                outer.requests.append((self.command, self.path.split("?")[0], body))
-                reply = (
-                    {"operation_mode": "RUNNING"} if self.path.startswith("/_ilm/status") else {"acknowledged": True}
-                )
+                path = self.path.split("?")[0]
+                if path == "/":  # what the client reads first: Elasticsearch 8.19's own answer
+                    reply: Any = recorded("root/es-8.19.2.json")["body"]
+                else:
+                    outer.requests.append((self.command, path, body))
+                    reply = {"operation_mode": "RUNNING"} if path.startswith("/_ilm/status") else {"acknowledged": True}
                 data = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -133,7 +135,7 @@ class TestWithIlm:
         self, ilm_server: _IlmServer, make_settings: SettingsFactory
     ) -> None:
         """With ILM running: PUT _ilm/policy/{prefix}-logflow, then a template that names the policy."""
-        settings = make_settings(elasticsearch={"hosts": [ilm_server.url], "plain_media_types": False})
+        settings = make_settings(elasticsearch={"hosts": [ilm_server.url]})
         prefix = settings.routing.index_prefix
         client = make_client(settings.elasticsearch)
         try:
@@ -145,18 +147,19 @@ class TestWithIlm:
         assert paths == [
             ("GET", "/_ilm/status"),
             ("PUT", f"/_ilm/policy/{prefix}-logflow"),
+            ("GET", "/_component_template/ecs@mappings"),
             ("PUT", f"/_component_template/{prefix}-logflow-ecs"),
             ("PUT", f"/_index_template/{prefix}-logflow"),
         ]
         assert ilm_server.requests[1][2] == {"policy": policy_body(21)}
-        template = ilm_server.requests[3][2]
+        template = ilm_server.requests[4][2]
         assert template["template"]["settings"]["index"]["lifecycle"] == {"name": f"{prefix}-logflow"}
 
     async def test_no_ilm_flag_skips_detection_and_policy(
         self, ilm_server: _IlmServer, make_settings: SettingsFactory
     ) -> None:
         """use_ilm=False writes only the templates, even where ILM runs."""
-        settings = make_settings(elasticsearch={"hosts": [ilm_server.url], "plain_media_types": False})
+        settings = make_settings(elasticsearch={"hosts": [ilm_server.url]})
         client = make_client(settings.elasticsearch)
         try:
             result = await setup_indices(client, settings.routing.index_prefix, 21, use_ilm=False)

@@ -115,7 +115,6 @@ class TestOnTheServer:
             if name.startswith("LOGFLOW_"):
                 monkeypatch.delenv(name)
         monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_HOSTS", servers.es)
-        monkeypatch.setenv("LOGFLOW_ELASTICSEARCH_PLAIN_MEDIA_TYPES", str(servers.plain_media_types).lower())
         monkeypatch.setenv("LOGFLOW_ROUTING_INDEX_PREFIX", prefix)
         runner = CliRunner()
         # The CLI runs its own event loop: call it from a worker thread, not from this test's loop.

@@ -19,8 +19,8 @@ class TestLoadSettings:
     def test_defaults_need_no_file_and_no_environment(self) -> None:
         """logflow starts with sensible defaults."""
         settings = load_settings(environ={})
-        assert settings.routing.index_prefix == "logs"
-        assert settings.elasticsearch.plain_media_types is False
+        assert settings.routing.index_prefix == "logflow"
+        assert settings.elasticsearch.plain_media_types == "auto"
 
     def test_environment_overrides_the_file(self, tmp_path: Path) -> None:
         """Precedence: defaults < TOML < LOGFLOW_* variables; lists are comma-separated."""

@@ -46,7 +46,7 @@ class TestDeadLetterDocument:
             doc["logflow.dead_letter.source.offset"],
         ) == ("logs", 2, 41)
         assert doc["event.original"] == "\ufffd\ufffd junk"
-        assert doc["_index"].startswith("logs-deadletter-")
+        assert doc["_index"].startswith("logflow-deadletter-")
         assert "dead_letter" in doc["tags"]
         assert "timestamp_missing" not in doc["tags"]
         assert doc["@timestamp"] == "2026-11-23T01:02:03.456Z"  # the dead-lettering time, not ingest time

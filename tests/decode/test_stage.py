@@ -73,7 +73,7 @@ class TestDecode:
         vector = decode(rec(orjson.dumps({"message": "m1", "source_type": "file", "host": "h", "file": "/f"})), MAX)
         assert (vector.text, vector.meta["host.name"], vector.meta["log.file.path"]) == ("m1", "h", "/f")
         rsyslog = decode(rec(orjson.dumps({"msg": "m2", "programname": "sshd", "hostname": "h2"})), MAX)
-        assert (rsyslog.text, rsyslog.meta["process.name"], rsyslog.hint) == ("m2", "sshd", "syslog")
+        assert (rsyslog.text, rsyslog.meta["process.name"], rsyslog.hint) == ("m2", "sshd", "syslog.msg")
 
     def test_a_type_hint_header_names_the_parser(self) -> None:
         """A `logflow-type` Kafka header is the parser hint."""

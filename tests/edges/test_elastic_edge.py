@@ -516,12 +516,11 @@ print(json.dumps({"client": __versionstr__, "info": info.body, "content_type": i
 """
 
 
+@pytest.mark.es8_client
 @pytest.mark.parametrize("version", ["8.19", "9.2"])
 def test_an_8x_client_is_served_by_both_majors(edge: Edge, version: str) -> None:
-    """Set LOGFLOW_TEST_ES8_PYTHON to an interpreter with ``elasticsearch<9`` (e.g. a throwaway venv) to run it."""
-    python = os.environ.get("LOGFLOW_TEST_ES8_PYTHON")
-    if not python:
-        pytest.skip("LOGFLOW_TEST_ES8_PYTHON is not set (an interpreter with elasticsearch<9 installed)")
+    """Selected when LOGFLOW_TEST_ES8_PYTHON names an interpreter with ``elasticsearch<9`` (a throwaway venv)."""
+    python = os.environ["LOGFLOW_TEST_ES8_PYTHON"]
     server = edge(version)
     out = subprocess.run([python, "-c", ES8_SCRIPT, server.url], capture_output=True, text=True, timeout=60, check=True)
     result = json.loads(out.stdout)
@@ -534,19 +533,19 @@ def test_an_8x_client_is_served_by_both_majors(edge: Edge, version: str) -> None
 # --- against a real cluster (opt-in): what the edge claims, checked live ----------------------------------
 
 
+@pytest.mark.live_es
 def test_a_live_cluster_answers_as_the_edge_does() -> None:
     """With LOGFLOW_TEST_ES pointing at Elasticsearch 8.x or 9.x, compare the edge's rules with the real answers.
 
     Leaves nothing behind: one data stream ``logs-esedge<hex>-default`` is made and deleted. Every difference is
     listed at once, so one run says which recordings to update.
     """
-    url = os.environ.get("LOGFLOW_TEST_ES", "").rstrip("/")
-    if not url:
-        pytest.skip("LOGFLOW_TEST_ES is not set (docs/elasticsearch-fidelity.md has the recipe)")
+    url = os.environ["LOGFLOW_TEST_ES"].rstrip("/")
     status, headers, root = raw(url + "/", Accept="application/json")
     number = root.get("version", {}).get("number", "") if isinstance(root, dict) else ""
-    if root.get("version", {}).get("distribution") or number[:2] not in ("8.", "9."):
-        pytest.skip(f"LOGFLOW_TEST_ES is not Elasticsearch 8.x or 9.x ({number or status})")
+    assert not root.get("version", {}).get("distribution") and number[:2] in ("8.", "9."), (
+        f"LOGFLOW_TEST_ES must be Elasticsearch 8.x or 9.x for this test; it answered {number or status}"
+    )
     major = int(number.split(".")[0])
     diffs: list[str] = []
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from logflow.config import EnrichConfig
-from logflow.enrich.stage import Enricher, split_stack_trace
+from logflow.enrich.exceptions import split_stack_trace
+from logflow.enrich.stage import Enricher
 from logflow.enrich.trace import (
     _TEXT_IDS,
     _text_id,

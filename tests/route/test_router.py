@@ -40,7 +40,7 @@ class TestRouter:
         rules = RoutingConfig(
             rules=[
                 RouteRule(name="a", index="a-{date}", datasets=["app"]),
-                RouteRule(name="b", index="b-{date}", datasets=["app"]),
+                RouteRule(name="b", index="b-{date}", datasets=["app", "web"]),
             ]
         )
         assert Router("logs", rules).route(doc(dataset="app"))[0] == "a-2026.11.23"
