@@ -48,9 +48,9 @@ from logflow.event import Batch
 TAG = "redacted"
 ORIGINAL = "event.original"
 PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the kinds, masked whole
+MOVED = "json."  # where the parser puts what fits no mapped field, objects and arrays as JSON text
 _CONTAINERS = frozenset({dict, list})
 _JSON_HEADS = ("{", "[")
-_MOVED = "json."  # where the parse stage puts a JSON log's values, some as JSON text (logflow.parse.mapping)
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 
@@ -139,6 +139,8 @@ class Redactor:
         text = self._text
         for name in names:
             kind = kind_of(name)
+            if kind != SECRET and name.startswith(MOVED):
+                self._moved_json(name, kind, docs, changed)
             if kind == TEXT:
                 values = [doc.get(name, "") for doc in docs]  # a missing field joins as "": positions are indices
                 suspects = self._suspects(values)
@@ -156,14 +158,6 @@ class Redactor:
                 for i, doc in enumerate(docs):
                     if name in doc and _mask_whole(doc, name, self.replacement):
                         changed.add(i)
-            elif name.startswith(_MOVED):  # JSON the parse stage kept as text (`json.a`): its secret keys too
-                for i, doc in enumerate(docs):
-                    value = doc.get(name)
-                    if type(value) is str and value[:1] in _JSON_HEADS:
-                        masked = self._json_line(value)
-                        if masked is not value:
-                            doc[name] = masked
-                            changed.add(i)
         self._nested(docs, changed)
         if self.original and self.keep_original != "never":
             mode = self.keep_original
@@ -187,6 +181,18 @@ class Redactor:
                     changed.add(i)
         for i in changed:
             _tag(docs[i])
+
+    def _moved_json(self, name: str, kind: int, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
+        """Objects and arrays the parser moved under ``json.`` as JSON text (``parse/mapping.py``) keep their
+        secret-named keys: masked by the text's structure, as if it were still an object."""
+        mask: Callable[[str], str] = self._text if kind == TEXT else _unchanged
+        for i, doc in enumerate(docs):
+            value = doc.get(name)
+            if type(value) is str and value[:1] in _JSON_HEADS:
+                masked = mask_json(value, mask, self.secret_names, self.replacement)
+                if masked != value:
+                    doc[name] = masked
+                    changed.add(i)
 
     def _nested(self, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
         """The strings inside objects and arrays: whole values under secret names, the kinds under text paths."""
@@ -292,6 +298,10 @@ class Redactor:
             value_starts = starts(values)
             found.update(holder(value_starts, position) for position in hits)
         return found
+
+
+def _unchanged(text: str) -> str:
+    return text
 
 
 def _mask_whole(container: Any, key: Any, replacement: str) -> bool:

@@ -264,6 +264,7 @@ def test_every_record_becomes_a_document_or_a_rejection_with_a_reason(
 
 @settings(max_examples=EXAMPLES, deadline=None, database=DATABASE, suppress_health_check=[HealthCheck.too_slow])
 @given(objects)
+@example({"message": [{"": None}]})
 def test_no_json_log_is_refused_for_the_names_of_its_keys(obj: dict[str, Any]) -> None:
     """Issue 19.12 through the whole path: the documents made of any JSON object are mappable."""
     record = Record("logs", 0, 0, dumps(obj, ascii_only=True))
