@@ -401,8 +401,8 @@ _SLOT = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
 def _fill(match: re.Match[str], rng: random.Random) -> str:
     kind, values = match.group(1), match.group(2)
     if kind == "enum":
-        return rng.choice(values.split("|"))
-    return SLOTS[kind](rng)
+        return str(rng.choice(values.split("|")))
+    return str(SLOTS[kind](rng))
 
 
 def _truth(match: re.Match[str]) -> str:

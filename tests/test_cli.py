@@ -25,6 +25,7 @@ from logflow import cli
 from logflow.analyze.command import findings_at_or_above
 from logflow.cli import app
 from logflow.config import Settings
+from logflow.config.secrets import mask_output
 from logflow.demo.servers import free_port
 from logflow.sink.client import make_client
 from tests.analyze.test_markup import outside
@@ -330,7 +331,7 @@ class TestConventions:
         buffer = io.StringIO()
         with contextlib.redirect_stderr(buffer):
             cli._say("error:", text)
-        assert buffer.getvalue() == f"error: {text}\n"
+        assert buffer.getvalue() == f"error: {mask_output(text)}\n"  # verbatim but for a credential's mask
 
     def test_test_server_variables_do_not_stop_a_command(self) -> None:
         """LOGFLOW_TEST_KAFKA / LOGFLOW_TEST_ES (the test suite's) are not settings, and no command rejects them."""
