@@ -171,11 +171,11 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     # Loggers that do not propagate would miss the root handler and fall to logging's last resort (plain
     # text, unmasked): they get their own. elastic_transport's node logger is one; it logs every request
     # at info, so below debug it shows warnings and worse only.
-    quiet = {name: logging.WARNING for name in QUIET_LOGGERS} if threshold > logging.DEBUG else {}
-    for name in QUIET_LOGGERS:  # their propagating children too (the transport logs each failed request)
-        logging.getLogger(name).setLevel(max(threshold, quiet.get(name, threshold)))
-    for name in {*QUIET_LOGGERS, *_non_propagating()}:
-        _install(logging.getLogger(name), formatter, max(threshold, quiet.get(name, threshold)))
+    quiet = max(threshold, logging.WARNING) if threshold > logging.DEBUG else threshold
+    for name in QUIET_LOGGERS:  # and their children, which propagate to the root handler
+        logging.getLogger(name).setLevel(quiet)
+    for name in {*NON_PROPAGATING, *_non_propagating()}:
+        _install(logging.getLogger(name), formatter, quiet if name.startswith(QUIET_LOGGERS) else threshold)
 
 
 def _brief_exception(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -186,13 +186,16 @@ def _brief_exception(_logger: WrappedLogger, _method: str, event_dict: EventDict
         exc = exc_info[1] if isinstance(exc_info, tuple) else exc_info if isinstance(exc_info, BaseException) else None
         event_dict.pop("exc_info", None)
         if exc is not None:
-            event_dict["error"] = f"{type(exc).__name__}: {exc}"
+            event_dict["exception"] = f"{type(exc).__name__}: {exc}"  # structlog's key: every format names it alike
     return event_dict
 
 
-#: Libraries that log every request (and every failed one, with its traceback) at info: below debug
-#: they show warnings and worse only. The node logger does not propagate (its authors' choice, kept).
-QUIET_LOGGERS = ("elastic_transport", "elastic_transport.node")
+#: Libraries that log every request (and every retried failure) at info: below debug they show
+#: warnings and worse only.
+QUIET_LOGGERS = ("elastic_transport",)
+#: Loggers that do not propagate, known before they exist (elastic_transport's node logger, its
+#: authors' choice, kept): each gets a handler of its own.
+NON_PROPAGATING = ("elastic_transport.node",)
 
 
 def _non_propagating() -> list[str]:

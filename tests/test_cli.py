@@ -228,14 +228,14 @@ class TestNoMarkup:
         """`_say` (every error line) and the shared stderr console never read outside text as markup."""
         from logflow import cli
 
-        saved = cli.err.file
-        cli.err.file = buffer = io.StringIO()
-        try:
+        buffer = io.StringIO()
+        with contextlib.redirect_stderr(buffer):  # the console follows sys.stderr; nothing to restore after
             cli._say("error:", text)
             cli.err.print(f"{text}: rejected", highlight=False)  # how `parse` reports a rejection
-        finally:
-            cli.err.file = saved
-        assert buffer.getvalue().splitlines() == [f"error: {text}", f"{text}: rejected"]
+        masked = mask_output(text)
+        assert buffer.getvalue().splitlines() == [f"error: {masked}", f"{text}: rejected"]
+
+
 class TestConventions:
     """--version, -h, choices listed as choices, one line per message, exit codes CI can act on."""
 

@@ -237,7 +237,11 @@ def mapping_problems(doc: dict[str, Any], prefix: str = "") -> list[str]:
     for key, value in doc.items():
         if not key.strip(".") or key.startswith(".") or key.endswith(".") or ".." in key:
             problems.append(f"field name {prefix + key!r}")
-        elif not isinstance(value, dict) and any(other.startswith(prefix + key + ".") for other in names):
+        elif (
+            not isinstance(value, dict)
+            and value is not None  # null maps nothing: Elasticsearch takes it where it maps an object
+            and any(other.startswith(prefix + key + ".") for other in names)
+        ):
             problems.append(f"{prefix + key!r} is a value and an object")
         items = value if isinstance(value, list) else [value]
         for item in items:
