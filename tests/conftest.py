@@ -65,6 +65,16 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 _USED: list[str] = []
 
+# The fixtures that start (or reach) a server; a test that uses one, however indirectly, is an integration test.
+SERVER_FIXTURES = frozenset({"servers", "osmem"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts servers ``integration``, from the fixtures it uses: no test forgets it."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if _USED:
