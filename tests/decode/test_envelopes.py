@@ -1,0 +1,186 @@
+"""Envelope detection: each shipper's own signals unwrap, an application's look-alike keys do not.
+
+Filebeat's shapes are built from its documented exported fields (``agent``, ``ecs``, ``input``,
+``log.file.path``, ``host``, ``fields``) and from what ``json.keys_under_root`` does (the
+application's decoded keys at the top level, beside Filebeat's), not from one captured sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from logflow.config import load_settings
+from logflow.decode.envelopes import unwrap
+from logflow.decode.stage import decode
+from logflow.event import Record
+from logflow.worker.processor import Processor
+
+MAX = 1_048_576
+
+FILEBEAT: dict[str, Any] = {
+    "@timestamp": "2026-11-23T01:02:03.000Z",
+    "agent": {"type": "filebeat", "version": "8.16.1", "ephemeral_id": "9f1c", "name": "web-1"},
+    "ecs": {"version": "8.0.0"},
+    "input": {"type": "filestream"},
+    "log": {"file": {"path": "/var/log/app.json"}, "offset": 4096},
+    "host": {"name": "web-1"},
+}
+
+# JSON values as an application writes them (orjson round-trips each one exactly).
+scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+# The top-level keys Filebeat's exported fields and default processors use; an application's are any others.
+FILEBEAT_OWN = frozenset(
+    {
+        "@timestamp", "@metadata", "agent", "ecs", "input", "host", "log", "fields", "tags", "cloud",
+        "container", "kubernetes", "orchestrator", "data_stream", "elastic_agent", "event", "fileset",
+        "service", "stream", "json",
+    }
+)  # fmt: skip
+app_keys = st.text(min_size=1, max_size=12).filter(lambda k: k not in FILEBEAT_OWN)
+app_objects = st.dictionaries(app_keys, values, min_size=1, max_size=6)
+
+
+def rec(value: bytes) -> Record:
+    return Record("logs", 0, 7, value)
+
+
+def decoded(obj: dict[str, Any]) -> Any:
+    return decode(rec(orjson.dumps(obj)), MAX)
+
+
+class TestApplicationLogsWithLookAlikeKeys:
+    """Key names alone are not signals: applications write ``agent``, ``log``, ``input`` and ``fields`` too."""
+
+    not_a_beat = st.text(max_size=12).filter(lambda t: not t.lower().endswith("beat"))
+    user_agents = st.text(max_size=30) | st.fixed_dictionaries(
+        {"type": not_a_beat}, optional={"name": st.text(max_size=10), "version": st.text(max_size=6)}
+    )
+    app_log_keys = st.fixed_dictionaries(
+        {},
+        optional={
+            "level": st.sampled_from(["info", "warn", "error"]),
+            "logger": st.text(max_size=10),
+            "origin": st.fixed_dictionaries({"file": st.fixed_dictionaries({"name": st.text(max_size=10)})}),
+            "file": st.fixed_dictionaries({}, optional={"name": st.text(max_size=8), "line": st.integers(0, 999)}),
+        },
+    )
+    inputs = st.dictionaries(st.text(max_size=8), values, max_size=3)
+    look_alikes = st.fixed_dictionaries(
+        {"message": st.text(max_size=40)},
+        optional={"agent": user_agents, "log": app_log_keys, "input": inputs, "fields": values},
+    )
+    others = st.dictionaries(
+        st.text(min_size=1, max_size=10).filter(lambda k: k not in {"ecs", "source_type", "message"}),
+        values,
+        max_size=3,
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(look_alikes, others)
+    def test_a_json_log_with_agent_log_input_or_fields_keys_of_its_own_stays_a_json_log(
+        self, log: dict[str, Any], other: dict[str, Any]
+    ) -> None:
+        obj = {**other, **log}
+        assert unwrap(obj) is None
+        dec = decoded(obj)
+        assert dec.obj == obj and dec.text is None and dec.meta == {}
+
+    @pytest.mark.parametrize(
+        "obj",
+        [
+            {"message": "GET / 200", "agent": {"type": "browser", "name": "Firefox", "version": "133"}},
+            {"message": "x", "agent": "curl/8.5.0"},
+            {"message": "x", "log": {"level": "info", "logger": "app"}},
+            {"message": "x", "log": {"file": {"name": "app.py", "line": 3}}},
+            {"message": "x", "input": {"type": "keyboard"}},
+            {"message": "x", "fields": {"service": "shop", "log_type": "nginx"}},
+        ],
+    )
+    def test_each_look_alike_alone_is_an_application_log(self, obj: dict[str, Any]) -> None:
+        assert unwrap(obj) is None
+
+
+class TestFilebeatSignals:
+    """Each Filebeat signal is enough on its own (drop_fields often removes the others)."""
+
+    @pytest.mark.parametrize(
+        "signal",
+        [
+            {"agent": {"type": "filebeat"}},
+            {"agent": {"type": "Winlogbeat"}},
+            {"agent": {"ephemeral_id": "9f1c", "type": "elastic-agent"}},
+            {"log": {"file": {"path": "/var/log/a.log"}}},
+            {"input": {"type": "filestream"}, "ecs": {"version": "8.0.0"}},
+        ],
+    )
+    def test_a_single_signal_unwraps_the_message(self, signal: dict[str, Any]) -> None:
+        dec = decoded({"message": "GET / 200", **signal})
+        assert dec.text == "GET / 200" and dec.obj is None
+
+    def test_input_without_ecs_is_not_a_signal_but_with_it_is(self) -> None:
+        assert unwrap({"message": "x", "input": {"type": "filestream"}}) is None
+        assert unwrap({"message": "x", "input": {"type": "filestream"}, "ecs": {}}) is not None
+
+    def test_the_metadata_is_kept_under_ecs_names(self) -> None:
+        dec = decoded({**FILEBEAT, "message": "GET / 200"})
+        assert dec.text == "GET / 200"
+        assert dec.meta == {
+            "host.name": "web-1",
+            "log.file.path": "/var/log/app.json",
+            "agent.type": "filebeat",
+            "agent.version": "8.16.1",
+            "agent.name": "web-1",
+            "logflow.envelope_timestamp": "2026-11-23T01:02:03.000Z",
+        }
+
+    def test_a_beat_event_without_a_line_is_indexed_as_it_is(self) -> None:
+        assert unwrap({k: v for k, v in FILEBEAT.items()}) is None
+
+
+class TestKeysUnderRoot:
+    """``json.keys_under_root``: the application's fields sit beside Filebeat's and are kept at top level."""
+
+    def test_the_reported_record_keeps_its_level_and_logger(self) -> None:
+        value = (
+            b'{"message":"disk nearly full","level":"warn","logger":"storage","input":{"type":"filestream"},'
+            b'"ecs":{"version":"8.0.0"},"agent":{"type":"filebeat"},"log":{"file":{"path":"/var/log/app.json"}}}'
+        )
+        processed = Processor(load_settings(environ={})).process([rec(value)])
+        doc = orjson.loads(processed.actions[0].source)
+        assert doc["log.level"] == "warn" and doc["log.logger"] == "storage"
+        assert doc["message"] == "disk nearly full" and doc["logflow.parser"] != "none"
+        assert doc["log.file.path"] == "/var/log/app.json"
+
+    @settings(max_examples=300, deadline=None)
+    @given(app_objects, st.none() | st.text(max_size=30))
+    def test_every_application_key_comes_out_as_the_json_log_it_was(
+        self, app: dict[str, Any], message: str | None
+    ) -> None:
+        if message is not None:
+            app = {**app, "message": message}
+        dec = decoded({**FILEBEAT, **app})
+        assert dec.obj == app and dec.text is None
+        assert dec.meta["log.file.path"] == "/var/log/app.json" and dec.meta["host.name"] == "web-1"
+
+    @settings(max_examples=100, deadline=None)
+    @given(app_objects)
+    def test_the_applications_own_log_keys_are_kept_beside_filebeats_log_file(self, app: dict[str, Any]) -> None:
+        envelope = {**FILEBEAT, **app, "log": {**FILEBEAT["log"], "level": "error"}}
+        dec = decoded(envelope)
+        assert dec.obj == {**app, "log": {"level": "error"}}
+
+    @settings(max_examples=100, deadline=None)
+    @given(app_objects)
+    def test_without_keys_under_root_the_object_under_json_is_the_log(self, app: dict[str, Any]) -> None:
+        dec = decoded({**FILEBEAT, "json": app})
+        assert dec.obj == app
