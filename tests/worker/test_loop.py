@@ -136,7 +136,6 @@ class TestRedelivery:
         assert sum(before.values()) == 1_500
         assert after == before
 
-
     def test_a_worker_joining_a_group_that_is_caught_up_reports_the_group_commits_as_its_own(
         self, make_settings: Any
     ) -> None:
