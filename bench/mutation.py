@@ -47,6 +47,16 @@ ROOMS: dict[str, Room] = {
 }
 
 _SUPPORT = ("tests/__init__.py", "tests/conftest.py", "tests/support.py")
+_HYPOTHESIS_PROFILE = """
+
+from hypothesis import HealthCheck as _HealthCheck
+from hypothesis import settings as _settings
+
+_settings.register_profile(
+    "mutation", derandomize=True, database=None, suppress_health_check=[_HealthCheck.differing_executors]
+)
+_settings.load_profile("mutation")
+"""
 
 
 def _config(room: Room) -> str:
@@ -79,6 +89,10 @@ def prepare(name: str, room: Room) -> Path:
             init.write_text("")
     if (ROOT / "tests" / "data").is_dir():
         shutil.copytree(ROOT / "tests" / "data", where / "tests" / "data")
+    # mutmut calls each test from more than one test session in one process, which Hypothesis would flag;
+    # fixed examples (derandomize) make two runs of a room give the same figures.
+    with open(where / "tests" / "conftest.py", "a") as conftest:
+        conftest.write(_HYPOTHESIS_PROFILE)
     pyproject = (ROOT / "pyproject.toml").read_text()
     (where / "pyproject.toml").write_text(pyproject + _config(room))
     return where

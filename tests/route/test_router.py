@@ -122,6 +122,16 @@ class TestDecisionCache:
         for _ in range(2):  # the second round is answered from the memo
             assert [router.route(d) for d, _ in cases] == [expected for _, expected in cases]
 
+    def test_a_repeated_decision_comes_from_the_memo_with_the_same_shared_copy_list(self, prefix: str) -> None:
+        """Events that share dataset, level, tags and day get one decision object: its copy list is shared
+        (``route`` says: do not mutate it), which is what keeps routing off the per-event cost."""
+        rules = RoutingConfig(rules=[RouteRule(name="audit", index="audit-{date}", tags=["security"], copy=True)])
+        router = Router(prefix, rules)
+        first = router.route(doc(tags=["security"], message="one"))
+        again = router.route(doc(tags=["security"], message="two"))
+        assert again == first == (f"{prefix}-nginx.access-2026.11.23", ["audit-2026.11.23"])
+        assert again[1] is first[1]
+
     def test_an_unhashable_dataset_from_a_json_log_is_routed_without_the_memo(self, prefix: str) -> None:
         """A list where a dataset name goes cannot key the memo; it is routed (or rejected) as before."""
         router = Router(prefix, RoutingConfig())
@@ -219,7 +229,11 @@ class TestTimeZones:
         offsets = {"UTC": 0, "America/New_York": -5 * 3600, "Asia/Kolkata": 19800}
         assert time.localtime(1_795_000_000).tm_gmtoff == offsets[local_zone]  # a date in November: no DST
 
-    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=50,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
+    )
     @given(
         st.datetimes(
             min_value=dt.datetime(2000, 1, 1),
