@@ -66,7 +66,7 @@ def letters(monkeypatch: pytest.MonkeyPatch) -> KafkaDeadLetters:
 
 
 def sent(letters: KafkaDeadLetters) -> list[Sent]:
-    producer: RecordingProducer = letters.producer  # type: ignore[assignment]
+    producer: RecordingProducer = letters.producer
     return producer.sent
 
 
@@ -83,14 +83,14 @@ header_lists = st.lists(
 
 class TestProducerSettings:
     def test_the_producer_waits_for_every_replica_and_accepts_large_requests(self, letters: KafkaDeadLetters) -> None:
-        producer: RecordingProducer = letters.producer  # type: ignore[assignment]
+        producer: RecordingProducer = letters.producer
         assert producer.kwargs["acks"] == "all"
         assert producer.kwargs["max_request_size"] == MAX_REQUEST_BYTES
         assert producer.kwargs["bootstrap_servers"] == ",".join(SETTINGS.kafka.bootstrap_servers)
         assert letters.topic == "acme-dlq"
 
     async def test_start_and_stop_reach_the_producer(self, letters: KafkaDeadLetters) -> None:
-        producer: RecordingProducer = letters.producer  # type: ignore[assignment]
+        producer: RecordingProducer = letters.producer
         await letters.start()
         assert producer.started and not producer.stopped
         await letters.stop()
@@ -121,7 +121,7 @@ class TestDeadLetters:
         assert sent(letters) == []
 
     async def test_an_unacknowledged_letter_is_an_error_not_a_success(self, letters: KafkaDeadLetters) -> None:
-        letters.producer.fail_acks = True  # type: ignore[attr-defined]
+        letters.producer.fail_acks = True
         with pytest.raises(KafkaError):
             await letters.send_all([rejection(b"x")])
 
@@ -144,7 +144,7 @@ class TestOversizedLetters:
             with pytest.MonkeyPatch.context() as patch:
                 patch.setattr(producer_module, "AIOKafkaProducer", RecordingProducer)
                 letters = KafkaDeadLetters(SETTINGS.kafka)
-            letters.producer.limit = TRUNCATE_TO  # type: ignore[attr-defined]
+            letters.producer.limit = TRUNCATE_TO
             await letters.send_all([rejection(value, key, (big_header, small_header))])
             return sent(letters)
 
@@ -158,14 +158,14 @@ class TestOversizedLetters:
         assert [h for h in headers if h[0] != TRUNCATED_FROM] == [h for h in full if len(h[1]) < 64 * 1024]
 
     async def test_a_letter_that_fits_is_not_truncated(self, letters: KafkaDeadLetters) -> None:
-        letters.producer.limit = 10  # type: ignore[attr-defined]
+        letters.producer.limit = 10
         await letters.send_all([rejection(b"0123456789", b"k")])
         [(_, key, value, headers)] = sent(letters)
         assert (key, value) == (b"k", b"0123456789")
         assert all(name != TRUNCATED_FROM for name, _ in headers)
 
     async def test_a_refused_letter_without_a_value_is_sent_empty_with_its_key(self, letters: KafkaDeadLetters) -> None:
-        letters.producer.refusals = 1  # type: ignore[attr-defined]
+        letters.producer.refusals = 1
         await letters.send_all([rejection(None, b"k")])
         [(_, key, value, headers)] = sent(letters)
         assert (key, value) == (b"k", b"")

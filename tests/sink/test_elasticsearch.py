@@ -194,11 +194,19 @@ class TestWholeRequests:
     def test_an_abandoned_batch_stops_retrying_and_raises(self) -> None:
         async def scenario() -> None:
             client = ScriptedElasticsearch(lambda n, ids: api_error(503))
-            sink, _ = make_sink(client)
+            sink, _ = make_sink(client, retry_backoff_s=30.0, retry_backoff_max_s=30.0)
             task = asyncio.create_task(sink.index(actions(2)))
             retrying = asyncio.Event()
-            client.answer = lambda n, ids: (retrying.set(), api_error(503))[1] if n >= 2 else api_error(503)
-            await retrying.wait()  # the second attempt failed too: the sink is in its backoff
+
+            def refuse(n: int, ids: list[str]) -> Exception:
+                if n >= 2:
+                    retrying.set()
+                return api_error(503)
+
+            client.answer = refuse
+            await retrying.wait()  # the second attempt failed too
+            for _ in range(5):  # let the sink reach its (long) backoff before it is told to give up
+                await asyncio.sleep(0)
             sink.abandon.set()
             with pytest.raises(BatchAbandoned, match="revoked"):
                 await task
