@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 import re
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from logflow.config import RedactionConfig, load_settings
 from logflow.enrich.redact import Redactor, luhn_ok
-from logflow.event import Record
+from logflow.event import Batch, Event, Record
 from logflow.worker.processor import Processor
 
 ALL = RedactionConfig(kinds=["password", "bearer", "card", "email"])
@@ -179,9 +180,7 @@ class TestPipeline:
 
     def test_processor_masks_a_parsed_line_and_tags_it(self) -> None:
         """An app log line with a password is indexed masked and tagged `redacted`."""
-        doc = self._process(
-            b"2026-11-23 10:11:12,123 INFO checkout.api: retry with password=hunter2 trace_id=abc123"
-        )
+        doc = self._process(b"2026-11-23 10:11:12,123 INFO checkout.api: retry with password=hunter2 trace_id=abc123")
         assert "hunter2" not in orjson.dumps(doc).decode()
         assert "redacted" in doc["tags"]
 
@@ -194,9 +193,7 @@ class TestPipeline:
 
     def test_processor_leaves_clean_lines_untagged(self) -> None:
         """A line without secrets gets no `redacted` tag."""
-        doc = self._process(
-            b"2026-11-23 10:11:12,123 INFO checkout.api: order placed order_id=1 trace_id=abc123"
-        )
+        doc = self._process(b"2026-11-23 10:11:12,123 INFO checkout.api: order placed order_id=1 trace_id=abc123")
         assert "redacted" not in (doc.get("tags") or [])
 
     def test_processor_with_redaction_off_indexes_the_secret(self) -> None:
@@ -209,10 +206,24 @@ class TestBatch:
     """``batch`` checks each kind's condition once over a field's joined values; it must mask as per document."""
 
     FRAGMENTS = (
-        "GET /api/orders 200", "password=hunter2", "db_password: 'p@ss w'", '{"api_key": "abcd1234"}',
-        "dial postgres://app:s3cr3t@db:5432/shop", "see https://example.com/a", "Authorization: Bearer abcdefgh12345",
-        "card 4111 1111 1111 1111 ok", "4111-1111-1111-1112", "order 1234567890123456789", "mail bob@example.com",
-        "İstanbul ödeme", "naïve café", "token:", "key = ", "", "x" * 40, "12 34 56 78 90 12 34",
+        "GET /api/orders 200",
+        "password=hunter2",
+        "db_password: 'p@ss w'",
+        '{"api_key": "abcd1234"}',
+        "dial postgres://app:s3cr3t@db:5432/shop",
+        "see https://example.com/a",
+        "Authorization: Bearer abcdefgh12345",
+        "card 4111 1111 1111 1111 ok",
+        "4111-1111-1111-1112",
+        "order 1234567890123456789",
+        "mail bob@example.com",
+        "İstanbul ödeme",
+        "naïve café",
+        "token:",
+        "key = ",
+        "",
+        "x" * 40,
+        "12 34 56 78 90 12 34",
     )
 
     def documents(self, seed: int) -> tuple[list[dict[str, Any]], list[str | None]]:
@@ -258,8 +269,20 @@ class TestBatch:
 
     @pytest.mark.parametrize(
         "word",
-        ["password", "passwd", "passphrase", "pwd", "secret", "token",
-         "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key"],
+        [
+            "password",
+            "passwd",
+            "passphrase",
+            "pwd",
+            "secret",
+            "token",
+            "apikey",
+            "api_key",
+            "api-key",
+            "accesskey",
+            "access_key",
+            "access-key",
+        ],
     )
     def test_every_key_word_makes_its_value_suspect_wherever_it_stands(self, word: str) -> None:
         """The batch check finds the hint's words by substring search and tries the hint only there."""
@@ -269,8 +292,31 @@ class TestBatch:
     def test_the_batch_hint_check_flags_exactly_the_values_the_hint_expression_matches(self) -> None:
         """Near misses (``api__key``, ``acces_key``, words cut by a value boundary) included: as a regex scan."""
         hint = re.compile(r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key)[\"']?[ \t]*[=:]")
-        parts = ["api", "access", "_", "-", "key", "pass", "word", "wd", "phrase", "pwd", "secret", "token",
-                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword="]
+        parts = [
+            "api",
+            "access",
+            "_",
+            "-",
+            "key",
+            "pass",
+            "word",
+            "wd",
+            "phrase",
+            "pwd",
+            "secret",
+            "token",
+            "=",
+            ":",
+            " ",
+            "\t",
+            '"',
+            "'",
+            "x",
+            "K",
+            "é",
+            "monkey",
+            "ssword=",
+        ]
         redact = Redactor(RedactionConfig(kinds=["password"]))
         rng = random.Random(5)
         for _ in range(300):
@@ -301,3 +347,50 @@ class TestBatch:
         redact.documents(docs, [line] * len(docs))  # "://" without "@": URL credentials are ruled out per value
         for doc in docs:
             redact.document(doc, line)
+
+
+class TestRedactStage:
+    """The stage over a batch: every unfinished event masked, its kept raw line too; dead letters left alone."""
+
+    @staticmethod
+    def batch(*lines: str, finished: int | None = None) -> tuple[Batch, list[Event]]:
+        events = []
+        for i, line in enumerate(lines):
+            event = Event(Record("logs", 0, i, line.encode()))
+            event.doc = {"message": line}
+            event.original = line
+            event.finished = i == finished
+            events.append(event)
+        return Batch(events, dt.datetime(2026, 11, 23, tzinfo=dt.UTC), "2026-11-23T00:00:00.000Z"), events
+
+    def test_each_document_and_its_raw_line_are_masked_and_finished_events_are_left_alone(self) -> None:
+        batch, events = self.batch("login password=hunter2", "all quiet", "token=abc123", finished=2)
+        Redactor(ALL, "always")(batch)
+        assert [e.doc["message"] for e in events] == [f"login password={R}", "all quiet", "token=abc123"]
+        assert [e.original for e in events] == [f"login password={R}", "all quiet", "token=abc123"]
+        assert "redacted" in events[0].doc["tags"] and "tags" not in events[1].doc
+        assert all(e.rejection is None for e in events)
+
+    def test_when_the_batch_pass_fails_each_document_is_masked_alone_and_a_failing_one_is_dead_lettered(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        batch, events = self.batch("login password=hunter2", "boom", "token: s3cret")
+        redactor = Redactor(ALL, "always")
+        document = redactor.document
+
+        def per_document(doc: dict[str, Any], original: str | None = None) -> str | None:
+            if doc["message"] == "boom":
+                raise ValueError("a bug in one document")
+            return document(doc, original)
+
+        def whole_batch(docs: Any, raws: Any) -> None:
+            raise RuntimeError("a bug in the batch pass")
+
+        monkeypatch.setattr(redactor, "documents", whole_batch)
+        monkeypatch.setattr(redactor, "document", per_document)
+        redactor(batch)
+        assert [e.doc["message"] for e in events] == [f"login password={R}", "boom", f"token: {R}"]
+        assert [e.original for e in events] == [f"login password={R}", "boom", f"token: {R}"]
+        rejection = events[1].rejection
+        assert rejection is not None and (rejection.stage, rejection.error_type) == ("process", "ValueError")
+        assert events[0].rejection is None and events[2].rejection is None and batch.rejected == 1
