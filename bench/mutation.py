@@ -41,7 +41,9 @@ ROOMS: dict[str, Room] = {
     ),
     "sink": Room(("logflow/sink/elasticsearch.py",), ("tests/sink/test_elasticsearch.py",)),
     "deadletter": Room(("logflow/deadletter/producer.py",), ("tests/deadletter/test_producer.py",)),
-    "envelopes": Room(("logflow/decode/envelopes.py",), ("tests/decode/test_envelopes.py",)),
+    "envelopes": Room(
+        ("logflow/decode/envelopes.py",), ("tests/decode/test_envelopes.py", "tests/decode/test_stage.py")
+    ),
     "route": Room(("logflow/route/router.py",), ("tests/route/test_router.py",)),
     "redact": Room(("logflow/enrich/redact.py",), ("tests/enrich/test_redact.py",)),
 }

@@ -184,3 +184,116 @@ class TestKeysUnderRoot:
     def test_without_keys_under_root_the_object_under_json_is_the_log(self, app: dict[str, Any]) -> None:
         dec = decoded({**FILEBEAT, "json": app})
         assert dec.obj == app
+
+
+class TestOtherShippers:
+    """Fluent Bit, Vector and rsyslog: each one's metadata, exactly, under ECS names."""
+
+    def test_fluent_bit_keeps_kubernetes_labels_stream_and_time(self) -> None:
+        envelope = {
+            "log": "plain line",
+            "stream": "stderr",
+            "time": "2026-11-23T01:02:03Z",
+            "kubernetes": {
+                "namespace_name": "shop",
+                "pod_name": "api-1",
+                "container_name": "api",
+                "host": "node-3",
+                "labels": {"app.kubernetes.io/name": "orders", "tier": "web", "n": 3},
+            },
+        }
+        text, meta, hint = unwrap(envelope) or ("", {}, "x")
+        assert (text, hint) == ("plain line", None)
+        assert meta == {
+            "kubernetes.namespace": "shop",
+            "kubernetes.pod.name": "api-1",
+            "kubernetes.container.name": "api",
+            "host.name": "node-3",
+            "service.name": "orders",
+            "kubernetes.labels.app_kubernetes_io_name": "orders",
+            "kubernetes.labels.tier": "web",
+            "log.stream": "stderr",
+            "logflow.envelope_timestamp": "2026-11-23T01:02:03Z",
+        }
+
+    @pytest.mark.parametrize("key", ["@timestamp", "time", "date"])
+    def test_fluent_bit_takes_the_first_time_key_it_finds(self, key: str) -> None:
+        found = unwrap({"log": "x", key: 1732323723.5, "kubernetes": {"labels": {"app": "api"}}})
+        assert found is not None
+        assert found[1] == {
+            "logflow.envelope_timestamp": 1732323723.5,
+            "service.name": "api",
+            "kubernetes.labels.app": "api",
+        }
+
+    def test_a_fluent_bit_record_with_a_message_key_is_not_a_fluent_bit_envelope(self) -> None:
+        assert unwrap({"log": "x", "message": "y"}) is None
+
+    def test_vector_keeps_host_file_and_timestamp_and_names_itself(self) -> None:
+        found = unwrap(
+            {"message": "m", "source_type": "file", "host": "h", "file": "/f", "timestamp": "2026-11-23T01:02:03Z"}
+        )
+        assert found == (
+            "m",
+            {
+                "host.name": "h",
+                "log.file.path": "/f",
+                "logflow.envelope_timestamp": "2026-11-23T01:02:03Z",
+                "agent.type": "vector",
+            },
+            None,
+        )
+        assert unwrap({"message": "m", "source_type": "kafka", "host": 3}) == ("m", {"agent.type": "vector"}, None)
+
+    def test_rsyslog_templates_keep_host_program_severity_facility_and_time(self) -> None:
+        found = unwrap(
+            {
+                "msg": "m",
+                "syslogtag": "sshd[1]:",
+                "hostname": "h",
+                "programname": "sshd",
+                "severity": 3,
+                "facility": "auth",
+                "timereported": "2026-11-23T01:02:03Z",
+                "timestamp": "later",
+            }
+        )
+        assert found == (
+            "m",
+            {
+                "host.name": "h",
+                "process.name": "sshd",
+                "log.level": 3,
+                "log.syslog.facility.name": "auth",
+                "logflow.envelope_timestamp": "2026-11-23T01:02:03Z",
+            },
+            "syslog",
+        )
+        assert unwrap({"msg": "m", "host": "h2", "syslogtag": "x"}) == ("m", {"host.name": "h2"}, "syslog")
+        assert unwrap({"msg": "m"}) is None
+
+    def test_filebeat_fields_name_the_service_environment_and_parser_hint(self) -> None:
+        found = unwrap(
+            {
+                "message": "m",
+                "log": {"file": {"path": "/a"}},
+                "host": {"hostname": "h"},
+                "fields": {"service_name": "shop", "environment": "prod", "type": "nginx", "dataset": "other"},
+            }
+        )
+        assert found == (
+            "m",
+            {"host.name": "h", "log.file.path": "/a", "service.name": "shop", "service.environment": "prod"},
+            "nginx",
+        )
+        by_dataset = unwrap({"message": "m", "agent": {"type": "filebeat"}, "event": {"dataset": "nginx.access"}})
+        assert by_dataset is not None and by_dataset[2] == "nginx.access"
+        by_stream = unwrap(
+            {
+                "message": "m",
+                "agent": {"type": "filebeat"},
+                "data_stream": {"dataset": "app"},
+                "service": {"name": "svc"},
+            }
+        )
+        assert by_stream is not None and by_stream[2] == "app" and by_stream[1]["service.name"] == "svc"
