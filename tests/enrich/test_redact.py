@@ -394,3 +394,41 @@ class TestRedactStage:
         rejection = events[1].rejection
         assert rejection is not None and (rejection.stage, rejection.error_type) == ("process", "ValueError")
         assert events[0].rejection is None and events[2].rejection is None and batch.rejected == 1
+
+
+def luhn_number(length: int, seed: int) -> str:
+    """A ``length``-digit number starting with 4 (a card network's range) that passes the Luhn check."""
+    rng = random.Random(seed)
+    body = "4" + "".join(rng.choice("0123456789") for _ in range(length - 2))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+class TestCardBounds:
+    @pytest.mark.parametrize("length", [13, 19])
+    def test_card_numbers_of_13_and_19_digits_are_masked_grouped_or_not(self, length: int) -> None:
+        number = luhn_number(length, length)
+        grouped = "-".join(number[i : i + 4] for i in range(0, length, 4))
+        assert masked(f"paid with {number} ok") == f"paid with {R} ok"
+        assert masked(f"paid with {grouped} ok") == f"paid with {R} ok"
+
+    @pytest.mark.parametrize("length", [12, 20])
+    def test_numbers_outside_13_to_19_digits_are_kept(self, length: int) -> None:
+        number = luhn_number(length, length)
+        assert masked(f"order {number} shipped") == f"order {number} shipped"
+
+    def test_a_card_next_to_a_lone_surrogate_is_still_masked(self) -> None:
+        """JSON logs can carry lone surrogates; the digit scan must not stop at them."""
+        number = luhn_number(16, 7)
+        assert masked(f"\ud800 card {number}") == f"\ud800 card {R}"
+
+
+class TestFromConfig:
+    def test_secret_fields_alone_are_enough_to_run_and_nothing_at_all_is_not(self) -> None:
+        assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=["password"])) is not None
+        assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=[])) is None
+        assert Redactor.from_config(RedactionConfig(kinds=["password"], fields=[], secret_fields=[])) is None
+        assert Redactor.from_config(RedactionConfig(enabled=False)) is None
+
+    def test_the_keep_original_mode_reaches_the_redactor(self) -> None:
+        redactor = Redactor.from_config(ALL, "never")
+        assert redactor is not None and redactor.keep_original == "never"
