@@ -88,6 +88,9 @@ class TestProducerSettings:
         assert producer.kwargs["max_request_size"] == MAX_REQUEST_BYTES
         assert producer.kwargs["bootstrap_servers"] == ",".join(SETTINGS.kafka.bootstrap_servers)
         assert letters.topic == "acme-dlq"
+        # Off on purpose: a dead letter written twice is harmless (a replay overwrites by document id), and
+        # the idempotent producer needs broker support (InitProducerId) that not every Kafka API offers.
+        assert producer.kwargs["enable_idempotence"] is False
 
     async def test_start_and_stop_reach_the_producer(self, letters: KafkaDeadLetters) -> None:
         producer: RecordingProducer = letters.producer
@@ -156,6 +159,16 @@ class TestOversizedLetters:
         assert small_header in headers and big_header not in headers
         full = encode(rejection(value, key, (big_header, small_header)))
         assert [h for h in headers if h[0] != TRUNCATED_FROM] == [h for h in full if len(h[1]) < 64 * 1024]
+
+    @pytest.mark.parametrize(("length", "kept"), [(1024, 1024), (1025, 1024), (5000, 1024), (0, None)])
+    async def test_an_oversized_letters_key_is_cut_at_one_kibibyte(
+        self, letters: KafkaDeadLetters, length: int, kept: int | None
+    ) -> None:
+        letters.producer.refusals = 1
+        key = bytes(range(256)) * 20
+        await letters.send_all([rejection(b"v", key[:length] or None)])
+        [(_, sent_key, _, _)] = sent(letters)
+        assert sent_key == (key[:kept] if kept else None)
 
     async def test_a_letter_that_fits_is_not_truncated(self, letters: KafkaDeadLetters) -> None:
         letters.producer.limit = 10
