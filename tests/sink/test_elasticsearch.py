@@ -44,7 +44,7 @@ class TestStatusPolicy:
 
 # --- The sink's per-item accounting, retries and splits, against a scripted Elasticsearch stand-in. ---
 
-Answer = Callable[[int, list[str]], "list[int] | Exception"]
+Answer = Callable[[int, list[str]], "list[int] | list[dict[str, Any]] | Exception"]
 
 
 class ScriptedElasticsearch:
@@ -70,7 +70,7 @@ class ScriptedElasticsearch:
         answer = self.answer(len(self.requests), ids)
         if isinstance(answer, Exception):
             raise answer
-        return SimpleNamespace(body={"items": [{self.op: {"status": s}} for s in answer]})
+        return SimpleNamespace(body={"items": [{self.op: s if isinstance(s, dict) else {"status": s}} for s in answer]})
 
 
 def api_error(status: int) -> ApiError:
@@ -226,3 +226,52 @@ class TestWholeRequests:
         client.info = refuse  # type: ignore[method-assign]
         asyncio.run(silent.start())
         assert heard_silent == []
+
+
+class TestItemErrors:
+    def test_a_refused_items_error_type_and_reason_with_its_cause_reach_the_failure(self) -> None:
+        error = {
+            "type": "document_parsing_exception",
+            "reason": "failed to parse field [status]",
+            "caused_by": {"type": "illegal_argument_exception", "reason": 'For input string: "x"'},
+        }
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: [{"status": 400, "error": error}]))
+        [failure] = asyncio.run(sink.index(actions(1))).failures
+        assert (failure.status, failure.error_type) == (400, "document_parsing_exception")
+        assert failure.reason == (
+            'failed to parse field [status] (caused by illegal_argument_exception: For input string: "x")'
+        )
+
+    @pytest.mark.parametrize(
+        ("error", "kind", "reason"),
+        [
+            ({"reason": "r"}, "http_404", "r"),
+            ({"type": "t", "caused_by": {"type": "c"}}, "t", ""),
+            ("index_not_found", "error", "index_not_found"),
+            (None, "http_404", ""),
+            ({"type": "t", "reason": "x" * 3000}, "t", "x" * 1000),
+        ],
+    )
+    def test_odd_error_shapes_still_give_a_type_and_a_bounded_reason(self, error: Any, kind: str, reason: str) -> None:
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: [{"status": 404, "error": error}]))
+        [failure] = asyncio.run(sink.index(actions(1))).failures
+        assert (failure.error_type, failure.reason) == (kind, reason)
+
+    def test_an_item_without_a_status_counts_as_a_server_error_and_is_retried(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: [{}] if n == 1 else [201])
+        sink, _ = make_sink(client)
+        result = asyncio.run(sink.index(actions(1)))
+        assert (result.indexed, result.retried, result.statuses) == (1, 1, {500: 1, 201: 1})
+
+
+class TestBackoff:
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(0, 40), st.floats(0.01, 5.0), st.floats(0.01, 60.0))
+    def test_each_delay_is_the_capped_doubling_with_up_to_half_taken_off_as_jitter(
+        self, attempt: int, first: float, cap: float
+    ) -> None:
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: []), retry_backoff_s=first, retry_backoff_max_s=cap)
+        base = min(cap, first * 2.0 ** min(attempt, 16))
+        delays = [sink._backoff(attempt) for _ in range(20)]
+        assert all(base / 2 <= d <= base for d in delays)
+        assert len(set(delays)) > 1  # jittered: workers that failed together retry apart
