@@ -44,7 +44,7 @@ class TestStatusPolicy:
 
 # --- The sink's per-item accounting, retries and splits, against a scripted Elasticsearch stand-in. ---
 
-Answer = Callable[[int, list[str]], "list[int] | list[dict[str, Any]] | Exception"]
+Answer = Callable[[int, list[str]], "list[Any] | Exception"]
 
 
 class ScriptedElasticsearch:
