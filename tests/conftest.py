@@ -64,6 +64,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 _USED: list[str] = []
 
+# The fixtures that start (or reach) a server; a test that uses one, however indirectly, is an integration test.
+SERVER_FIXTURES = frozenset({"servers", "osmem"})
+
 
 # Opt-in tests: selected only when their variable names what they need, otherwise deselected (listed as
 # such in the summary), never skipped. Run with the variable set and the test must pass.
@@ -74,9 +77,13 @@ OPT_IN = {
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts servers ``integration``, from the fixtures it uses (no test forgets it),
+    and deselect the opt-in tests whose variable is not set."""
     selected: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
         wanted = [env for marker, env in OPT_IN.items() if item.get_closest_marker(marker) is not None]
         (deselected if any(not os.environ.get(env) for env in wanted) else selected).append(item)
     if deselected:

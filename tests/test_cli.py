@@ -172,6 +172,7 @@ class TestSetupAndShip:
         assert sorted(r.value for r in records) == [b"one", b"three", b"two"]
 
 
+@pytest.mark.integration  # `logflow demo` starts its own embedded Tansu and osmem
 class TestDemo:
     def test_the_demo_reconciles_every_record_it_shipped(self, tmp_path: Path) -> None:
         """`logflow demo` on its embedded stack: indexed + dead-lettered equals shipped, exit code 0."""

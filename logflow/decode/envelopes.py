@@ -1,16 +1,29 @@
 """Shipper envelopes: a JSON object around a raw ``message``, unwrapped with its metadata under ECS names.
 
 Detected per record by the keys each shipper writes: Filebeat / Elastic Agent (``message`` with
-``agent.type``, ``log.file`` or ``input`` + ``ecs``), Vector (``message`` with ``source_type``; the
-``kubernetes_logs`` source's ``kubernetes`` object becomes Filebeat's ``kubernetes.*`` and ECS ``container.*``),
-Fluent Bit (``log`` without ``message``) and rsyslog JSON templates (``msg`` with ``programname`` or
-``syslogtag``). ``unwrap`` gives the inner message, the metadata and a parser hint, or None for an
-object that is an application's own log.
+any one of: a Beat's ``agent`` (``agent.type`` naming a Beat, or ``agent.ephemeral_id``), a
+``log.file.path`` string, or ``input.type`` beside ``ecs``), Vector (``message`` with
+``source_type``; the ``kubernetes_logs`` source's ``kubernetes`` object becomes Filebeat's
+``kubernetes.*`` and ECS ``container.*``), Fluent Bit (``log`` without ``message``) and rsyslog
+JSON templates (``msg`` with ``programname`` or ``syslogtag``). An application's own ``agent`` (a
+user agent), ``log`` (ECS ``log.level``), ``input`` or ``fields`` keys are not signals: such an
+object stays a JSON log.
+``unwrap`` gives the inner message, the metadata and a parser hint, or None for an object that is an
+application's own log.
+
+Filebeat decoding JSON lines with ``json.keys_under_root`` (or the ``ndjson`` parser with
+``target: ""``) writes the application's keys at the top level, beside its own ``agent``, ``ecs``,
+``input``, ``log.file``... (Filebeat's exported fields). Then the inner message is that application
+object (every key Filebeat does not write itself, ``message`` included; or the object Filebeat put
+under ``json`` without that setting), handed on as JSON text, so it is decoded as the JSON log it
+was and its fields are kept.
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
+
+import orjson
 
 
 def _get(obj: dict[str, Any], *path: str) -> Any:
@@ -23,6 +36,48 @@ def _get(obj: dict[str, Any], *path: str) -> Any:
 
 
 _AGENT_FIELDS: Final = tuple((key, f"agent.{key}") for key in ("type", "name", "version", "id"))
+
+# The top-level keys Filebeat (and Elastic Agent) write themselves, with the default processors
+# (add_host_metadata, add_cloud_metadata, add_docker_metadata, add_kubernetes_metadata) and modules.
+# Any other key beside them is the application's, put there by ``json.keys_under_root``.
+_FILEBEAT_KEYS: Final = frozenset(
+    {
+        "@timestamp", "@metadata", "agent", "ecs", "input", "host", "log", "fields", "tags", "cloud",
+        "container", "kubernetes", "orchestrator", "data_stream", "elastic_agent", "event", "fileset",
+        "service", "stream",
+    }
+)  # fmt: skip
+# What Filebeat writes under ``log``; an application's own ``log.*`` keys (``log.level``...) are kept.
+_FILEBEAT_LOG_KEYS: Final = frozenset({"file", "offset", "flags"})
+
+
+def _is_filebeat(obj: dict[str, Any]) -> bool:
+    """Any one signal only a Beat writes; never a key name alone, which an application may use too."""
+    agent = obj.get("agent")
+    if isinstance(agent, dict):
+        kind = agent.get("type")
+        if (isinstance(kind, str) and kind.lower().endswith("beat")) or "ephemeral_id" in agent:
+            return True
+    if isinstance(_get(obj, "log", "file", "path"), str):
+        return True
+    return isinstance(_get(obj, "input", "type"), str) and isinstance(obj.get("ecs"), dict)
+
+
+def _keys_under_root(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The application's own object when Filebeat put its keys at the top level, else None."""
+    app = {key: value for key, value in obj.items() if key not in _FILEBEAT_KEYS}
+    nested = app.get("json")
+    if isinstance(nested, dict):  # without keys_under_root Filebeat puts the decoded object under ``json``
+        del app["json"]
+        app.update(nested)
+    log = obj.get("log")
+    if isinstance(log, dict):
+        own = {key: value for key, value in log.items() if key not in _FILEBEAT_LOG_KEYS}
+        if own:
+            app["log"] = own
+    if app.keys() <= {"message"}:
+        return None  # only the line Filebeat read: a plain envelope
+    return app
 
 
 def _filebeat(obj: dict[str, Any], meta: dict[str, Any]) -> str | None:
@@ -218,16 +273,16 @@ def unwrap(obj: dict[str, Any]) -> tuple[str, dict[str, Any], str | None] | None
     """(inner message, metadata, hint) when ``obj`` is a shipper envelope, else None."""
     meta: dict[str, Any] = {}
     message = obj.get("message")
-    if isinstance(message, str):
-        agent = obj.get("agent")
-        if (
-            (isinstance(agent, dict) and "type" in agent)
-            or isinstance(_get(obj, "log", "file"), dict)
-            or (isinstance(obj.get("input"), dict) and "ecs" in obj)
-        ):
-            return message, meta, _filebeat(obj, meta)
-        if "source_type" in obj:
-            return message, meta, _vector(obj, meta)
+    if (isinstance(message, str) or "message" not in obj) and _is_filebeat(obj):
+        app = _keys_under_root(obj)
+        hint = _filebeat(obj, meta)
+        if app is not None:
+            return orjson.dumps(app).decode(), meta, hint
+        if isinstance(message, str):
+            return message, meta, hint
+        return None  # a Beat's own event without a line (a metric, a heartbeat): indexed as it is
+    if isinstance(message, str) and "source_type" in obj:
+        return message, meta, _vector(obj, meta)
     log = obj.get("log")
     if isinstance(log, str) and "message" not in obj:
         return log, meta, _fluentbit(obj, meta)

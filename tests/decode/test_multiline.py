@@ -16,6 +16,7 @@ from logflow.demo.run import run_worker_until_caught_up
 from logflow.errors import ConfigError
 from logflow.event import Action, Processed, Record
 from logflow.source.base import TP
+from logflow.worker import loop as loop_module
 from logflow.worker.loop import Worker
 from logflow.worker.offsets import OffsetTracker
 from logflow.worker.processor import Processor
@@ -415,13 +416,24 @@ def _records(*values: bytes, key: bytes = b"orders") -> list[ShipRecord]:
     return [ShipRecord(value, key, (), "orders", "app", "error", MOMENT) for value in values]
 
 
-async def _until(condition: Any, timeout: float, what: str) -> float:
-    """Poll ``condition`` every 50 ms; the monotonic time it first held."""
+async def _until(condition: Any, timeout: float, what: str) -> None:
+    """Poll ``condition`` every 50 ms; the deadline fails the test only if the condition never holds."""
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.05)
-    return time.monotonic()
+
+
+class WorkerClock:
+    """The worker loop's monotonic clock, moved by the test: the wait bound is judged on it, not on luck."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.reads = 0  # each read is one look at the held events
+
+    def monotonic(self) -> float:
+        self.reads += 1
+        return self.now
 
 
 async def _two_events_on_one_partition(
@@ -477,18 +489,26 @@ class TestDelivery:
         assert traces == [b"\n".join(EVENT[1:]).decode()] * 3
 
     async def test_the_commit_stays_at_a_held_events_first_record_until_the_wait_bound_flushes_it(
-        self, make_settings: SettingsFactory
+        self, make_settings: SettingsFactory, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The trailing event (offsets 4-7) has no start line after it: offset 4 is the commit until it is indexed."""
+        """The trailing event (offsets 4-7) has no start line after it: offset 4 is the commit until it is indexed.
+
+        The worker's clock is the test's: held at 0 s, still held after many looks at 1.5 s, flushed past 2 s.
+        """
+        clock = WorkerClock()
+        monkeypatch.setattr(loop_module, "time", clock)
         settings, produced, tp = await _two_events_on_one_partition(make_settings, max_wait_ms=2000)
         worker = Worker(settings)
         async with running(worker):
-            held_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
-            assert worker.stats.committed[tp] == 4
+            await _until(lambda: worker.stats.committed.get(tp, 0) >= 4, 30, "the first event's commit")
+            clock.now = 1.5
+            looks = clock.reads
+            await _until(lambda: clock.reads >= looks + 5, 30, "five more looks at the held event")
+            assert worker.stats.committed[tp] == 4  # inside the wait bound: still held
             assert await committed_offsets(settings, [tp]) == {tp: 4}
             assert [d["logflow.kafka.offset"] for d in await all_documents(settings, ["logflow.kafka.offset"])] == [0]
-            done_at = await _until(lambda: worker.stats.committed.get(tp, 0) >= 8, 10, "the flush")
-        assert done_at - held_at >= 1.5  # held for the wait bound (2 s from its batch), not flushed at once
+            clock.now = 2.5
+            await _until(lambda: worker.stats.committed.get(tp, 0) >= 8, 30, "the flush")
         assert await committed_offsets(settings, [tp]) == produced == {tp: 8}
         docs = await all_documents(settings, ["error.stack_trace", "logflow.kafka.offset"])
         assert [d["logflow.kafka.offset"] for d in docs] == [0, 4]

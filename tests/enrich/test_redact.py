@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 import re
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from logflow.config import RedactionConfig, load_settings
 from logflow.enrich.redact import Redactor, luhn_ok
-from logflow.event import Record
+from logflow.event import Batch, Event, Record
 from logflow.worker.processor import Processor
 
 ALL = RedactionConfig(kinds=["password", "bearer", "card", "email"])
@@ -179,9 +180,7 @@ class TestPipeline:
 
     def test_processor_masks_a_parsed_line_and_tags_it(self) -> None:
         """An app log line with a password is indexed masked and tagged `redacted`."""
-        doc = self._process(
-            b"2026-11-23 10:11:12,123 INFO checkout.api: retry with password=hunter2 trace_id=abc123"
-        )
+        doc = self._process(b"2026-11-23 10:11:12,123 INFO checkout.api: retry with password=hunter2 trace_id=abc123")
         assert "hunter2" not in orjson.dumps(doc).decode()
         assert "redacted" in doc["tags"]
 
@@ -194,9 +193,7 @@ class TestPipeline:
 
     def test_processor_leaves_clean_lines_untagged(self) -> None:
         """A line without secrets gets no `redacted` tag."""
-        doc = self._process(
-            b"2026-11-23 10:11:12,123 INFO checkout.api: order placed order_id=1 trace_id=abc123"
-        )
+        doc = self._process(b"2026-11-23 10:11:12,123 INFO checkout.api: order placed order_id=1 trace_id=abc123")
         assert "redacted" not in (doc.get("tags") or [])
 
     def test_processor_with_redaction_off_indexes_the_secret(self) -> None:
@@ -209,10 +206,24 @@ class TestBatch:
     """``batch`` checks each kind's condition once over a field's joined values; it must mask as per document."""
 
     FRAGMENTS = (
-        "GET /api/orders 200", "password=hunter2", "db_password: 'p@ss w'", '{"api_key": "abcd1234"}',
-        "dial postgres://app:s3cr3t@db:5432/shop", "see https://example.com/a", "Authorization: Bearer abcdefgh12345",
-        "card 4111 1111 1111 1111 ok", "4111-1111-1111-1112", "order 1234567890123456789", "mail bob@example.com",
-        "İstanbul ödeme", "naïve café", "token:", "key = ", "", "x" * 40, "12 34 56 78 90 12 34",
+        "GET /api/orders 200",
+        "password=hunter2",
+        "db_password: 'p@ss w'",
+        '{"api_key": "abcd1234"}',
+        "dial postgres://app:s3cr3t@db:5432/shop",
+        "see https://example.com/a",
+        "Authorization: Bearer abcdefgh12345",
+        "card 4111 1111 1111 1111 ok",
+        "4111-1111-1111-1112",
+        "order 1234567890123456789",
+        "mail bob@example.com",
+        "İstanbul ödeme",
+        "naïve café",
+        "token:",
+        "key = ",
+        "",
+        "x" * 40,
+        "12 34 56 78 90 12 34",
     )
 
     def documents(self, seed: int) -> tuple[list[dict[str, Any]], list[str | None]]:
@@ -258,8 +269,20 @@ class TestBatch:
 
     @pytest.mark.parametrize(
         "word",
-        ["password", "passwd", "passphrase", "pwd", "secret", "token",
-         "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key"],
+        [
+            "password",
+            "passwd",
+            "passphrase",
+            "pwd",
+            "secret",
+            "token",
+            "apikey",
+            "api_key",
+            "api-key",
+            "accesskey",
+            "access_key",
+            "access-key",
+        ],
     )
     def test_every_key_word_makes_its_value_suspect_wherever_it_stands(self, word: str) -> None:
         """The batch check finds the hint's words by substring search and tries the hint only there."""
@@ -354,3 +377,85 @@ class TestEveryIndexedString:
         out = Redactor(RedactionConfig(), "always").document({"message": "x"}, raw)
         assert out is not None and "q9q9" not in out and "c0c0" not in out
         assert orjson.loads(out) == {"msg": f"password\t:\t{R}", "nested": {"Cookie": R}}
+class TestRedactStage:
+    """The stage over a batch: every unfinished event masked, its kept raw line too; dead letters left alone."""
+
+    @staticmethod
+    def batch(*lines: str, finished: int | None = None) -> tuple[Batch, list[Event]]:
+        events = []
+        for i, line in enumerate(lines):
+            event = Event(Record("logs", 0, i, line.encode()))
+            event.doc = {"message": line}
+            event.original = line
+            event.finished = i == finished
+            events.append(event)
+        return Batch(events, dt.datetime(2026, 11, 23, tzinfo=dt.UTC), "2026-11-23T00:00:00.000Z"), events
+
+    def test_each_document_and_its_raw_line_are_masked_finished_events_included(self) -> None:
+        """A finished event (a dead letter indexed as a document) is masked too: its preview is indexed."""
+        batch, events = self.batch("login password=hunter2", "all quiet", "token=abc123", finished=2)
+        Redactor(ALL, "always")(batch)
+        assert [e.doc["message"] for e in events] == [f"login password={R}", "all quiet", f"token={R}"]
+        assert [e.original for e in events] == [f"login password={R}", "all quiet", f"token={R}"]
+        assert "redacted" in events[0].doc["tags"] and "tags" not in events[1].doc
+        assert all(e.rejection is None for e in events)
+
+    def test_when_the_batch_pass_fails_each_document_is_masked_alone_and_a_failing_one_is_dead_lettered(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        batch, events = self.batch("login password=hunter2", "boom", "token: s3cret")
+        redactor = Redactor(ALL, "always")
+        documents = redactor.documents  # `document` masks one document through it
+
+        def failing(docs: Any, raws: Any) -> None:
+            if len(docs) > 1:
+                raise RuntimeError("a bug in the batch pass")
+            if docs[0]["message"] == "boom":
+                raise ValueError("a bug in one document")
+            documents(docs, raws)
+
+        monkeypatch.setattr(redactor, "documents", failing)
+        redactor(batch)
+        assert [e.doc["message"] for e in events] == [f"login password={R}", "boom", f"token: {R}"]
+        assert [e.original for e in events] == [f"login password={R}", "boom", f"token: {R}"]
+        rejection = events[1].rejection
+        assert rejection is not None and (rejection.stage, rejection.error_type) == ("process", "ValueError")
+        assert events[0].rejection is None and events[2].rejection is None and batch.rejected == 1
+
+
+def luhn_number(length: int, seed: int) -> str:
+    """A ``length``-digit number starting with 4 (a card network's range) that passes the Luhn check."""
+    rng = random.Random(seed)
+    body = "4" + "".join(rng.choice("0123456789") for _ in range(length - 2))
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
+class TestCardBounds:
+    @pytest.mark.parametrize("length", [13, 19])
+    def test_card_numbers_of_13_and_19_digits_are_masked_grouped_or_not(self, length: int) -> None:
+        number = luhn_number(length, length)
+        grouped = "-".join(number[i : i + 4] for i in range(0, length, 4))
+        assert masked(f"paid with {number} ok") == f"paid with {R} ok"
+        assert masked(f"paid with {grouped} ok") == f"paid with {R} ok"
+
+    @pytest.mark.parametrize("length", [12, 20])
+    def test_numbers_outside_13_to_19_digits_are_kept(self, length: int) -> None:
+        number = luhn_number(length, length)
+        assert masked(f"order {number} shipped") == f"order {number} shipped"
+
+    def test_a_card_next_to_a_lone_surrogate_is_still_masked(self) -> None:
+        """JSON logs can carry lone surrogates; the digit scan must not stop at them."""
+        number = luhn_number(16, 7)
+        assert masked(f"\ud800 card {number}") == f"\ud800 card {R}"
+
+
+class TestFromConfig:
+    def test_secret_fields_alone_are_enough_to_run_and_nothing_at_all_is_not(self) -> None:
+        assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=["password"])) is not None
+        assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=[])) is None
+        assert Redactor.from_config(RedactionConfig(kinds=["password"], fields=[], secret_fields=[])) is None
+        assert Redactor.from_config(RedactionConfig(enabled=False)) is None
+
+    def test_the_keep_original_mode_reaches_the_redactor(self) -> None:
+        redactor = Redactor.from_config(ALL, "never")
+        assert redactor is not None and redactor.keep_original == "never"

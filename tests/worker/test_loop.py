@@ -101,7 +101,15 @@ class TestWorkerDelivery:
             assert headers["logflow.error.type"] in (b"invalid_utf8", b"empty")
             assert headers["logflow.error.reason"]
             assert headers["logflow.source.topic"] == ten_thousand.settings.kafka.topics[0].encode()
-            assert int(headers["logflow.source.offset"]) >= 0
+        # Each dead letter's coordinates name the very record it was: together with the indexed documents'
+        # they cover every offset produced, once.
+        letters = [
+            (int(dict(m.headers)["logflow.source.partition"]), int(dict(m.headers)["logflow.source.offset"]))
+            for m in dead
+        ]
+        indexed = {(d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in ten_thousand.documents}
+        assert len(set(letters)) == len(letters) and indexed.isdisjoint(letters)
+        assert indexed | set(letters) == {(p, o) for (_, p), end in ten_thousand.produced.items() for o in range(end)}
 
     def test_trace_ids_join_events_across_services(self, ten_thousand: Run) -> None:
         """Requests that crossed services share one trace.id across nginx, text and JSON logs."""
@@ -127,7 +135,6 @@ class TestRedelivery:
         before, after = wait(go())
         assert sum(before.values()) == 1_500
         assert after == before
-
 
     def test_a_worker_joining_a_group_that_is_caught_up_reports_the_group_commits_as_its_own(
         self, make_settings: Any
@@ -267,7 +274,18 @@ class TestShutdown:
         assert len({(d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in docs}) == 6_000
 
 
-def test_asyncio_mode_is_strict_about_loops() -> None:
-    """Helpers here run their own event loops; none is left running between tests."""
+def test_the_sync_helpers_close_the_event_loop_they_run_and_leave_none_running() -> None:
+    """``wait`` runs a coroutine on its own loop and closes it: a loop left open (or running) would leak into
+    the next test, which pytest-asyncio gives a fresh one."""
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def capture() -> int:
+        loops.append(asyncio.get_running_loop())
+        return 7
+
+    assert wait(capture()) == 7
+    assert wait(capture()) == 7
+    assert len(loops) == 2 and loops[0] is not loops[1]
+    assert all(loop.is_closed() for loop in loops)
     with pytest.raises(RuntimeError):
         asyncio.get_running_loop()
