@@ -57,8 +57,9 @@ class AckServer:
         return web.Response(body=bulk_answer(request, count), content_type="application/json", headers=_PRODUCT)
 
     async def _other(self, request: web.Request) -> web.Response:
-        return web.Response(body=orjson.dumps({"acknowledged": True}), content_type="application/json",
-                            headers=_PRODUCT)
+        return web.Response(
+            body=orjson.dumps({"acknowledged": True}), content_type="application/json", headers=_PRODUCT
+        )
 
 
 def main() -> None:

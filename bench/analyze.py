@@ -93,9 +93,7 @@ def build_file(path: Path, count: int) -> None:
 def measure(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
     """(wall seconds, CPU seconds, peak RSS MiB) of one `logflow analyze` process (its own rusage, via wait4)."""
     started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "logflow", "analyze", *args], env=env, stdout=subprocess.DEVNULL
-    )
+    child = subprocess.Popen([sys.executable, "-m", "logflow", "analyze", *args], env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -108,9 +106,7 @@ async def index_docs(es_url: str, count: int, prefix: str) -> None:
     from logflow.admin.index_templates import install_templates
     from logflow.sink.client import make_client
 
-    settings = load_settings(
-        environ={}, overrides={"elasticsearch": {"hosts": [es_url]}}
-    )
+    settings = load_settings(environ={}, overrides={"elasticsearch": {"hosts": [es_url]}})
     client = make_client(settings.elasticsearch)
     try:
         await install_templates(client, prefix)
@@ -130,9 +126,7 @@ async def index_docs(es_url: str, count: int, prefix: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--es-docs", type=int, default=20_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/logflow-bench"))
@@ -143,9 +137,7 @@ def main() -> None:
     path = args.workdir / f"analyze-{args.events}.ndjson"
     started = time.perf_counter()
     build_file(path, args.events)
-    print(
-        f"input: {path} ({path.stat().st_size / 2**20:,.0f} MiB, built in {time.perf_counter() - started:.1f} s)"
-    )
+    print(f"input: {path} ({path.stat().st_size / 2**20:,.0f} MiB, built in {time.perf_counter() - started:.1f} s)")
     seconds, cpu, rss = measure([str(path), "--format", "json", "--out", str(args.workdir / "file-report.json")])
     print(
         f"file, {args.events:,} events: {seconds:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:,.0f} MiB "
@@ -178,9 +170,7 @@ def main() -> None:
             "json",
         ]
         for mode in ("documents", "aggregations"):
-            seconds, cpu, rss = measure(
-                [*common, "--mode", mode, "--out", str(args.workdir / f"es-{mode}.json")], env
-            )
+            seconds, cpu, rss = measure([*common, "--mode", mode, "--out", str(args.workdir / f"es-{mode}.json")], env)
             print(
                 f"elasticsearch ({mode}), {args.es_docs:,} documents: {seconds:.1f} s wall, {cpu:.1f} s CPU, "
                 f"peak RSS {rss:,.0f} MiB"

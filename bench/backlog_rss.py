@@ -54,8 +54,9 @@ class ThrottlingServer(AckServer):
         roll = self.rng.random()
         if roll < self.reject:  # throttled outright
             self.rejected += 1
-            return web.json_response({"error": {"type": "es_rejected_execution_exception"}, "status": 429},
-                                     status=429, headers=_PRODUCT)
+            return web.json_response(
+                {"error": {"type": "es_rejected_execution_exception"}, "status": 429}, status=429, headers=_PRODUCT
+            )
         count = body.count(b"\n") // 2
         if roll < 2 * self.reject:  # accepted, but every other item is throttled
             throttled = _THROTTLED_ITEM
@@ -98,8 +99,12 @@ def main() -> None:
         started = time.perf_counter()
         produced = asyncio.run(ship_corpus(settings, corpus))
         print(f"backlog: {sum(produced.values()):,} records produced in {time.perf_counter() - started:.0f} s")
-        worker = subprocess.Popen([sys.executable, "-m", "logflow", "run"], env=env_for(settings),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "logflow", "run"],
+            env=env_for(settings),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         samples: list[int] = []
         started = time.perf_counter()
         while time.perf_counter() - started < args.seconds:
@@ -112,12 +117,18 @@ def main() -> None:
     finally:
         kafka.stop()
     done = sum(v or 0 for v in committed.values())
-    print(f"worker ran {args.seconds:.0f} s against a sink taking {args.delay} s per bulk request and answering "
-          f"{args.reject:.0%} of them 429 (and {args.reject:.0%} with per-item 429s)")
-    print(f"committed {done:,} records; backlog left {sum(produced.values()) - done:,}; "
-          f"whole-request 429s sent: {sink.rejected:,}")
-    print(f"worker RSS: peak {peak / 1024:,.0f} MB (VmHWM), last {samples[-1] / 1024:,.0f} MB, "
-          f"median {sorted(samples)[len(samples) // 2] / 1024:,.0f} MB over {len(samples)} samples")
+    print(
+        f"worker ran {args.seconds:.0f} s against a sink taking {args.delay} s per bulk request and answering "
+        f"{args.reject:.0%} of them 429 (and {args.reject:.0%} with per-item 429s)"
+    )
+    print(
+        f"committed {done:,} records; backlog left {sum(produced.values()) - done:,}; "
+        f"whole-request 429s sent: {sink.rejected:,}"
+    )
+    print(
+        f"worker RSS: peak {peak / 1024:,.0f} MB (VmHWM), last {samples[-1] / 1024:,.0f} MB, "
+        f"median {sorted(samples)[len(samples) // 2] / 1024:,.0f} MB over {len(samples)} samples"
+    )
 
 
 if __name__ == "__main__":

@@ -56,30 +56,40 @@ PARTITIONS = 4
 
 
 def settings_for(kafka: str, es: str, name: str) -> Settings:
-    return load_settings(environ={}, overrides={
-        "kafka": {"bootstrap_servers": [kafka], "topics": [f"{name}-logs"], "group_id": f"{name}-group",
-                  "dead_letter_topic": f"{name}-dlq", "session_timeout_ms": 6000},
-        "elasticsearch": {"hosts": [es]},
-        "routing": {"index_prefix": name},
-        "health": {"port": 0},
-    })
+    return load_settings(
+        environ={},
+        overrides={
+            "kafka": {
+                "bootstrap_servers": [kafka],
+                "topics": [f"{name}-logs"],
+                "group_id": f"{name}-group",
+                "dead_letter_topic": f"{name}-dlq",
+                "session_timeout_ms": 6000,
+            },
+            "elasticsearch": {"hosts": [es]},
+            "routing": {"index_prefix": name},
+            "health": {"port": 0},
+        },
+    )
 
 
 def env_for(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOGFLOW_")}
-    env.update({
-        "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers[0],
-        "LOGFLOW_KAFKA_TOPICS": settings.kafka.topics[0],
-        "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
-        "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
-        "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
-        "LOGFLOW_ELASTICSEARCH_HOSTS": settings.elasticsearch.hosts[0],
-        "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "120",
-        "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
-        "LOGFLOW_HEALTH_PORT": "0",
-        "LOGFLOW_LOG_FORMAT": "json",
-        "LOGFLOW_LOG_LEVEL": "warning",
-    })
+    env.update(
+        {
+            "LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers[0],
+            "LOGFLOW_KAFKA_TOPICS": settings.kafka.topics[0],
+            "LOGFLOW_KAFKA_GROUP_ID": settings.kafka.group_id,
+            "LOGFLOW_KAFKA_DEAD_LETTER_TOPIC": settings.kafka.dead_letter_topic,
+            "LOGFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "LOGFLOW_ELASTICSEARCH_HOSTS": settings.elasticsearch.hosts[0],
+            "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "120",
+            "LOGFLOW_ROUTING_INDEX_PREFIX": settings.routing.index_prefix,
+            "LOGFLOW_HEALTH_PORT": "0",
+            "LOGFLOW_LOG_FORMAT": "json",
+            "LOGFLOW_LOG_LEVEL": "warning",
+        }
+    )
     return env
 
 
@@ -110,8 +120,12 @@ def osmem_ceiling(es: str, corpus: Corpus, docs: int) -> float:
     sent = 0
     for body in bodies:
         query = urllib.parse.urlencode(BULK_PARAMS)
-        req = urllib.request.Request(f"{es}/_bulk?{query}", data=body, method="POST",  # noqa: S310 - loopback
-                                     headers={"content-type": "application/x-ndjson"})
+        req = urllib.request.Request(  # noqa: S310 - the loopback osmem this script started
+            f"{es}/_bulk?{query}",
+            data=body,
+            method="POST",
+            headers={"content-type": "application/x-ndjson"},
+        )
         with urllib.request.urlopen(req, timeout=600) as resp:  # noqa: S310
             resp.read()
         sent += body.count(b"\n") // 2
@@ -187,8 +201,9 @@ async def watch(settings: Settings, produced: dict[TP, int], proc: subprocess.Po
     One consumer for the whole run (joining no group): a new client per poll cost this script CPU
     that the workers, on the same two cores, then lacked.
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka.bootstrap_servers, group_id=settings.kafka.group_id,
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka.bootstrap_servers, group_id=settings.kafka.group_id, enable_auto_commit=False
+    )
     await consumer.start()
     partitions = [TopicPartition(*tp) for tp in produced]
     first_commit: tuple[float, int] | None = None
@@ -209,13 +224,15 @@ async def watch(settings: Settings, produced: dict[TP, int], proc: subprocess.Po
     finally:
         await consumer.stop()
     assert first_commit is not None
-    return {"finished": now, "first_commit_at": first_commit[0], "first_commit_count": first_commit[1],
-            "peak_rss_mb": peak}
+    return {
+        "finished": now,
+        "first_commit_at": first_commit[0],
+        "first_commit_count": first_commit[1],
+        "peak_rss_mb": peak,
+    }
 
 
-def run_workers(
-    settings: Settings, produced: dict[TP, int], workers: int, others: dict[str, int]
-) -> dict[str, float]:
+def run_workers(settings: Settings, produced: dict[TP, int], workers: int, others: dict[str, int]) -> dict[str, float]:
     """Run `logflow run --workers N` until caught up; ``others`` (name -> pid) get their CPU reported too."""
     others_before = {name: cpu_seconds(pid) for name, pid in others.items()}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -226,8 +243,12 @@ def run_workers(
     started = time.perf_counter()
     wall_started = time.time()
     with log_path.open("wb") as log_file:
-        proc = subprocess.Popen([sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
-                                env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "logflow", "run", "--workers", str(workers)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
         try:
             watched = asyncio.run(watch(settings, produced, proc))
         finally:
@@ -291,8 +312,11 @@ def main() -> None:
         # Unkeyed, so the producer spreads records evenly (Filebeat's default): keyed by the corpus's 6
         # service names, 4 partitions split very unevenly and a second worker had little to do.
         corpus: Corpus = [(None, r.value, r.headers) for r in CorpusGenerator(seed=42).records(args.records)]
-        print(f"corpus: {len(corpus):,} records, {sum(len(v) for _, v, _ in corpus) / 1e6:.0f} MB "
-              f"({time.perf_counter() - t:.0f} s to generate)", flush=True)
+        print(
+            f"corpus: {len(corpus):,} records, {sum(len(v) for _, v, _ in corpus) / 1e6:.0f} MB "
+            f"({time.perf_counter() - t:.0f} s to generate)",
+            flush=True,
+        )
         if args.sink == "osmem":
             osmem = start_osmem()
             servers.append(osmem)
@@ -319,8 +343,11 @@ def main() -> None:
             t = time.perf_counter()
             produced = asyncio.run(ship_corpus(settings, corpus))
             spread = " / ".join(f"{produced[tp]:,}" for tp in sorted(produced))
-            print(f"shipped {sum(produced.values()):,} records in {time.perf_counter() - t:.0f} s "
-                  f"(per partition: {spread})", flush=True)
+            print(
+                f"shipped {sum(produced.values()):,} records in {time.perf_counter() - t:.0f} s "
+                f"(per partition: {spread})",
+                flush=True,
+            )
             others = {"tansu": tansu.process.pid} if tansu.process else {}
             sink = ack.pid if ack is not None else servers[-1].process.pid if servers[-1].process else None
             if sink is not None:

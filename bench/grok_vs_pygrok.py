@@ -84,8 +84,10 @@ def compare(kind: str, runners: list[tuple[str, Callable[[str], Any]]], lines: l
             per_second, hits[i] = rate(match, lines)
             best[i] = max(best[i], per_second)
     for (name, _), per_second, matched in zip(runners, best, hits, strict=True):
-        print(f"{kind:7s} {name:42s} {per_second:>10,.0f} lines/s  {per_second / best[0]:5.2f}x pygrok  "
-              f"({matched:,} of {len(lines):,} matched)")
+        print(
+            f"{kind:7s} {name:42s} {per_second:>10,.0f} lines/s  {per_second / best[0]:5.2f}x pygrok  "
+            f"({matched:,} of {len(lines):,} matched)"
+        )
 
 
 def main() -> None:

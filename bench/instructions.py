@@ -39,7 +39,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("records", type=int, nargs="?", default=10_000)
     ap.add_argument(
-        "--dense-as", type=int, default=1_000_000, metavar="LINES",
+        "--dense-as",
+        type=int,
+        default=1_000_000,
+        metavar="LINES",
         help="spread the records over the time LINES lines take in bench/pipeline.py (two days); 0: two days",
     )
     args = ap.parse_args()

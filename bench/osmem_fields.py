@@ -58,7 +58,9 @@ def ceiling(sources: list[bytes]) -> float:
         started = time.perf_counter()
         for body in bodies:
             request = urllib.request.Request(
-                f"http://{server.address}/_bulk", data=body, method="POST",
+                f"http://{server.address}/_bulk",
+                data=body,
+                method="POST",
                 headers={"content-type": "application/x-ndjson"},
             )
             with urllib.request.urlopen(request, timeout=600) as response:  # noqa: S310

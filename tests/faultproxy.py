@@ -71,8 +71,9 @@ def _item(status: int, error_type: str, reason: str) -> dict[str, Any]:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, faults: list[Fault] | None = None, reject_marker: bytes = b"",
-                 reject_status: int = 400) -> None:
+    def __init__(
+        self, upstream: str, faults: list[Fault] | None = None, reject_marker: bytes = b"", reject_status: int = 400
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.faults = list(faults or [])
         self.reject_marker = reject_marker
@@ -111,8 +112,9 @@ class FaultProxy:
             kept = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP}
             return resp.status, await resp.read(), kept
 
-    async def _bulk_partial(self, request: web.Request, pairs: list[tuple[bytes, bytes]],
-                            refuse: list[bool], status: int, kind: str) -> web.Response:
+    async def _bulk_partial(
+        self, request: web.Request, pairs: list[tuple[bytes, bytes]], refuse: list[bool], status: int, kind: str
+    ) -> web.Response:
         """Forward the documents not refused; answer the refused ones with a per-item ``status``."""
         kept = [p for p, r in zip(pairs, refuse, strict=True) if not r]
         upstream_items: list[Any] = []
@@ -122,9 +124,7 @@ class FaultProxy:
                 return web.Response(status=code, body=raw, headers=upstream_headers)
             upstream_items = orjson.loads(raw)["items"]
         answers = iter(upstream_items)
-        items = [
-            _item(status, kind, f"injected by the fault proxy ({status})") if r else next(answers) for r in refuse
-        ]
+        items = [_item(status, kind, f"injected by the fault proxy ({status})") if r else next(answers) for r in refuse]
         self.counts[f"item_{status}"] += sum(refuse)
         errors = any(r for r in refuse) or any(next(iter(i.values())).get("error") for i in upstream_items)
         return web.json_response({"took": 1, "errors": errors, "items": items}, headers=_PRODUCT)

@@ -43,9 +43,13 @@ def golden_records() -> list[object]:
         ((("b3", b"80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1"),), b'{"message":"hello","level":"info"}'),
         ((("logflow-type", b"nginx.access"), ("service", b"web")), b"not an access line at all"),
         (
-            (("logflow.error.type", b"mapper_parsing_exception"), ("logflow.error.reason", b"bad"),
-             ("logflow.source.topic", b"logs"), ("logflow.source.partition", b"1"),
-             ("logflow.source.offset", b"7")),
+            (
+                ("logflow.error.type", b"mapper_parsing_exception"),
+                ("logflow.error.reason", b"bad"),
+                ("logflow.source.topic", b"logs"),
+                ("logflow.source.partition", b"1"),
+                ("logflow.source.offset", b"7"),
+            ),
             b"{broken",
         ),
     ]

@@ -90,7 +90,6 @@ class TestParseCommand:
         assert b"stdin:1: rejected (invalid_utf8)" in proc.stderr
         assert len(proc.stdout.splitlines()) == 1
 
-
     def test_parse_exits_0_when_nothing_was_rejected(self) -> None:
         """Exit 3 is for rejections only: lines that parse, or are indexed as parse failures, exit 0."""
         proc = logflow("parse", stdin=b"ok line\nnot a known format at all\n")
@@ -193,8 +192,15 @@ class TestServerErrors:
 
     def test_an_unreachable_elasticsearch_names_the_hosts_setting(self) -> None:
         proc = logflow(
-            "analyze", "--es", f"http://127.0.0.1:{free_port()}", "--index", "logs-*",
-            "--since", "2026-11-22T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+            "analyze",
+            "--es",
+            f"http://127.0.0.1:{free_port()}",
+            "--index",
+            "logs-*",
+            "--since",
+            "2026-11-22T00:00:00Z",
+            "--until",
+            "2026-11-23T00:00:00Z",
         )
         assert proc.returncode == 1
         assert b"cannot reach Elasticsearch" in proc.stderr and b"LOGFLOW_ELASTICSEARCH_HOSTS" in proc.stderr
@@ -202,8 +208,15 @@ class TestServerErrors:
 
     def test_an_elasticsearch_that_answers_too_late_names_the_timeout_setting(self, settings: Settings) -> None:
         proc = logflow(
-            "analyze", "--es", settings.elasticsearch.hosts[0], "--index", f"{settings.routing.index_prefix}-*",
-            "--since", "2026-11-22T00:00:00Z", "--until", "2026-11-23T00:00:00Z",
+            "analyze",
+            "--es",
+            settings.elasticsearch.hosts[0],
+            "--index",
+            f"{settings.routing.index_prefix}-*",
+            "--since",
+            "2026-11-22T00:00:00Z",
+            "--until",
+            "2026-11-23T00:00:00Z",
             env={**env_for(settings), "LOGFLOW_ELASTICSEARCH_REQUEST_TIMEOUT_S": "0.000001"},
         )
         assert proc.returncode == 1
@@ -214,7 +227,10 @@ class TestServerErrors:
         lines = tmp_path / "app.log"
         lines.write_text("one line\n")
         proc = logflow(
-            "ship", str(lines), "--topic", "logs",
+            "ship",
+            str(lines),
+            "--topic",
+            "logs",
             env={"LOGFLOW_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"},
         )
         assert proc.returncode == 1

@@ -53,7 +53,7 @@ def _reprefix(title: str, prefix: str) -> str:
         sign = "-" if part.startswith("-") else ""
         name = part.removeprefix("-")
         if name.startswith(f"{DEFAULT_PREFIX}-"):
-            name = f"{prefix}-{name[len(DEFAULT_PREFIX) + 1:]}"
+            name = f"{prefix}-{name[len(DEFAULT_PREFIX) + 1 :]}"
         parts.append(sign + name)
     return ",".join(parts)
 
@@ -144,9 +144,7 @@ def import_saved_objects(
         raise DeliveryError(f"cannot reach Kibana at {url}: {reason}") from None
     if not body.get("success"):
         errors = body.get("errors") or []
-        summary = "; ".join(
-            f"{e.get('type')}/{e.get('id')}: {(e.get('error') or {}).get('type')}" for e in errors[:5]
-        )
+        summary = "; ".join(f"{e.get('type')}/{e.get('id')}: {(e.get('error') or {}).get('type')}" for e in errors[:5])
         raise DeliveryError(f"Kibana did not import every object ({len(errors)} failed): {summary}")
     results = body.get("successResults") or []
     return ImportResult(int(body.get("successCount", 0)), [(r.get("type"), r.get("id")) for r in results])

@@ -31,9 +31,7 @@ def parse_duration(text: str, key: str) -> float:
     """``"7d"`` -> seconds; a ConfigError naming ``key`` otherwise."""
     match = _DURATION.match(text)
     if match is None or float(match.group(1)) <= 0:
-        raise ConfigError(
-            key, f"{text!r} is not a duration", "write a positive number and a unit: 90m, 24h, 7d, 2w"
-        )
+        raise ConfigError(key, f"{text!r} is not a duration", "write a positive number and a unit: 90m, 24h, 7d, 2w")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 

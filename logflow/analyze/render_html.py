@@ -19,6 +19,7 @@ def escape(text: str) -> str:
     lines that never went through the redact stage (an NDJSON export, an index another tool wrote)."""
     return _html_escape(mask_output(text))
 
+
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}

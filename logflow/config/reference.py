@@ -1,6 +1,6 @@
 """``docs/configuration.md``, generated from the configuration model so it cannot drift.
 
-    python -m logflow.config.reference > docs/configuration.md     (also `logflow config docs`)
+python -m logflow.config.reference > docs/configuration.md     (also `logflow config docs`)
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def reference_markdown() -> str:
         "(`decode.multiline_start`, `mining.extra_masks`, and each `enrich.rules` pattern with the",
         "parsers' grok library; an expression whose meaning a later Python changes, such as `[[`, is",
         "refused too); every path exists and is a file or a folder as its key needs; a routing rule's",
-        "`index` uses only `{prefix}`, `{dataset}` and `{date}` (a misspelt one gets \"did you mean\") and",
+        '`index` uses only `{prefix}`, `{dataset}` and `{date}` (a misspelt one gets "did you mean") and',
         "makes a valid index name; a routing rule's `levels` are levels `log.level` can hold once the",
         "enrich stage has normalized it (`eror` is normalized to `error`, so a rule on `eror` would never",
         "match; a name close to one of `trace debug info warn error fatal` is taken for a typo; other",
@@ -77,7 +77,7 @@ def reference_markdown() -> str:
         "Default rules:",
         "",
         "```toml",
-        '[[routing.rules]]',
+        "[[routing.rules]]",
         'name = "errors"',
         'index = "{prefix}-errors-{date}"',
         'levels = ["error", "fatal"]',

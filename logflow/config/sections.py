@@ -207,9 +207,7 @@ class KafkaConfig(_SecretsFromFiles):
     ssl_certfile: Path | None = Field(default=None, description="Client certificate for mutual TLS.")
     ssl_keyfile: Path | None = Field(default=None, description="Private key of the client certificate.")
     ssl_password: SecretStr | None = Field(default=None, description="Password of `ssl_keyfile` (secret).")
-    ssl_password_file: Path | None = Field(
-        default=None, description="File holding the `ssl_keyfile` password."
-    )
+    ssl_password_file: Path | None = Field(default=None, description="File holding the `ssl_keyfile` password.")
 
     @field_validator("ssl_cafile", "ssl_certfile", "ssl_keyfile")
     @classmethod
@@ -281,9 +279,7 @@ class ElasticsearchConfig(_SecretsFromFiles):
         ),
     )
     bulk_max_docs: int = Field(default=5000, ge=1, description="Most documents in one `_bulk` request.")
-    bulk_max_bytes: int = Field(
-        default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body."
-    )
+    bulk_max_bytes: int = Field(default=10_000_000, ge=10_000, description="Most bytes in one `_bulk` request body.")
     max_item_retries: int = Field(
         default=6,
         ge=0,
@@ -398,9 +394,7 @@ class ParseConfig(_Section):
 class RedactionConfig(_Section):
     """Masking of secrets and personal data in log fields before they are indexed."""
 
-    enabled: bool = Field(
-        default=True, description="Redact before indexing; matching events are tagged `redacted`."
-    )
+    enabled: bool = Field(default=True, description="Redact before indexing; matching events are tagged `redacted`.")
     kinds: list[Literal["password", "bearer", "card", "email"]] = Field(
         default=["password", "bearer", "card"],
         description=(
@@ -437,9 +431,7 @@ class EnrichRule(_Section):
 
     name: str = Field(description="Rule name, for logs and metrics.", examples=["business_metric"])
     pattern: str = Field(
-        description=(
-            "Grok (or plain regex) searched in `message`; `%{NUMBER:field:float}` captures become fields."
-        ),
+        description=("Grok (or plain regex) searched in `message`; `%{NUMBER:field:float}` captures become fields."),
         examples=["Company extraction completed .*? in %{NUMBER:insights.extraction_time:float}s"],
     )
     contains: str | None = Field(
@@ -708,7 +700,7 @@ class RoutingConfig(_Section):
         # Elastic's data stream naming scheme: lowercase, no `-`, at most 100 bytes.
         bad = any(c in value for c in ' -"*\\<|,>/?#:')
         if not value or value != value.lower() or len(value.encode()) > 100 or bad:
-            raise ValueError("must be lowercase, at most 100 bytes, without - or spaces or * \\ / ? \" < > | , # :")
+            raise ValueError('must be lowercase, at most 100 bytes, without - or spaces or * \\ / ? " < > | , # :')
         return value
 
     @model_validator(mode="after")
@@ -716,7 +708,7 @@ class RoutingConfig(_Section):
         if self.mode == "data_stream" and "rules" in self.model_fields_set and self.rules:
             raise ValueError(
                 "routing.rules do not apply in data_stream mode (an event goes to logs-{dataset}-{namespace}); "
-                "remove them, or use mode = \"index\""
+                'remove them, or use mode = "index"'
             )
         return self
 
@@ -724,7 +716,7 @@ class RoutingConfig(_Section):
     @classmethod
     def _lowercase_prefix(cls, value: str) -> str:
         if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
-            raise ValueError("must be a non-empty lowercase index name part without spaces or * \\ / ? \" < > | , # :")
+            raise ValueError('must be a non-empty lowercase index name part without spaces or * \\ / ? " < > | , # :')
         if value.split("-")[0] in ELASTIC_DATA_STREAM_TYPES:
             raise ValueError(
                 f"{value!r} makes index names of the `{value.split('-')[0]}-*-*` shape that Elasticsearch's built-in "
@@ -801,9 +793,7 @@ class KibanaConfig(_SecretsFromFiles):
     """Where `logflow setup --kibana` imports the saved objects (data views, searches, dashboard)."""
 
     url: str | None = Field(default=None, description="Kibana base URL.", examples=["http://localhost:5601"])
-    space: str | None = Field(
-        default=None, description="Kibana space to import into (the default space if unset)."
-    )
+    space: str | None = Field(default=None, description="Kibana space to import into (the default space if unset).")
     username: str | None = Field(
         default=None, description="Basic-auth user (default: `elasticsearch.username`).", examples=["elastic"]
     )

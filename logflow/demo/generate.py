@@ -45,16 +45,19 @@ def line_for(record: ShipRecord) -> bytes:
         fields["service"] = headers["service"].decode()
     if "environment" in headers:
         fields["env"] = headers["environment"].decode()
-    return orjson.dumps({
-        "message": value.decode("utf-8", "replace"),
-        "agent": {"type": "logflow-generate"},
-        "host": {"name": f"{record.service}-1"},
-        "fields": fields,
-    })
+    return orjson.dumps(
+        {
+            "message": value.decode("utf-8", "replace"),
+            "agent": {"type": "logflow-generate"},
+            "host": {"name": f"{record.service}-1"},
+            "fields": fields,
+        }
+    )
 
 
-def generate_lines(records: int, seed: int = 7, end: datetime | None = None,
-                   span: timedelta = timedelta(days=1)) -> Iterator[bytes]:
+def generate_lines(
+    records: int, seed: int = 7, end: datetime | None = None, span: timedelta = timedelta(days=1)
+) -> Iterator[bytes]:
     """``records`` corpus lines, with event times spread over ``span`` before ``end`` (default: now)."""
     end = end or datetime.now(UTC)
     # The corpus spreads times over `days`; a fraction of a day works (it only builds a timedelta).
@@ -64,8 +67,9 @@ def generate_lines(records: int, seed: int = 7, end: datetime | None = None,
         yield line_for(record)
 
 
-def write_corpus(path: Path, records: int, seed: int = 7, end: datetime | None = None,
-                 span: timedelta = timedelta(days=1)) -> int:
+def write_corpus(
+    path: Path, records: int, seed: int = 7, end: datetime | None = None, span: timedelta = timedelta(days=1)
+) -> int:
     """Write the lines to ``path``; returns how many were written."""
     written = 0
     path.parent.mkdir(parents=True, exist_ok=True)

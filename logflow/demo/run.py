@@ -258,8 +258,12 @@ async def _analysis(settings: Settings, corpus: list[Any], out_dir: Path, consol
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("      {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
+        TextColumn("      {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     )
 
 
@@ -296,7 +300,5 @@ def _print(console: Console, result: DemoResult, worker: Worker) -> None:
         for column in ("@timestamp", "service", "dataset", "level", "message"):
             story.add_column(column)
         for row in s["trace_story"]:
-            story.add_row(
-                *(Text(str(row[key])) for key in ("@timestamp", "service", "dataset", "level", "message"))
-            )
+            story.add_row(*(Text(str(row[key])) for key in ("@timestamp", "service", "dataset", "level", "message")))
         console.print(story)

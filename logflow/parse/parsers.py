@@ -400,7 +400,10 @@ class ParserSet:
                 if grok.pathological:
                     log.warning(
                         "Pattern backtracks badly on hostile input; it will always match under a time budget.",
-                        parser=parser.name, pattern=number, path=parser.path, budget_ms=grok.budget_s * 1000,
+                        parser=parser.name,
+                        pattern=number,
+                        path=parser.path,
+                        budget_ms=grok.budget_s * 1000,
                     )
         return cls(parsers, library)
 

@@ -324,9 +324,12 @@ class TimeParser:
         first = self._converters[0]
         utc = self.zone is UTC
         self._fast = (
-            _ISO if utc and first is _iso8601
-            else _HTTP if first is _httpdate
-            else _SYSLOG if utc and first is _syslog
+            _ISO
+            if utc and first is _iso8601
+            else _HTTP
+            if first is _httpdate
+            else _SYSLOG
+            if utc and first is _syslog
             else 0
         )
         self._heads: BoundedCache[str, str] = BoundedCache(_CACHE_LIMIT)
@@ -378,7 +381,7 @@ class TimeParser:
         return result
 
     def _head(self, head: str, now: datetime) -> str:
-        """"date`T`clock" for a fast head, "" for a head the fast path does not take; remembered."""
+        """ "date`T`clock" for a fast head, "" for a head the fast path does not take; remembered."""
         base = ""
         fast = self._fast  # fixed-length heads: their parts are sliced, not read from groups
         if fast == _ISO:

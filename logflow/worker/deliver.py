@@ -43,8 +43,11 @@ def index_failures(result: IndexResult, rejections: list[Rejection]) -> list[Rej
         if record.doc_id in seen:
             continue
         seen.add(record.doc_id)
-        out.append(Rejection(record, "index", failure.error_type, f"HTTP {failure.status}: {failure.reason}",
-                             failure.action.index))
+        out.append(
+            Rejection(
+                record, "index", failure.error_type, f"HTTP {failure.status}: {failure.reason}", failure.action.index
+            )
+        )
     return out
 
 

@@ -141,9 +141,7 @@ class Worker:
         try:
             async with self._batch_lock:  # the batch in flight is committed (or abandoned) before partitions move
                 dropped = self.held.drop(revoked) if self.held is not None else 0
-                log.info(
-                    "Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked), held_dropped=dropped
-                )
+                log.info("Partitions revoked.", partitions=sorted(f"{t}/{p}" for t, p in revoked), held_dropped=dropped)
         finally:
             if timer is not None:
                 timer.cancel()

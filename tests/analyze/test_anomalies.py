@@ -94,9 +94,7 @@ class TestSpikes:
         w = windows()
         templates[2].counts[120:122] += 30
         found = spikes(aggregates(templates), [], T, set())
-        assert [(c.subject, c.start, c.end) for c in found] == [
-            ("c", w.bucket_start(120), w.bucket_start(122))
-        ]
+        assert [(c.subject, c.start, c.end) for c in found] == [("c", w.bucket_start(120), w.bucket_start(122))]
         assert found[0].observed is not None and found[0].observed >= 60
 
     def test_a_doubling_inside_noise_is_not_a_spike(self) -> None:
@@ -114,9 +112,7 @@ class TestErrorRateSpikes:
         errors = np.full(w.buckets, 2.0)
         errors[100:104] = 24
         found = error_rate_spikes(aggregates([], [ServiceStats("payments", counts, errors)]), T)
-        assert [(c.subject, c.start, c.end) for c in found] == [
-            ("payments", w.bucket_start(100), w.bucket_start(104))
-        ]
+        assert [(c.subject, c.start, c.end) for c in found] == [("payments", w.bucket_start(100), w.bucket_start(104))]
 
     def test_more_traffic_at_the_same_error_share_is_not_flagged(self) -> None:
         """Twice the events with twice the errors keeps the rate, so nothing fires."""
@@ -132,13 +128,10 @@ class TestCascades:
         """Among common web+checkout failures, a trace also failing in inventory with retries stands out."""
         traces = [TraceStats(f"t{i}", 2, {"web": 1, "checkout": 1}, HOUR * 20, HOUR * 20) for i in range(60)]
         traces += [
-            TraceStats(f"p{i}", 3, {"web": 1, "checkout": 1, "payments": 1}, HOUR * 20, HOUR * 20)
-            for i in range(30)
+            TraceStats(f"p{i}", 3, {"web": 1, "checkout": 1, "payments": 1}, HOUR * 20, HOUR * 20) for i in range(30)
         ]
         traces.append(
-            TraceStats(
-                "boom", 7, {"web": 1, "checkout": 2, "payments": 1, "inventory": 3}, HOUR * 30, HOUR * 30
-            )
+            TraceStats("boom", 7, {"web": 1, "checkout": 2, "payments": 1, "inventory": 3}, HOUR * 30, HOUR * 30)
         )
         found = [c for c in cascades(aggregates([], traces=traces), T) if c.surprise >= T.min_surprise]
         assert [c.subject for c in found] == ["boom"]

@@ -27,9 +27,7 @@ INCIDENTS = (
 
 def window(mode: Mode = "auto") -> AnalysisOptions:
     """The corpus's last 32 hours, with the 16 hours before as the baseline."""
-    return AnalysisOptions(
-        since="2026-11-22T16:00:00Z", until="2026-11-24T00:00:00Z", baseline="16h", mode=mode
-    )
+    return AnalysisOptions(since="2026-11-22T16:00:00Z", until="2026-11-24T00:00:00Z", baseline="16h", mode=mode)
 
 
 async def index_corpus(es: Any, settings: Settings) -> list[ShipRecord]:
@@ -67,9 +65,7 @@ def incidents_of(report: Report, records: dict[str, ShipRecord]) -> dict[str, se
 
 class TestElasticsearchPath:
     @pytest.mark.parametrize("mode", ["documents", "aggregations"])
-    async def test_incidents_are_found_with_real_document_ids(
-        self, es: Any, settings: Settings, mode: Mode
-    ) -> None:
+    async def test_incidents_are_found_with_real_document_ids(self, es: Any, settings: Settings, mode: Mode) -> None:
         """Both modes report the new error, the spike and the cascade, listing ids that exist in the index."""
         records = await index_corpus(es, settings)
         report = await analyze_es(
@@ -78,9 +74,7 @@ class TestElasticsearchPath:
             f"{settings.routing.index_prefix}-*",
             client=es,
         )
-        assert report.source["kind"] == (
-            "elasticsearch" if mode == "documents" else "elasticsearch-aggregations"
-        )
+        assert report.source["kind"] == ("elasticsearch" if mode == "documents" else "elasticsearch-aggregations")
         found = incidents_of(report, by_doc_id(records))
         assert "new_pattern" in found["new-error"]
         assert "spike" in found["error-spike"]

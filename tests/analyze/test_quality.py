@@ -28,17 +28,13 @@ def incidents_covered(report: Report, records: list[ShipRecord], top: int = TOP)
 
 
 class TestInjectedIncidents:
-    def test_each_incident_is_among_the_top_findings(
-        self, incident_corpus: tuple[Path, list[ShipRecord]]
-    ) -> None:
+    def test_each_incident_is_among_the_top_findings(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
         """Every injected incident is covered by one of the ten highest-scored anomalies."""
         path, records = incident_corpus
         found = incidents_covered(analyze(path), records)
         assert set(found) == {"new-error", "error-spike", "rare-messages", "cascade"}
 
-    def test_each_incident_is_reported_as_the_right_kind(
-        self, incident_corpus: tuple[Path, list[ShipRecord]]
-    ) -> None:
+    def test_each_incident_is_reported_as_the_right_kind(self, incident_corpus: tuple[Path, list[ShipRecord]]) -> None:
         """The new error is new, the burst is a spike, the one-offs are outliers, the trace is a cascade."""
         path, records = incident_corpus
         found = incidents_covered(analyze(path), records)
@@ -53,9 +49,7 @@ class TestInjectedIncidents:
         """The cascade's lines are exactly the injected trace's error records (the web 503 included)."""
         path, records = incident_corpus
         cascade = next(a for a in analyze(path).anomalies if a.kind == "error_cascade")
-        expected = {
-            n for n, r in enumerate(records, 1) if r.incident == "cascade" and r.level in ("error", "")
-        }
+        expected = {n for n, r in enumerate(records, 1) if r.incident == "cascade" and r.level in ("error", "")}
         assert set(cascade.lines or []) == expected
         assert cascade.services == ["checkout", "inventory", "orders", "payments", "web"]
 
@@ -79,9 +73,7 @@ class TestInjectedIncidents:
 
 
 class TestSteadyCorpus:
-    def test_nothing_is_flagged_in_a_steady_corpus(
-        self, steady_corpus: tuple[Path, list[ShipRecord]]
-    ) -> None:
+    def test_nothing_is_flagged_in_a_steady_corpus(self, steady_corpus: tuple[Path, list[ShipRecord]]) -> None:
         """Twenty thousand steady records yield no anomaly at all."""
         path, _ = steady_corpus
         report = analyze(path)

@@ -43,8 +43,13 @@ class TestAllErrorsAtOnce:
 class TestMovedKeys:
     @pytest.mark.parametrize(
         ("key", "section"),
-        [("index_prefix", "routing"), ("multiline_start", "decode"), ("parsers_dir", "parse"),
-         ("shutdown_timeout_s", "worker"), ("service_name", "enrich")],
+        [
+            ("index_prefix", "routing"),
+            ("multiline_start", "decode"),
+            ("parsers_dir", "parse"),
+            ("shutdown_timeout_s", "worker"),
+            ("service_name", "enrich"),
+        ],
     )
     def test_a_key_of_the_old_pipeline_section_names_its_new_section(
         self, tmp_path: Path, key: str, section: str
@@ -69,7 +74,7 @@ class TestEnvironment:
     def test_a_list_can_be_given_as_json_or_comma_separated(self, raw: str) -> None:
         assert load_settings(environ={"LOGFLOW_KAFKA_TOPICS": raw}).kafka.topics == ["a", "b"]
 
-    @pytest.mark.parametrize("raw", ['["a", ', '[1, {}]'])
+    @pytest.mark.parametrize("raw", ['["a", ', "[1, {}]"])
     def test_a_list_given_as_broken_json_is_a_clear_error(self, raw: str) -> None:
         with pytest.raises(ConfigError, match="LOGFLOW_KAFKA_TOPICS"):
             load_settings(environ={"LOGFLOW_KAFKA_TOPICS": raw})

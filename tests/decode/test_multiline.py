@@ -135,7 +135,11 @@ class TestHeldAcrossBatches:
         ]
         events = held.feed(nxt, now=0.1)
         assert [(e.key, e.offset, len(lines(e))) for e in events] == [
-            (b"a", 0, 2), (b"b", 1, 1), (b"b", 5, 1), (b"c", 2, 1), (b"c", 6, 1)
+            (b"a", 0, 2),
+            (b"b", 1, 1),
+            (b"b", 5, 1),
+            (b"c", 2, 1),
+            (b"c", 6, 1),
         ]
         assert held.floors() == {("logs", 0): 4}
 
@@ -300,7 +304,8 @@ class TestCriPartialLines:
             Record("logs", 0, 3, cri("stdout", "F", b"b2"), b"pod-b"),
         ]
         assert values(cri_joiner().join(batch)) == [
-            (0, cri("stdout", "F", b"a1 a2")), (1, cri("stdout", "F", b"b1 b2"))
+            (0, cri("stdout", "F", b"a1 a2")),
+            (1, cri("stdout", "F", b"b1 b2")),
         ]
 
     @pytest.mark.parametrize("ender", [b"a plain text line", b'{"msg": "json"}', b""], ids=["text", "json", "empty"])
@@ -308,7 +313,9 @@ class TestCriPartialLines:
         """The pieces so far are one event that keeps the tag P (not a whole line); the late F is its own event."""
         batch = records([cri("stdout", "P", b"a "), cri("stdout", "P", b"b "), ender, cri("stdout", "F", b"c")])
         assert values(cri_joiner().join(batch)) == [
-            (0, cri("stdout", "P", b"a b ")), (2, ender), (3, cri("stdout", "F", b"c"))
+            (0, cri("stdout", "P", b"a b ")),
+            (2, ender),
+            (3, cri("stdout", "F", b"c")),
         ]
 
     def test_text_that_only_mentions_stdout_p_is_not_a_partial_line(self) -> None:
@@ -320,7 +327,8 @@ class TestCriPartialLines:
         """multiline_max_lines caps the pieces of one event too."""
         pieces = [cri("stdout", "P", b"%d " % i) for i in range(5)] + [cri("stdout", "F", b"5")]
         assert values(cri_joiner(multiline_max_lines=3).join(records(pieces))) == [
-            (0, cri("stdout", "P", b"0 1 2 ")), (3, cri("stdout", "F", b"3 4 5"))
+            (0, cri("stdout", "P", b"0 1 2 ")),
+            (3, cri("stdout", "F", b"3 4 5")),
         ]
 
     def test_a_run_stops_before_its_value_would_pass_max_line_bytes(self) -> None:
@@ -328,7 +336,8 @@ class TestCriPartialLines:
         pieces = [cri("stdout", "P", bytes([65 + i]) * 400) for i in range(3)] + [cri("stdout", "F", b"D" * 400)]
         events = cri_joiner(max_line_bytes=1024).join(records(pieces))
         assert values(events) == [
-            (0, cri("stdout", "P", b"A" * 400 + b"B" * 400)), (2, cri("stdout", "F", b"C" * 400 + b"D" * 400))
+            (0, cri("stdout", "P", b"A" * 400 + b"B" * 400)),
+            (2, cri("stdout", "F", b"C" * 400 + b"D" * 400)),
         ]
         assert max(len(e.value or b"") for e in events) <= 1024
 
@@ -356,11 +365,14 @@ class TestCriPartialLines:
         )
         events = cri_joiner(multiline_start=start).join(batch)
         assert [(e.offset, lines(e)) for e in events] == [
-            (0, [
-                cri("stderr", "F", EVENT[0]),
-                cri("stderr", "F", b"java.lang.IllegalStateException: order 7 already shipped"),
-                cri("stderr", "F", EVENT[2]),
-            ]),
+            (
+                0,
+                [
+                    cri("stderr", "F", EVENT[0]),
+                    cri("stderr", "F", b"java.lang.IllegalStateException: order 7 already shipped"),
+                    cri("stderr", "F", EVENT[2]),
+                ],
+            ),
             (4, [cri("stderr", "F", NEXT)]),
         ]
         document = Processor(load_settings(environ={})).process(events[:1], keep_documents=True).documents[0]
@@ -559,9 +571,11 @@ class TestDelivery:
         assert await committed_offsets(settings, list(produced)) == produced
         docs = await all_documents(settings, ["logflow.kafka.partition", "logflow.kafka.offset"])
         assert sorted((d["logflow.kafka.partition"], d["logflow.kafka.offset"]) for d in docs) == [
-            (0, 0), (0, 4), (1, 0), (1, 4)
+            (0, 0),
+            (0, 4),
+            (1, 0),
+            (1, 4),
         ]
-
 
     def test_a_container_line_split_into_partial_records_and_fetch_batches_is_one_document(
         self, make_settings: SettingsFactory
@@ -593,7 +607,9 @@ class TestDelivery:
         assert committed == produced == {(topic, 0): 6}
         assert batches >= 2  # the pieces (offsets 1-4) came in at least two fetches of at most 2 records
         assert [(d["_id"], d["logflow.kafka.offset"], d["log.cri.tag"]) for d in docs] == [
-            (f"{topic}-0-0", 0, "F"), (f"{topic}-0-1", 1, "F"), (f"{topic}-0-5", 5, "F")
+            (f"{topic}-0-0", 0, "F"),
+            (f"{topic}-0-1", 1, "F"),
+            (f"{topic}-0-5", 5, "F"),
         ]
         assert docs[1]["message"] == line.decode()
         assert [docs[0]["message"], docs[2]["message"]] == ["before", "after"]

@@ -294,8 +294,34 @@ class TestBatch:
         hint = re.compile(
             r"(?:pass(?:word|wd|phrase)|pwd|secret|token|(?:api|access)[_-]?key|authorization)(?:\\?[\"'])?[ \t]*[=:]"
         )
-        parts = ["api", "access", "_", "-", "key", "pass", "word", "wd", "phrase", "pwd", "secret", "token",
-                 "=", ":", " ", "\t", '"', "'", "x", "K", "é", "monkey", "ssword=", "authoriz", "ation", "\\"]
+        parts = [
+            "api",
+            "access",
+            "_",
+            "-",
+            "key",
+            "pass",
+            "word",
+            "wd",
+            "phrase",
+            "pwd",
+            "secret",
+            "token",
+            "=",
+            ":",
+            " ",
+            "\t",
+            '"',
+            "'",
+            "x",
+            "K",
+            "é",
+            "monkey",
+            "ssword=",
+            "authoriz",
+            "ation",
+            "\\",
+        ]
         redact = Redactor(RedactionConfig(kinds=["password"]))
         rng = random.Random(5)
         for _ in range(300):
@@ -377,6 +403,8 @@ class TestEveryIndexedString:
         out = Redactor(RedactionConfig(), "always").document({"message": "x"}, raw)
         assert out is not None and "q9q9" not in out and "c0c0" not in out
         assert orjson.loads(out) == {"msg": f"password\t:\t{R}", "nested": {"Cookie": R}}
+
+
 class TestRedactStage:
     """The stage over a batch: every unfinished event masked, its kept raw line too; dead letters left alone."""
 

@@ -126,10 +126,37 @@ class TestTraceContext:
                 _text_id(m.group(1).lower(), message, m.start(2), m.end(2), doc)
 
         rng = random.Random(3)
-        pieces = ["trace_id", "TraceId", "trace.id", "traceparent", "request_id", "req-id", "x-request-id",
-                  "X-Request-ID", "ax-request-id", "correlation_id", "subtrace_id", "trace", "req", "x-", "=",
-                  ": ", "='", '"', " ", " ", "-", "_", TRACE, TRACE.upper(), f"00-{TRACE}-{SPAN}-01", "abc-9",
-                  "ok", "x", "İ"]
+        pieces = [
+            "trace_id",
+            "TraceId",
+            "trace.id",
+            "traceparent",
+            "request_id",
+            "req-id",
+            "x-request-id",
+            "X-Request-ID",
+            "ax-request-id",
+            "correlation_id",
+            "subtrace_id",
+            "trace",
+            "req",
+            "x-",
+            "=",
+            ": ",
+            "='",
+            '"',
+            " ",
+            " ",
+            "-",
+            "_",
+            TRACE,
+            TRACE.upper(),
+            f"00-{TRACE}-{SPAN}-01",
+            "abc-9",
+            "ok",
+            "x",
+            "İ",
+        ]
         for _ in range(20_000):
             message = "".join(rng.choices(pieces, k=rng.randint(1, 9)))
             start = {} if rng.random() < 0.8 else {"trace.id": "preset"}
@@ -234,4 +261,3 @@ class TestKeepsOriginal:
         assert not keeps_original("failures", ["error"])
         assert not keeps_original("failures", "parse_failure")  # tags that are not a list are not ours
         assert not keeps_original("never", ["parse_failure"])
-

@@ -26,11 +26,15 @@ class TestHeaderTrace:
         ("raw", "expected"),
         [
             ((("b3", f"{TRACE}-{SPAN}-1".encode()),), {"trace.id": TRACE, "span.id": SPAN}),
-            ((("X-B3-TraceId", TRACE.upper().encode()), ("X-B3-SpanId", SPAN.upper().encode())),
-             {"trace.id": TRACE, "span.id": SPAN}),
+            (
+                (("X-B3-TraceId", TRACE.upper().encode()), ("X-B3-SpanId", SPAN.upper().encode())),
+                {"trace.id": TRACE, "span.id": SPAN},
+            ),
             ((("uber-trace-id", f"{TRACE}:{SPAN}:0:1".encode()),), {"trace.id": TRACE, "span.id": SPAN}),
-            ((("X-Amzn-Trace-Id", b"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"),),
-             {"trace.id": "1-5759e988-bd862e3fe1be46a994272793"}),
+            (
+                (("X-Amzn-Trace-Id", b"Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"),),
+                {"trace.id": "1-5759e988-bd862e3fe1be46a994272793"},
+            ),
         ],
     )
     def test_each_propagation_format_is_read(

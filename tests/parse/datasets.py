@@ -46,5 +46,3 @@ DATASETS = (
         ("@timestamp", "host.hostname", "log.syslog.hostname", "process.name"),
     ),
 )
-
-

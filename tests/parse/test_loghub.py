@@ -41,14 +41,11 @@ def _read(dataset: Dataset) -> tuple[list[bytes], list[str]]:
     return lines, contents
 
 
-def _documents(
-    processor: Processor, lines: list[bytes], hint: str | None, topic: str
-) -> list[dict[str, Any]]:
+def _documents(processor: Processor, lines: list[bytes], hint: str | None, topic: str) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     headers = (("logflow-type", hint.encode()),) if hint else ()
     return [
-        processor.document(Record(topic, 0, offset, line, headers=headers), now)
-        for offset, line in enumerate(lines)
+        processor.document(Record(topic, 0, offset, line, headers=headers), now) for offset, line in enumerate(lines)
     ]
 
 
@@ -65,8 +62,7 @@ def runs() -> dict[str, Run]:
 
 def _first_failures(run: Run, bad: list[int]) -> str:
     return "\n".join(
-        f"line {i + 1}: {run.lines[i]!r}\n"
-        f"  message {run.documents[i].get('message')!r}\n  Content {run.contents[i]!r}"
+        f"line {i + 1}: {run.lines[i]!r}\n  message {run.documents[i].get('message')!r}\n  Content {run.contents[i]!r}"
         for i in bad[:3]
     )
 
@@ -92,9 +88,7 @@ class TestLoghub:
         bad = [i for i, doc in enumerate(run.documents) if doc.get("logflow.parser") != dataset.parser]
         assert not bad, _first_failures(run, bad)
 
-    def test_every_message_equals_the_ground_truth_content(
-        self, runs: dict[str, Run], dataset: Dataset
-    ) -> None:
+    def test_every_message_equals_the_ground_truth_content(self, runs: dict[str, Run], dataset: Dataset) -> None:
         """The free-text `message` of every line is exactly Loghub's `Content`."""
         run = runs[dataset.name]
         bad = [

@@ -82,7 +82,8 @@ def test_memory_never_changes_the_parser_of_a_line_only_one_parser_reads() -> No
     random.Random(3).shuffle(lines)
     fresh = ParserSet.load()
     assert [parser_of(parsers, line, source) for line in lines] == [
-        parser_of(fresh, line, object()) for line in lines  # a new source per line: priority order each time
+        parser_of(fresh, line, object())
+        for line in lines  # a new source per line: priority order each time
     ]
 
 

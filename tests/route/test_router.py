@@ -156,6 +156,7 @@ class TestAnyShape:
         primary, copies = router.route(document)
         assert all(_INDEX_NAME.match(name) for name in [primary, *copies])
         assert router.route(document) == (primary, copies)  # the memoized answer is the same
+
     def test_a_repeated_decision_comes_from_the_memo_with_the_same_shared_copy_list(self, prefix: str) -> None:
         """Events that share dataset, level, tags and day get one decision object: its copy list is shared
         (``route`` says: do not mutate it), which is what keeps routing off the per-event cost."""

@@ -346,14 +346,22 @@ POISON: dict[str, tuple[bytes, tuple[tuple[str, bytes], ...]]] = {
     "nul-bytes": (b"2026-11-23 10:00:00,000 INFO svc: nul\x00in\x00the\x00middle", ()),
     "binary-junk": (bytes(range(256)) * 8, ()),
     "mapping-type-conflict": (
-        orjson.dumps({"timestamp": "2026-11-23T10:00:00Z", "level": "info", "event": "conflict",
-                      "http.response.status_code": "not-a-number"}),
+        orjson.dumps(
+            {
+                "timestamp": "2026-11-23T10:00:00Z",
+                "level": "info",
+                "event": "conflict",
+                "http.response.status_code": "not-a-number",
+            }
+        ),
         (),
     ),
     "unparseable-date": (orjson.dumps({"timestamp": "the 45th of Nevember", "level": "info", "event": "bad date"}), ()),
     "empty": (b"", ()),
-    "oversized-headers": (b"2026-11-23 10:00:00,000 INFO svc: big headers", (("traceparent", b"0" * 200_000),
-                                                                             ("x-big", b"y" * 300_000))),
+    "oversized-headers": (
+        b"2026-11-23 10:00:00,000 INFO svc: big headers",
+        (("traceparent", b"0" * 200_000), ("x-big", b"y" * 300_000)),
+    ),
 }
 
 

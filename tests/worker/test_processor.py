@@ -18,8 +18,20 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 def messages(count: int, seed: int) -> list[object]:
     """Messages built around the security words, in every case, at message edges, with odd characters."""
     rng = random.Random(seed)
-    pieces = [*_SECURITY_WORDS, "FAILED password for", "Invalid User", "login", "access DENIED", "id=7",
-              "İstanbul", "ok", "", " ", "x\x00y", "é"]
+    pieces = [
+        *_SECURITY_WORDS,
+        "FAILED password for",
+        "Invalid User",
+        "login",
+        "access DENIED",
+        "id=7",
+        "İstanbul",
+        "ok",
+        "",
+        " ",
+        "x\x00y",
+        "é",
+    ]
     out: list[object] = []
     for _ in range(count):
         if rng.random() < 0.05:
