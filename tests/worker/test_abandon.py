@@ -42,10 +42,24 @@ async def until(awaitable: Awaitable[T]) -> T:
     return await asyncio.wait_for(awaitable, DEADLINE_S)
 
 
+class PreparedIndices:
+    """The index calls the sink's guard makes before a first write, answered as for indices `setup` made."""
+
+    async def get_index_template(self, name: str) -> Any:
+        return SimpleNamespace(body={"index_templates": [{"name": name}]})
+
+    async def create(self, index: str) -> Any:
+        return SimpleNamespace(body={"acknowledged": True, "index": index})
+
+    async def get_mapping(self, index: str) -> Any:
+        return SimpleNamespace(body={index: {"mappings": {"_meta": {"managed_by": "logflow"}}}})
+
+
 class FreezingElasticsearch:
     """Answers the first ``answered`` bulk requests (201 for every item), then never answers until ``thaw``."""
 
     def __init__(self, answered: int) -> None:
+        self.indices = PreparedIndices()
         self.answered = answered
         self.requests = 0
         self.acknowledged: list[str] = []  # document ids, in acknowledgement order
