@@ -166,7 +166,12 @@ class ElasticsearchSink:
 
     async def _interruptible(self, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable`` unless abort or abandon is signalled first (then cancel it and raise)."""
-        self._check()
+        try:
+            self._check()
+        except BaseException:  # given up before it started: the coroutine is closed, never left unawaited
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()
+            raise
         work = asyncio.ensure_future(awaitable)
         stops = [asyncio.ensure_future(self.abort.wait()), asyncio.ensure_future(self.abandon.wait())]
         try:
