@@ -54,6 +54,50 @@ async def test_a_refused_document_is_dead_lettered_once_and_everything_else_is_a
     assert tracker.commit_points() == ends  # every record finished: each partition commits its end
 
 
+COPYING = load_settings(
+    environ={},
+    overrides={
+        "health": {"port": 0},
+        "routing": {"rules": [{"name": "errors", "index": "{prefix}-errors-{date}", "levels": ["error"], "copy": True}]},
+    },
+)
+
+
+COPYING_PROCESSOR = Processor(COPYING)  # built once: stages are pure, and building one costs a fifth of a second
+
+_REFUSED = {"none": (), "document": (False,), "copy": (True,), "both": (False, True)}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    plan=st.lists(
+        st.tuples(st.sampled_from(["info", "error", None]), st.sampled_from(sorted(_REFUSED))), min_size=1, max_size=30
+    )
+)
+async def test_a_record_whose_document_and_copy_are_both_refused_is_dead_lettered_once_and_so_is_every_later_one(
+    plan: list[tuple[str | None, str]],
+) -> None:
+    """Refusals of a record's document, its routing copy or both, in any mix and order: one dead letter each."""
+    batch = [
+        Record("logs", 0, i, b"" if level is None else orjson.dumps({"message": f"job {i} done", "level": level}))
+        for i, (level, _) in enumerate(plan)
+    ]
+    refused = {(i, copy) for i, (_, kind) in enumerate(plan) for copy in _REFUSED[kind]}
+    sink = InMemorySink(lambda action: 400 if (action.record.offset, action.copy) in refused else 201)
+    letters = InMemoryDeadLetters()
+    tracker = OffsetTracker(batch)
+    done = await deliver(batch, COPYING_PROCESSOR, sink, letters, tracker)
+    decoded = {i for i, (level, _) in enumerate(plan) if level is not None}
+    copied = {i for i, (level, _) in enumerate(plan) if level == "error"}
+    refused_records = {i for i, copy in refused if i in decoded and (not copy or i in copied)}
+    dead = Counter(r.record.offset for r in letters.rejections)
+    assert set(dead) == (set(range(len(plan))) - decoded) | refused_records
+    assert all(count == 1 for count in dead.values())
+    assert done.indexed == len(decoded - {i for i, copy in refused if not copy})
+    assert done.copies == len(copied - {i for i, copy in refused if copy})
+    assert tracker.commit_points() == {("logs", 0): len(batch)}
+
+
 async def run_to_end(worker: Worker, source: InMemorySource, expected: dict[tuple[str, int], int]) -> None:
     """Run ``worker`` until ``source`` holds the ``expected`` commits (a condition, with a generous deadline)."""
     stop = asyncio.Event()
