@@ -45,12 +45,8 @@ class OffsetTracker:
             self.spans = {tp: sorted(spans, reverse=True) for tp, spans in held.spans.items()}
         self.ends = ends
 
-    def hold(self, record: Record) -> None:
-        """One more thing (a document, a dead-letter write) must finish before ``record`` is."""
-        self.outstanding[_KEY(record)] += 1
-
     def hold_all(self, records: Iterable[Record]) -> None:
-        """``hold`` for each of ``records`` (a record may come more than once: a document and its copy)."""
+        """One more document to acknowledge before each of ``records`` is finished (a copied record comes twice)."""
         self.outstanding.update(map(_KEY, records))  # counted in C
 
     def acknowledged(self, actions: list[Action]) -> None:

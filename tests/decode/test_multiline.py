@@ -61,8 +61,7 @@ def lines(record: Record) -> list[bytes]:
 def delivered(events: list[Record], held: HeldEvents) -> OffsetTracker:
     """A tracker for ``events`` as the worker builds it, with every document acknowledged."""
     tracker = OffsetTracker(events, held)
-    for event in events:
-        tracker.hold(event)
+    tracker.hold_all(events)
     tracker.acknowledged([Action(event, "idx", event.doc_id, b"{}") for event in events])
     held.committed(tracker.commit_points())
     return tracker
@@ -202,7 +201,7 @@ class TestCommitPoints:
         events = held.feed(records([EVENT[2], NEXT], first=6), now=0.1)
         assert [(e.offset, len(lines(e))) for e in events] == [(4, 3)]
         tracker = OffsetTracker(events, held)
-        tracker.hold(events[0])
+        tracker.hold_all([events[0]])
         assert tracker.commit_points() == {("logs", 0): 4}
         tracker.acknowledged([Action(events[0], "idx", events[0].doc_id, b"{}")])
         assert tracker.commit_points() == {("logs", 0): 7}

@@ -15,8 +15,7 @@ class TestOffsetTracker:
         """A gap in acknowledgements holds the commit at the first unfinished record of that partition only."""
         records = [Record("t", p, o, b"x") for p in (0, 1) for o in range(10, 15)]
         tracker = OffsetTracker(records)
-        for r in records:
-            tracker.hold(r)
+        tracker.hold_all(records)
         assert tracker.commit_points() == {("t", 0): 10, ("t", 1): 10}
         tracker.acknowledged([_action(r) for r in records if r.offset != 12])
         assert tracker.commit_points() == {("t", 0): 12, ("t", 1): 12}
