@@ -23,9 +23,18 @@ from logflow.errors import ConfigError, DeliveryError
 from logflow.event import Action, Record
 from logflow.sink.base import BatchAbandoned
 from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy
+from logflow.sink.encode import bulk_body
 
 
 class TestStatusPolicy:
+    @given(st.integers(100, 699))
+    def test_without_rules_only_throttling_and_server_errors_are_retried_and_any_other_status_dead_lettered(
+        self, status: int
+    ) -> None:
+        """A status no rule names (1xx, 3xx, an unknown class) is dead-lettered: not retried forever, not dropped."""
+        expected = "retry" if status == 429 or 500 <= status < 600 else "dlq"
+        assert StatusPolicy([])(status) == expected
+
     def test_defaults_retry_throttling_and_server_errors_and_dead_letter_other_client_errors(self) -> None:
         """429 and 5xx are retried; 400, 404 and 413 go to the dead-letter topic."""
         policy = StatusPolicy(load_settings(environ={}).elasticsearch.item_status_policy)
@@ -54,6 +63,7 @@ class ScriptedElasticsearch:
         self.answer = answer
         self.op = op
         self.requests: list[list[str]] = []
+        self.bodies: list[bytes] = []
         self.infos = 0
         self.transport = None  # not logflow's own transport: `server_of` asks GET / through perform_request
 
@@ -77,6 +87,7 @@ class ScriptedElasticsearch:
         assert (method, path) == ("POST", "/_bulk")
         ids = [orjson.loads(line)["index"]["_id"] for line in kwargs["body"].splitlines()[::2]]
         self.requests.append(ids)
+        self.bodies.append(kwargs["body"])
         answer = self.answer(len(self.requests), ids)
         if isinstance(answer, Exception):
             raise answer
@@ -253,6 +264,38 @@ class TestWholeRequests:
         assert heard_silent == []
 
 
+class TestRequestSize:
+    @settings(max_examples=150, deadline=None)
+    @given(
+        sizes=st.lists(st.integers(1, 4_000), min_size=1, max_size=40),
+        names=st.lists(st.tuples(st.text("abcdefgh-", min_size=1, max_size=60), st.integers(0, 10**12)), min_size=1),
+        max_bytes=st.integers(10_000, 30_000),
+        max_docs=st.integers(1, 50),
+    )
+    def test_each_bulk_body_stays_within_bulk_max_bytes_and_bulk_max_docs_and_is_cut_only_near_a_limit(
+        self, sizes: list[int], names: list[tuple[str, int]], max_bytes: int, max_docs: int
+    ) -> None:
+        """Bodies are measured as sent: a lone document may be larger, no request is cut far short of a limit."""
+        batch = []
+        for i, size in enumerate(sizes):
+            index, number = names[i % len(names)]
+            source = orjson.dumps({"m": "x" * size})
+            batch.append(Action(Record("logs", 0, i, b"x"), f"acme-{index}", f"logs-0-{number}-{i}", source))
+        client = ScriptedElasticsearch(lambda n, ids: [201] * len(ids))
+        sink, _ = make_sink(client, bulk_max_bytes=max_bytes, bulk_max_docs=max_docs)
+        assert asyncio.run(sink.index(batch)).indexed == len(batch)
+        assert [i for ids in client.requests for i in ids] == [a.doc_id for a in batch]  # in order, each once
+        one = [len(bulk_body([a])) for a in batch]
+        start = 0
+        for n, (ids, body) in enumerate(zip(client.requests, client.bodies, strict=True)):
+            assert len(ids) <= max_docs
+            assert len(body) <= max_bytes or len(ids) == 1
+            end = start + len(ids)
+            if n + 1 < len(client.requests) and len(ids) < max_docs:  # cut for size: the next would not fit
+                assert len(body) + one[end] > max_bytes - 8 * (len(ids) + 1)  # estimate: at most 8 bytes over each
+            start = end
+
+
 class TestItemErrors:
     def test_a_refused_items_error_type_and_reason_with_its_cause_reach_the_failure(self) -> None:
         error = {
@@ -275,6 +318,7 @@ class TestItemErrors:
             ("index_not_found", "error", "index_not_found"),
             (None, "http_404", ""),
             ({"type": "t", "reason": "x" * 3000}, "t", "x" * 1000),
+            ("y" * 3000, "error", "y" * 1000),
         ],
     )
     def test_odd_error_shapes_still_give_a_type_and_a_bounded_reason(self, error: Any, kind: str, reason: str) -> None:
