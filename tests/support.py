@@ -21,6 +21,11 @@ from logflow.source.base import TP
 from logflow.source.kafka import security_kwargs
 from logflow.worker.loop import Worker
 
+# How long a test waits for a condition (a commit, an event) before it fails: only a condition that
+# never holds reaches it. bench/mutation.py shortens it, since a mutant that breaks delivery makes
+# every such wait run to its end.
+CONDITION_DEADLINE_S = float(os.environ.get("LOGFLOW_TEST_DEADLINE_S", "60"))
+
 
 async def ship(settings: Settings, records: Sequence[ShipRecord], partitions: int = 3) -> dict[TP, int]:
     """Create the test's topics and produce ``records``; returns records per (topic, partition)."""

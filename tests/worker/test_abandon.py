@@ -32,14 +32,14 @@ from logflow.source.memory import InMemorySource
 from logflow.worker import runner
 from logflow.worker.loop import Worker
 from logflow.worker.processor import Processor
+from tests.support import CONDITION_DEADLINE_S
 
 T = TypeVar("T")
-DEADLINE_S = 60.0  # only a condition that never holds fails the test, after this long
 
 
 async def until(awaitable: Awaitable[T]) -> T:
     """Wait for a condition (an event, a commit); a deadline only so that a broken worker fails the test."""
-    return await asyncio.wait_for(awaitable, DEADLINE_S)
+    return await asyncio.wait_for(awaitable, CONDITION_DEADLINE_S)
 
 
 class PreparedIndices:

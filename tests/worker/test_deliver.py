@@ -19,6 +19,7 @@ from logflow.worker.deliver import deliver
 from logflow.worker.loop import Worker
 from logflow.worker.offsets import OffsetTracker
 from logflow.worker.processor import Processor
+from tests.support import CONDITION_DEADLINE_S
 
 SETTINGS = load_settings(environ={}, overrides={"health": {"port": 0}})
 
@@ -58,7 +59,9 @@ COPYING = load_settings(
     environ={},
     overrides={
         "health": {"port": 0},
-        "routing": {"rules": [{"name": "errors", "index": "{prefix}-errors-{date}", "levels": ["error"], "copy": True}]},
+        "routing": {
+            "rules": [{"name": "errors", "index": "{prefix}-errors-{date}", "levels": ["error"], "copy": True}]
+        },
     },
 )
 
@@ -103,7 +106,7 @@ async def run_to_end(worker: Worker, source: InMemorySource, expected: dict[tupl
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
-        async with asyncio.timeout(60):  # fails the test only if the commits never come
+        async with asyncio.timeout(CONDITION_DEADLINE_S):  # fails the test only if the commits never come
             await source.wait_for(expected)
     finally:
         stop.set()
