@@ -24,6 +24,7 @@ from logflow.event import Action, Record
 from logflow.sink.base import BatchAbandoned
 from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy
 from logflow.sink.encode import bulk_body
+from tests.support import CONDITION_DEADLINE_S
 
 
 class TestStatusPolicy:
@@ -228,24 +229,25 @@ class TestWholeRequests:
             asyncio.run(sink.index(actions(1)))
 
     def test_an_abandoned_batch_stops_retrying_and_raises(self) -> None:
+        """Given up during an hour-long backoff, the sink raises at once and sends nothing more."""
+
         async def scenario() -> None:
-            client = ScriptedElasticsearch(lambda n, ids: api_error(503))
-            sink, _ = make_sink(client, retry_backoff_s=30.0, retry_backoff_max_s=30.0)
-            task = asyncio.create_task(sink.index(actions(2)))
-            retrying = asyncio.Event()
+            asked = asyncio.Event()
 
             def refuse(n: int, ids: list[str]) -> Exception:
-                if n >= 2:
-                    retrying.set()
+                asked.set()
                 return api_error(503)
 
-            client.answer = refuse
-            await retrying.wait()  # the second attempt failed too
-            for _ in range(5):  # let the sink reach its (long) backoff before it is told to give up
+            client = ScriptedElasticsearch(refuse)
+            sink, _ = make_sink(client, retry_backoff_s=3600.0, retry_backoff_max_s=3600.0)
+            task = asyncio.create_task(sink.index(actions(2)))
+            await asked.wait()  # the first attempt failed: the sink now waits 30 to 60 minutes
+            for _ in range(5):  # let it reach that backoff before it is told to give up
                 await asyncio.sleep(0)
             sink.abandon.set()
             with pytest.raises(BatchAbandoned, match="revoked"):
-                await task
+                await asyncio.wait_for(task, CONDITION_DEADLINE_S)  # the deadline only if the sleep held on
+            assert len(client.requests) == 1
 
         asyncio.run(scenario())
 
