@@ -39,7 +39,10 @@ ROOMS: dict[str, Room] = {
         ("logflow/worker/offsets.py", "logflow/worker/deliver.py"),
         ("tests/worker/test_offsets.py", "tests/worker/test_deliver.py", "tests/worker/test_abandon.py"),
     ),
-    "sink": Room(("logflow/sink/elasticsearch.py",), ("tests/sink/test_elasticsearch.py",)),
+    "sink": Room(
+        ("logflow/sink/elasticsearch.py",),
+        ("tests/sink/test_elasticsearch.py", "tests/sink/test_interruptible.py", "tests/sink/test_data_stream.py"),
+    ),
     "deadletter": Room(("logflow/deadletter/producer.py",), ("tests/deadletter/test_producer.py",)),
     "envelopes": Room(
         ("logflow/decode/envelopes.py",), ("tests/decode/test_envelopes.py", "tests/decode/test_stage.py")
