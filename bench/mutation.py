@@ -37,7 +37,12 @@ class Room:
 ROOMS: dict[str, Room] = {
     "offsets": Room(
         ("logflow/worker/offsets.py", "logflow/worker/deliver.py"),
-        ("tests/worker/test_offsets.py", "tests/worker/test_deliver.py", "tests/worker/test_abandon.py"),
+        (
+            "tests/worker/test_offsets.py",
+            "tests/worker/test_deliver.py",
+            "tests/worker/test_abandon.py",
+            "tests/decode/test_multiline.py",
+        ),
     ),
     "sink": Room(
         ("logflow/sink/elasticsearch.py",),

@@ -75,12 +75,14 @@ _REFUSED = {"none": (), "document": (False,), "copy": (True,), "both": (False, T
 @given(
     plan=st.lists(
         st.tuples(st.sampled_from(["info", "error", None]), st.sampled_from(sorted(_REFUSED))), min_size=1, max_size=30
-    )
+    ),
+    tracked=st.booleans(),
 )
 async def test_a_record_whose_document_and_copy_are_both_refused_is_dead_lettered_once_and_so_is_every_later_one(
-    plan: list[tuple[str | None, str]],
+    plan: list[tuple[str | None, str]], tracked: bool
 ) -> None:
-    """Refusals of a record's document, its routing copy or both, in any mix and order: one dead letter each."""
+    """Refusals of a record's document, its routing copy or both, in any mix and order: one dead letter each,
+    saying which index refused it and why; with or without an offset tracker (replay has none)."""
     batch = [
         Record("logs", 0, i, b"" if level is None else orjson.dumps({"message": f"job {i} done", "level": level}))
         for i, (level, _) in enumerate(plan)
@@ -88,7 +90,7 @@ async def test_a_record_whose_document_and_copy_are_both_refused_is_dead_lettere
     refused = {(i, copy) for i, (_, kind) in enumerate(plan) for copy in _REFUSED[kind]}
     sink = InMemorySink(lambda action: 400 if (action.record.offset, action.copy) in refused else 201)
     letters = InMemoryDeadLetters()
-    tracker = OffsetTracker(batch)
+    tracker = OffsetTracker(batch) if tracked else None
     done = await deliver(batch, COPYING_PROCESSOR, sink, letters, tracker)
     decoded = {i for i, (level, _) in enumerate(plan) if level is not None}
     copied = {i for i, (level, _) in enumerate(plan) if level == "error"}
@@ -96,9 +98,21 @@ async def test_a_record_whose_document_and_copy_are_both_refused_is_dead_lettere
     dead = Counter(r.record.offset for r in letters.rejections)
     assert set(dead) == (set(range(len(plan))) - decoded) | refused_records
     assert all(count == 1 for count in dead.values())
+    assert done.rejections == letters.rejections
+    for rejection in letters.rejections:
+        if rejection.record.offset in decoded:  # refused by the sink: the first refused document names its index
+            copy = (rejection.record.offset, False) not in refused
+            expected_index = "logflow-errors-" if copy else "logflow-app-"
+            assert (rejection.stage, rejection.error_type, rejection.reason) == (
+                "index",
+                "http_400",
+                "HTTP 400: answered 400",
+            )
+            assert rejection.index is not None and rejection.index.startswith(expected_index)
     assert done.indexed == len(decoded - {i for i, copy in refused if not copy})
     assert done.copies == len(copied - {i for i, copy in refused if copy})
-    assert tracker.commit_points() == {("logs", 0): len(batch)}
+    if tracker is not None:
+        assert tracker.commit_points() == {("logs", 0): len(batch)}
 
 
 async def run_to_end(worker: Worker, source: InMemorySource, expected: dict[tuple[str, int], int]) -> None:

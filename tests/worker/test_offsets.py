@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from logflow.event import Action, Record
+from logflow.source.base import TP
 from logflow.worker.offsets import OffsetTracker
 
 
@@ -33,3 +37,50 @@ class TestOffsetTracker:
         assert tracker.commit_points() == {("t", 0): 1}
         tracker.acknowledged([_action(second)])
         assert tracker.commit_points() == {("t", 0): 2}
+
+
+class _Held:
+    """What the tracker reads of the joiner's state (``logflow.decode.multiline.HeldEvents``)."""
+
+    def __init__(self, ends: dict[TP, int], floors: dict[TP, int], spans: dict[TP, list[tuple[int, int]]]) -> None:
+        self.ends, self._floors, self.spans = ends, floors, spans
+
+    def floors(self) -> dict[TP, int]:
+        return self._floors
+
+
+_partition = st.integers(1, 60).flatmap(
+    lambda end: st.tuples(
+        st.just(end),
+        st.none() | st.integers(0, end),  # the first offset of a held event, if any
+        st.lists(st.tuples(st.integers(0, end - 1), st.integers(1, end)).filter(lambda s: s[0] < s[1]), max_size=6),
+        st.sets(st.integers(0, end - 1), max_size=5),  # records still outstanding
+    )
+)
+
+
+class TestJoinedEvents:
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.integers(0, 3), _partition, min_size=1, max_size=3))
+    def test_the_commit_point_is_the_highest_offset_at_or_below_every_limit_that_falls_inside_no_joined_event(
+        self, partitions: dict[int, tuple[int, int | None, list[tuple[int, int]], set[int]]]
+    ) -> None:
+        """Spans may overlap or nest (interleaved streams): one move out of an event never lands in another."""
+        ends = {("t", p): end for p, (end, _, _, _) in partitions.items()}
+        floors = {("t", p): floor for p, (_, floor, _, _) in partitions.items() if floor is not None}
+        spans = {("t", p): list(spans) for p, (_, _, spans, _) in partitions.items() if spans}
+        tracker = OffsetTracker([], _Held(ends, floors, spans))  # type: ignore[arg-type]
+        tracker.hold_all(Record("t", p, o, b"") for p, (_, _, _, waiting) in partitions.items() for o in waiting)
+        expected = {}
+        for p, (end, floor, joined, waiting) in partitions.items():
+            point = min([end, *([] if floor is None else [floor]), *waiting])
+            while any(first < point <= last for first, last in joined):
+                point -= 1  # the oracle: walk down until outside every joined event
+            expected[("t", p)] = point
+        assert tracker.commit_points() == expected
+
+    def test_a_held_record_of_a_partition_the_batch_did_not_name_still_holds_its_commit(self) -> None:
+        """No end is known for it, so the record itself is the point: nothing past it is committed."""
+        tracker = OffsetTracker([Record("t", 0, 4, b"")])
+        tracker.hold_all([Record("t", 1, 9, b"")])
+        assert tracker.commit_points() == {("t", 0): 5, ("t", 1): 9}
