@@ -54,7 +54,8 @@ ROOMS: dict[str, Room] = {
     ),
     "route": Room(("logflow/route/router.py",), ("tests/route/test_router.py",)),
     "redact": Room(
-        ("logflow/enrich/redact.py",), ("tests/enrich/test_redact.py", "tests/enrich/test_redact_property.py")
+        ("logflow/enrich/redact.py",),
+        ("tests/enrich/test_redact.py", "tests/enrich/test_redact_property.py", "tests/enrich/test_redact_outputs.py"),
     ),
 }
 
