@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
+from logflow.config.levels import normal_level
+from logflow.parse.syslog import SEVERITIES
 from logflow.parse.timestamps import format_utc
 
 WINDOW: Final = 100  # characters of a line searched for a time
@@ -59,6 +61,10 @@ _CLOCK2 = r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?"
 # A zone right after the clock, or after a blank when it cannot be a number of the text (`+01:00`, `-0700`).
 _ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?|\s[+-]\d{2}:?\d{2}|\s(?:UTC|GMT))?(?![A-Za-z0-9])"
 _B = r"(?<![\w.:/+-])"  # a time starts at a token boundary
+# The same for the forms Cisco writes, where a time may begin with a clock-status mark glued to it:
+# `*` (clock not authoritative) or `.` (clock lost its source), itself at the start of a token.
+_BM = r"(?:(?<![\w.:/+*-])|(?<=[*.])(?<!\S[*.]))"
+_NAMED_ZONE = r"(?P<z>\s(?:UTC|GMT))?"  # Cisco's `show-timezone`, when the zone is UTC
 
 # Each form: a regex with the groups Y (or y: two digits), m or mon (name), d, H, M, S, f, z, ampm,
 # and what the form needs of the reference (a year inferred). Tried in order; the earliest match wins.
@@ -100,19 +106,36 @@ _FORMS: Final = [
     (
         "mdy",
         re.compile(
-            _B
+            _BM
             + r"(?P<mon>"
             + _MON
             + r") {1,2}(?P<d>\d{1,2}),? (?P<Y>\d{4}) "
             + _CLOCK
-            + r"(?: (?P<ampm>[AaPp][Mm]))?(?![\w:])",
+            + r"(?: (?P<ampm>[AaPp][Mm]))?"
+            + _NAMED_ZONE
+            + r"(?!\w|:\S|[.,]\d)",  # a `:` may end it (Cisco), a fraction is read whole or not at all
             re.ASCII,
         ),
     ),
     (
         "syslog",
         re.compile(
-            _B + r"(?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + r"(?: (?P<Y>\d{4}))?(?!\d|:\d)", re.ASCII
+            _BM
+            + r"(?P<mon>"
+            + _MON
+            + r") {1,2}(?P<d>\d{1,2}) "
+            + _CLOCK2
+            + r"(?: (?P<Y>\d{4}))?"
+            + _NAMED_ZONE
+            + r"(?!\d|:\d)",
+            re.ASCII,
+        ),
+    ),
+    (  # NX-OS: `2026 Oct  5 06:00:24[.187]`
+        "ymd_name",
+        re.compile(
+            _BM + r"(?P<Y>\d{4}) (?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + _NAMED_ZONE + r"(?!\d|:\d)",
+            re.ASCII,
         ),
     ),
     ("glog", re.compile(r"(?P<L>[IWEF])(?P<m>\d{2})(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
@@ -127,7 +150,7 @@ _FORMS: Final = [
 _ANCHORED: Final = frozenset(("glog", "mdclock", "yymmdd", "epoch"))
 # A character each form cannot do without: most lines skip most expressions with one `in` test.
 _NEEDS: Final = {"iso": "-", "compact": "-", "slash": "/", "yslash": "/", "http": "/", "basic": "T"}
-_BY_NAME: Final = frozenset(("ctime", "dmy", "mdy", "syslog"))  # forms with a month name
+_BY_NAME: Final = frozenset(("ctime", "dmy", "mdy", "syslog", "ymd_name"))  # forms with a month name
 _MONTH_NAME: Final = re.compile(_MON)
 _TIME_OF_DAY: Final = re.compile(r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\]?(?= )", re.ASCII)
 _GLOG_LEVELS: Final = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
@@ -166,6 +189,19 @@ _WEAK_WORDS: Final = frozenset(
         "trce",
         "dbug",
     ]
+)
+# Cisco's message identity, `%FACILITY-SEVERITY-MNEMONIC:` ("System Message Format" of IOS, IOS XE,
+# NX-OS, ASA): a facility of upper-case parts joined by `-` (`LINK`, `C4K_EBM`, `PM-SP`), a severity
+# digit 0-7 (syslog's), a mnemonic (`UPDOWN`, `106023`), then `:`. A facility part needs a letter,
+# so `%A-1-2-B:` is not read two ways.
+_CISCO_PART = r"[A-Z0-9_]*[A-Z][A-Z0-9_]*"
+_CISCO: Final = re.compile(r"%" + _CISCO_PART + r"(?:-" + _CISCO_PART + r")*-(?P<s>[0-7])-[A-Z0-9_]+:", re.ASCII)
+# The severity as a level: syslog's name for it (parse/syslog.py), normalized as the enrich stage does.
+CISCO_LEVELS: Final = tuple(normal_level(name) for name in SEVERITIES)
+# What may precede the `%` token of a Cisco line without a date: a sequence number and an uptime
+# (`00:02:58:`, `00:02:58.123:`, `1d02h:`, `2w3d:`), `service sequence-numbers` and `timestamps log uptime`.
+_CISCO_LEAD: Final = re.compile(
+    r"(?:\d{1,10}: )?(?:(?:\d{1,4}:\d{2}:\d{2}(?:\.\d{1,3})?|\d{1,4}[ywd]\d{1,2}[wdh]): )?", re.ASCII
 )
 LEVEL_LETTERS: Final = {"V": "trace", "T": "trace", "D": "debug", "I": "info", "W": "warn", "E": "error", "F": "fatal"}
 _TOKEN = re.compile(r"[^\s|]+")
@@ -332,6 +368,9 @@ def find_level(text: str, start: int) -> tuple[str, int, int] | None:
     for count, m in enumerate(_TOKEN.finditer(text, start, start + 80)):
         token = m.group()
         if not bracket:
+            cisco = _CISCO.match(token)
+            if cisco is not None:  # the level of a Cisco line; the token stays in the message, its identity
+                return CISCO_LEVELS[int(cisco["s"])], m.start(), m.start()
             # `WARNING:root:msg` (Python's default format): an upper-case level word and `:` begin the token.
             word = token.partition(":")[0]
             if word != token and word.isupper() and token[:1] not in _OPEN:
@@ -385,6 +424,11 @@ def infer(head: str, reference: datetime, second: str = "") -> Inferred | None:
         timestamp = None
         if head[1:2] == "/" and head[:1] in LEVEL_LETTERS:  # logcat's brief format: `W/Tag( 123): text`
             return Inferred(None, LEVEL_LETTERS[head[0]], head[2:].rstrip())
+        lead = _CISCO_LEAD.match(head)
+        start = lead.end() if lead is not None else 0
+        cisco = _CISCO.match(head, start)
+        if cisco is not None:  # `%ASA-4-106023: text`, `000123: 00:02:58: %LINK-3-UPDOWN: text`
+            return Inferred(None, CISCO_LEVELS[int(cisco["s"])], head[start:].rstrip())
         clock = _TIME_OF_DAY.match(head)  # `01:02:03.456 [error] text`: a level, but no date to know
         at_start = find_level(head, clock.end() if clock else 0)
         if at_start is None or (clock is None and at_start[1] > 1):
