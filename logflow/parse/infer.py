@@ -14,7 +14,13 @@ Times, as the formats' documentation writes them (all read in UTC unless the lin
 - `23/Nov/2026:01:02:03 +0100` (Apache/NCSA, with an optional fraction: HAProxy).
 - `Mon Nov 23 01:02:03.456789 2026` (C `ctime`, Apache's error log), `23 Nov 2026 01:02:03.456`
   (Redis), `23-Nov-2026 01:02:03.456` (Tomcat), `Nov 23, 2026 1:02:03 AM` (java.util.logging),
-  `Nov 23 2026 01:02:03`, `Nov 23 01:02:03 2026`.
+  `Nov 23 2026 01:02:03`, `Nov 23 01:02:03 2026`, `2026 Nov 23 01:02:03` (NX-OS).
+- Cisco's system messages (Cisco, "System Message Format", IOS / IOS XE / NX-OS / ASA): after an
+  optional sequence number (`000123: `), `service timestamps log datetime [msec] [year]
+  [show-timezone]` writes `Nov 23 01:02:03.456` (year inferred, as below), `Nov 23 2026
+  01:02:03.456`, ` UTC` after it, and a `:` ends it. The time may begin with a clock-status mark,
+  `*` (not authoritative) or `.` (lost its source), glued to it and itself at the start of a token
+  (`x*Nov`, `**Nov` are no time).
 - Without a year, which is inferred (the latest year that puts the time no more than a day after
   the reference, the record's own time): syslog `Nov 23 01:02:03`, glog/klog `I1123 01:02:03.456789`
   (whose letter is the level), Android's `11-23 01:02:03.456`, and `261123 010203` (HDFS
@@ -31,6 +37,17 @@ Levels: a level word (``ERROR``, ``Warning``, ``err``, ``DEBUG3``, ``INF``...) o
 ``<warn>``, ``|INFO|``, ``ERROR:``, ``level=error``). A bare lower-case word counts only as the
 first token after the time (``... error: text``); a letter only when bare and upper-case. The scan
 stops at the first token that looks like text, so a level word inside the message is never taken.
+
+Cisco's `%FACILITY-SEVERITY-MNEMONIC:` (`%LINK-3-UPDOWN:`, `%C4K_EBM-4-HOSTFLAPPING:`,
+`%PM-SP-4-ERR_DISABLE:`, `%ASA-4-106023:`; upper-case facility parts, one severity digit 0-7, `:`)
+among the same header tokens (after the time, after at most one word such as a host name), or at
+the start of a line without a date (after a sequence number and an uptime `00:02:58:`, `1d02h:` at
+most): its digit is a syslog severity, named as parse/syslog.py names it and normalized as
+config/levels.py does (0-2 fatal, 3 error, 4 warn, 5-6 info, 7 debug). Unlike a level word, the
+token stays in the message, which begins with it: `%LINK-3-UPDOWN` is the message's identity (what
+Cisco documents each message under, what template mining groups by). What sits between the time
+and it (a host name, a zone abbreviation) is dropped from the message like any field before a
+level. `%d`, `50%`, `%FOO-9-BAR:`, `%link-3-updown:` name no level, nor does such a token in text.
 """
 
 from __future__ import annotations
