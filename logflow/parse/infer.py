@@ -80,7 +80,7 @@ _ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?|\s[+-]\d{2}:?\d{2}|\s(?:UTC|GMT))?(?![A-
 _B = r"(?<![\w.:/+-])"  # a time starts at a token boundary
 # The same for the forms Cisco writes, where a time may begin with a clock-status mark glued to it:
 # `*` (clock not authoritative) or `.` (clock lost its source), itself at the start of a token.
-_BM = r"(?:(?<![\w.:/+*-])|(?<=[*.])(?<!\S[*.]))"
+_BM = r"(?<![\w:/+-])(?<!\S[*.])"
 _NAMED_ZONE = r"(?P<z>\s(?:UTC|GMT))?"  # Cisco's `show-timezone`, when the zone is UTC
 
 # Each form: a regex with the groups Y (or y: two digits), m or mon (name), d, H, M, S, f, z, ampm,
@@ -385,7 +385,7 @@ def find_level(text: str, start: int) -> tuple[str, int, int] | None:
     for count, m in enumerate(_TOKEN.finditer(text, start, start + 80)):
         token = m.group()
         if not bracket:
-            cisco = _CISCO.match(token)
+            cisco = _CISCO.match(token) if token[0] == "%" else None
             if cisco is not None:  # the level of a Cisco line; the token stays in the message, its identity
                 return CISCO_LEVELS[int(cisco["s"])], m.start(), m.start()
             # `WARNING:root:msg` (Python's default format): an upper-case level word and `:` begin the token.
@@ -441,9 +441,9 @@ def infer(head: str, reference: datetime, second: str = "") -> Inferred | None:
         timestamp = None
         if head[1:2] == "/" and head[:1] in LEVEL_LETTERS:  # logcat's brief format: `W/Tag( 123): text`
             return Inferred(None, LEVEL_LETTERS[head[0]], head[2:].rstrip())
-        lead = _CISCO_LEAD.match(head)
+        lead = _CISCO_LEAD.match(head) if "%" in head[:MAX_PREFIX] else None
         start = lead.end() if lead is not None else 0
-        cisco = _CISCO.match(head, start)
+        cisco = _CISCO.match(head, start) if lead is not None else None
         if cisco is not None:  # `%ASA-4-106023: text`, `000123: 00:02:58: %LINK-3-UPDOWN: text`
             return Inferred(None, CISCO_LEVELS[int(cisco["s"])], head[start:].rstrip())
         clock = _TIME_OF_DAY.match(head)  # `01:02:03.456 [error] text`: a level, but no date to know
