@@ -10,12 +10,14 @@ time figure when it carries a time (likewise for the level); every line counts f
 
     python bench/infer_eval.py            # the table
     python bench/infer_eval.py --misses   # and every line that did not come out as expected
+    python bench/infer_eval.py --timing   # and the CPU time of inference per line (best of five)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,12 +71,27 @@ def outcome(case: Case) -> tuple[str | None, str | None, str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--misses", action="store_true", help="print every line that did not come out as expected")
+    ap.add_argument("--timing", action="store_true", help="print the CPU time of inference per line, best of five")
     args = ap.parse_args()
     for title, corpus in (("development", CORPUS), ("held out", CORPUS / "holdout")):
         print(f"== {title}: {corpus.relative_to(CORPUS.parents[2])}")
         report(cases(corpus), args.misses)
         print()
+    if args.timing:
+        timing(cases(CORPUS) + cases(CORPUS / "holdout"))
     sys.exit(0)
+
+
+def timing(corpus: list[Case], rounds: int = 5, repeat: int = 20) -> None:
+    """CPU µs per line of ``infer`` over the corpus (each line ``repeat`` times a round), best of ``rounds``."""
+    lines = [(head, rest.partition("\n")[0]) for head, _, rest in (c.text.partition("\n") for c in corpus)] * repeat
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for head, second in lines:
+            infer(head, REFERENCE, second)
+        best = min(best, time.process_time() - start)
+    print(f"inference: {best / len(lines) * 1e6:.1f} µs of CPU per line ({len(lines):,} lines, best of {rounds})")
 
 
 def report(corpus: list[Case], show_misses: bool) -> None:

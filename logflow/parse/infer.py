@@ -14,7 +14,13 @@ Times, as the formats' documentation writes them (all read in UTC unless the lin
 - `23/Nov/2026:01:02:03 +0100` (Apache/NCSA, with an optional fraction: HAProxy).
 - `Mon Nov 23 01:02:03.456789 2026` (C `ctime`, Apache's error log), `23 Nov 2026 01:02:03.456`
   (Redis), `23-Nov-2026 01:02:03.456` (Tomcat), `Nov 23, 2026 1:02:03 AM` (java.util.logging),
-  `Nov 23 2026 01:02:03`, `Nov 23 01:02:03 2026`.
+  `Nov 23 2026 01:02:03`, `Nov 23 01:02:03 2026`, `2026 Nov 23 01:02:03` (NX-OS).
+- Cisco's system messages (Cisco, "System Message Format", IOS / IOS XE / NX-OS / ASA): after an
+  optional sequence number (`000123: `), `service timestamps log datetime [msec] [year]
+  [show-timezone]` writes `Nov 23 01:02:03.456` (year inferred, as below), `Nov 23 2026
+  01:02:03.456`, ` UTC` after it, and a `:` ends it. The time may begin with a clock-status mark,
+  `*` (not authoritative) or `.` (lost its source), glued to it and itself at the start of a token
+  (`x*Nov`, `**Nov` are no time).
 - Without a year, which is inferred (the latest year that puts the time no more than a day after
   the reference, the record's own time): syslog `Nov 23 01:02:03`, glog/klog `I1123 01:02:03.456789`
   (whose letter is the level), Android's `11-23 01:02:03.456`, and `261123 010203` (HDFS
@@ -31,6 +37,17 @@ Levels: a level word (``ERROR``, ``Warning``, ``err``, ``DEBUG3``, ``INF``...) o
 ``<warn>``, ``|INFO|``, ``ERROR:``, ``level=error``). A bare lower-case word counts only as the
 first token after the time (``... error: text``); a letter only when bare and upper-case. The scan
 stops at the first token that looks like text, so a level word inside the message is never taken.
+
+Cisco's `%FACILITY-SEVERITY-MNEMONIC:` (`%LINK-3-UPDOWN:`, `%C4K_EBM-4-HOSTFLAPPING:`,
+`%PM-SP-4-ERR_DISABLE:`, `%ASA-4-106023:`; upper-case facility parts, one severity digit 0-7, `:`)
+among the same header tokens (after the time, after at most one word such as a host name), or at
+the start of a line without a date (after a sequence number and an uptime `00:02:58:`, `1d02h:` at
+most): its digit is a syslog severity, named as parse/syslog.py names it and normalized as
+config/levels.py does (0-2 fatal, 3 error, 4 warn, 5-6 info, 7 debug). Unlike a level word, the
+token stays in the message, which begins with it: `%LINK-3-UPDOWN` is the message's identity (what
+Cisco documents each message under, what template mining groups by). What sits between the time
+and it (a host name, a zone abbreviation) is dropped from the message like any field before a
+level. `%d`, `50%`, `%FOO-9-BAR:`, `%link-3-updown:` name no level, nor does such a token in text.
 """
 
 from __future__ import annotations
@@ -40,6 +57,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
+from logflow.config.levels import normal_level
+from logflow.parse.syslog import SEVERITIES
 from logflow.parse.timestamps import format_utc
 
 WINDOW: Final = 100  # characters of a line searched for a time
@@ -59,6 +78,10 @@ _CLOCK2 = r"(?P<H>\d{2}):(?P<M>\d{2}):(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?"
 # A zone right after the clock, or after a blank when it cannot be a number of the text (`+01:00`, `-0700`).
 _ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?|\s[+-]\d{2}:?\d{2}|\s(?:UTC|GMT))?(?![A-Za-z0-9])"
 _B = r"(?<![\w.:/+-])"  # a time starts at a token boundary
+# The same for the forms Cisco writes, where a time may begin with a clock-status mark glued to it:
+# `*` (clock not authoritative) or `.` (clock lost its source), itself at the start of a token.
+_BM = r"(?<![\w:/+-])(?<!\S[*.])"
+_NAMED_ZONE = r"(?P<z>\s(?:UTC|GMT))?"  # Cisco's `show-timezone`, when the zone is UTC
 
 # Each form: a regex with the groups Y (or y: two digits), m or mon (name), d, H, M, S, f, z, ampm,
 # and what the form needs of the reference (a year inferred). Tried in order; the earliest match wins.
@@ -100,19 +123,36 @@ _FORMS: Final = [
     (
         "mdy",
         re.compile(
-            _B
+            _BM
             + r"(?P<mon>"
             + _MON
             + r") {1,2}(?P<d>\d{1,2}),? (?P<Y>\d{4}) "
             + _CLOCK
-            + r"(?: (?P<ampm>[AaPp][Mm]))?(?![\w:])",
+            + r"(?: (?P<ampm>[AaPp][Mm]))?"
+            + _NAMED_ZONE
+            + r"(?!\w|:\S|[.,]\d)",  # a `:` may end it (Cisco), a fraction is read whole or not at all
             re.ASCII,
         ),
     ),
     (
         "syslog",
         re.compile(
-            _B + r"(?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + r"(?: (?P<Y>\d{4}))?(?!\d|:\d)", re.ASCII
+            _BM
+            + r"(?P<mon>"
+            + _MON
+            + r") {1,2}(?P<d>\d{1,2}) "
+            + _CLOCK2
+            + r"(?: (?P<Y>\d{4}))?"
+            + _NAMED_ZONE
+            + r"(?!\d|:\d)",
+            re.ASCII,
+        ),
+    ),
+    (  # NX-OS: `2026 Oct  5 06:00:24[.187]`
+        "ymd_name",
+        re.compile(
+            _BM + r"(?P<Y>\d{4}) (?P<mon>" + _MON + r") {1,2}(?P<d>\d{1,2}) " + _CLOCK2 + _NAMED_ZONE + r"(?!\d|:\d)",
+            re.ASCII,
         ),
     ),
     ("glog", re.compile(r"(?P<L>[IWEF])(?P<m>\d{2})(?P<d>\d{2}) " + _CLOCK2 + r"(?!\d)", re.ASCII)),
@@ -127,7 +167,7 @@ _FORMS: Final = [
 _ANCHORED: Final = frozenset(("glog", "mdclock", "yymmdd", "epoch"))
 # A character each form cannot do without: most lines skip most expressions with one `in` test.
 _NEEDS: Final = {"iso": "-", "compact": "-", "slash": "/", "yslash": "/", "http": "/", "basic": "T"}
-_BY_NAME: Final = frozenset(("ctime", "dmy", "mdy", "syslog"))  # forms with a month name
+_BY_NAME: Final = frozenset(("ctime", "dmy", "mdy", "syslog", "ymd_name"))  # forms with a month name
 _MONTH_NAME: Final = re.compile(_MON)
 _TIME_OF_DAY: Final = re.compile(r"\[?\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?\]?(?= )", re.ASCII)
 _GLOG_LEVELS: Final = {"I": "info", "W": "warn", "E": "error", "F": "fatal"}
@@ -166,6 +206,19 @@ _WEAK_WORDS: Final = frozenset(
         "trce",
         "dbug",
     ]
+)
+# Cisco's message identity, `%FACILITY-SEVERITY-MNEMONIC:` ("System Message Format" of IOS, IOS XE,
+# NX-OS, ASA): a facility of upper-case parts joined by `-` (`LINK`, `C4K_EBM`, `PM-SP`), a severity
+# digit 0-7 (syslog's), a mnemonic (`UPDOWN`, `106023`), then `:`. A facility part needs a letter,
+# so `%A-1-2-B:` is not read two ways.
+_CISCO_PART = r"[A-Z0-9_]*[A-Z][A-Z0-9_]*"
+_CISCO: Final = re.compile(r"%" + _CISCO_PART + r"(?:-" + _CISCO_PART + r")*-(?P<s>[0-7])-[A-Z0-9_]+:", re.ASCII)
+# The severity as a level: syslog's name for it (parse/syslog.py), normalized as the enrich stage does.
+CISCO_LEVELS: Final = tuple(normal_level(name) for name in SEVERITIES)
+# What may precede the `%` token of a Cisco line without a date: a sequence number and an uptime
+# (`00:02:58:`, `00:02:58.123:`, `1d02h:`, `2w3d:`), `service sequence-numbers` and `timestamps log uptime`.
+_CISCO_LEAD: Final = re.compile(
+    r"(?:\d{1,10}: )?(?:(?:\d{1,4}:\d{2}:\d{2}(?:\.\d{1,3})?|\d{1,4}[ywd]\d{1,2}[wdh]): )?", re.ASCII
 )
 LEVEL_LETTERS: Final = {"V": "trace", "T": "trace", "D": "debug", "I": "info", "W": "warn", "E": "error", "F": "fatal"}
 _TOKEN = re.compile(r"[^\s|]+")
@@ -332,6 +385,9 @@ def find_level(text: str, start: int) -> tuple[str, int, int] | None:
     for count, m in enumerate(_TOKEN.finditer(text, start, start + 80)):
         token = m.group()
         if not bracket:
+            cisco = _CISCO.match(token) if token[0] == "%" else None
+            if cisco is not None:  # the level of a Cisco line; the token stays in the message, its identity
+                return CISCO_LEVELS[int(cisco["s"])], m.start(), m.start()
             # `WARNING:root:msg` (Python's default format): an upper-case level word and `:` begin the token.
             word = token.partition(":")[0]
             if word != token and word.isupper() and token[:1] not in _OPEN:
@@ -385,6 +441,11 @@ def infer(head: str, reference: datetime, second: str = "") -> Inferred | None:
         timestamp = None
         if head[1:2] == "/" and head[:1] in LEVEL_LETTERS:  # logcat's brief format: `W/Tag( 123): text`
             return Inferred(None, LEVEL_LETTERS[head[0]], head[2:].rstrip())
+        lead = _CISCO_LEAD.match(head) if "%" in head[:MAX_PREFIX] else None
+        start = lead.end() if lead is not None else 0
+        cisco = _CISCO.match(head, start) if lead is not None else None
+        if cisco is not None:  # `%ASA-4-106023: text`, `000123: 00:02:58: %LINK-3-UPDOWN: text`
+            return Inferred(None, CISCO_LEVELS[int(cisco["s"])], head[start:].rstrip())
         clock = _TIME_OF_DAY.match(head)  # `01:02:03.456 [error] text`: a level, but no date to know
         at_start = find_level(head, clock.end() if clock else 0)
         if at_start is None or (clock is None and at_start[1] > 1):

@@ -223,3 +223,182 @@ class TestTheParseStage:
         assert today["@timestamp"] == format_utc(REFERENCE) and "timestamp_missing" in today["tags"]
         doc = self.document(line, int(old.timestamp() * 1000))
         assert doc["@timestamp"] == "2010-10-08T11:11:48.779Z"
+
+
+# Cisco "System Message Format" (IOS, IOS XE, NX-OS, ASA configuration guides): an optional sequence
+# number (`service sequence-numbers`), an optional time (`service timestamps log datetime [msec]
+# [year] [show-timezone]`, with `*` when the clock is not authoritative and `.` when it lost its
+# source; `service timestamps log uptime` instead gives a time since boot), then
+# `%FACILITY-SEVERITY-MNEMONIC: description`, the severity a syslog digit 0-7.
+SYSLOG_SEVERITY_LEVELS = {
+    0: "fatal",  # emergency
+    1: "fatal",  # alert
+    2: "fatal",  # critical
+    3: "error",
+    4: "warn",
+    5: "info",  # notice
+    6: "info",  # informational
+    7: "debug",
+}
+cisco_part = st.from_regex(r"[A-Z][A-Z0-9_]{0,11}", fullmatch=True)
+facilities = st.one_of(
+    st.sampled_from(["LINK", "LINEPROTO", "SYS", "C4K_EBM", "DHCP_SNOOPING", "ETHPORT", "ASA", "PM-SP", "C6KPWR-SP"]),
+    st.lists(cisco_part, min_size=1, max_size=3).map("-".join),
+)
+mnemonics = st.one_of(
+    st.sampled_from(["UPDOWN", "CONFIG_I", "IF_DOWN_LINK_FAILURE", "HOSTFLAPPING", "106023", "ERR_DISABLE"]),
+    st.from_regex(r"[A-Z0-9_]{1,20}", fullmatch=True),
+)
+sequence_numbers = st.one_of(st.just(""), st.integers(0, 999999).map(lambda n: f"{n:06d}: "))
+
+
+def cisco_time(moment: datetime, marker: str, msec: bool, year: bool, zone: bool, padded: bool) -> str:
+    day = f"{moment.day:02d}" if padded else f"{moment.day:2d}"
+    text = f"{marker}{MONTHS[moment.month - 1]} {day}{f' {moment.year}' if year else ''} {moment:%H:%M:%S}"
+    return text + (f".{moment.microsecond // 1000:03d}" if msec else "") + (" UTC" if zone else "")
+
+
+class TestCiscoSystemMessages:
+    @settings(max_examples=400)
+    @given(
+        st.integers(1, 300 * 86400 * 1000),
+        sequence_numbers,
+        st.sampled_from(["", "*", "."]),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+        facilities,
+        st.integers(0, 7),
+        mnemonics,
+        messages,
+    )
+    def test_a_generated_header_gives_its_time_and_its_severity_as_the_level(
+        self,
+        before_ms: int,
+        sequence: str,
+        marker: str,
+        msec: bool,
+        year: bool,
+        zone: bool,
+        padded: bool,
+        facility: str,
+        severity: int,
+        mnemonic: str,
+        text: str,
+    ) -> None:
+        moment = REFERENCE - timedelta(milliseconds=before_ms)
+        identity = f"%{facility}-{severity}-{mnemonic}:"
+        line = f"{sequence}{cisco_time(moment, marker, msec, year, zone, padded)}: {identity} {text}"
+        found = infer(line, REFERENCE)
+        assert found is not None, line
+        expected = _ms(moment) if msec else moment.replace(microsecond=0)
+        assert found.timestamp == format_utc(expected), line
+        assert found.level == SYSLOG_SEVERITY_LEVELS[severity], line
+        assert found.message == f"{identity} {text}", line  # the identity stays: it names the message
+
+    @given(
+        sequence_numbers,
+        st.sampled_from(["", "00:02:58: ", "00:02:58.123: ", "1d02h: ", "2w3d: "]),
+        facilities,
+        st.integers(0, 7),
+        mnemonics,
+        messages,
+    )
+    def test_without_a_date_the_level_is_read_and_no_time_is_made_up(
+        self, sequence: str, uptime: str, facility: str, severity: int, mnemonic: str, text: str
+    ) -> None:
+        identity = f"%{facility}-{severity}-{mnemonic}:"
+        found = infer(f"{sequence}{uptime}{identity} {text}", REFERENCE)
+        assert found is not None
+        assert found.timestamp is None  # an uptime is no date
+        assert found.level == SYSLOG_SEVERITY_LEVELS[severity]
+        assert found.message == f"{identity} {text}"
+
+    def test_the_documented_examples(self) -> None:
+        lines = {
+            "000123: *Oct  5 06:00:24.187: %LINK-3-UPDOWN: Interface GigabitEthernet1/0/22, changed state to down": (
+                "2026-10-05T06:00:24.187Z",
+                "error",
+            ),
+            "Oct  5 06:00:24.187 UTC: %SYS-5-CONFIG_I: Configured from console by netops on vty2 (10.0.0.1)": (
+                "2026-10-05T06:00:24.187Z",
+                "info",
+            ),
+            ".Oct  5 06:00:24: %NTP-6-PEERSYNC: NTP synced to peer 10.1.2.3": ("2026-10-05T06:00:24.000Z", "info"),
+            '%ASA-4-106023: Deny tcp src outside:10.1.1.1/1234 dst inside:10.2.2.2/80 by access-group "x"': (
+                None,
+                "warn",
+            ),
+            "2025 Oct  5 06:00:24 N7K-1 %ETHPORT-5-IF_DOWN_LINK_FAILURE: Interface Ethernet1/1 is down": (
+                "2025-10-05T06:00:24.000Z",
+                "info",
+            ),
+            "*Oct  5 2025 06:00:24.187: %C4K_EBM-4-HOSTFLAPPING: Host 00:11:22:33:44:55 in vlan 1 is flapping": (
+                "2025-10-05T06:00:24.187Z",
+                "warn",
+            ),
+            "Oct 05 2025 06:00:24: %ASA-2-106001: Inbound TCP connection denied": ("2025-10-05T06:00:24.000Z", "fatal"),
+        }
+        for line, (time, level) in lines.items():
+            found = infer(line, REFERENCE)
+            assert found is not None, line
+            assert (found.timestamp, found.level) == (time, level), line
+            assert found.message.startswith("%"), line
+
+    @given(
+        st.one_of(
+            st.sampled_from(["%d", "50%", "%s:", "100%:", "%FOO-3-BAR", "%-3-BAR:", "%FOO--3-BAR:", "%FOO-33-BAR:"]),
+            st.builds(lambda f, s, m: f"%{f}-{s}-{m}:", facilities, st.sampled_from([8, 9]), mnemonics),
+            st.builds(lambda f, s, m: f"%{f.lower()}-{s}-{m.lower()}:", facilities, st.integers(0, 7), mnemonics),
+            st.builds(lambda f, s: f"%{f}-{s}-updown:", facilities, st.integers(0, 7)),
+        ),
+        sequence_numbers,
+        st.booleans(),
+        messages,
+    )
+    def test_a_percent_token_not_of_the_pattern_gives_no_level(
+        self, token: str, sequence: str, timed: bool, text: str
+    ) -> None:
+        line = f"{sequence}{'*Oct  5 06:00:24.187: ' if timed else ''}{token} {text}"
+        found = infer(line, REFERENCE)
+        assert found is None or found.level is None, line
+        if timed:
+            assert found is not None and found.timestamp == "2026-10-05T06:00:24.187Z", line
+
+    @given(st.sampled_from(["x*", "1*", "**", ".*", "x.", "1.", "..", "*.", "gi0/1."]), messages)
+    def test_a_mark_not_at_the_start_of_the_times_token_is_no_clock_mark(self, glued: str, text: str) -> None:
+        for line in (f"{glued}Oct  5 06:00:24.187: %LINK-3-UPDOWN: {text}", f"000123: {glued}Oct  5 06:00:24: {text}"):
+            found = infer(line, REFERENCE)
+            assert found is None or found.timestamp is None, line
+
+    @given(st.sampled_from(["*", "."]), messages)
+    def test_a_mark_glued_to_a_time_of_day_alone_makes_no_date(self, marker: str, text: str) -> None:
+        found = infer(f"{marker}06:00:24.187: %LINK-3-UPDOWN: {text}", REFERENCE)
+        assert found is None or found.timestamp is None
+
+    @given(
+        st.sampled_from(["", "*Oct  5 06:00:24.187: ", "000123: ", "2025-10-05 06:00:24 "]),
+        text_words,
+        text_words,
+        st.integers(0, 7),
+        messages,
+    )
+    def test_a_severity_token_inside_the_text_is_not_the_level(
+        self, header: str, first: str, second: str, severity: int, rest: str
+    ) -> None:
+        line = f"{header}{first} {second} %LINK-{severity}-UPDOWN: {rest}"
+        found = infer(line, REFERENCE)
+        assert found is None or found.level is None, line
+
+    def test_a_cisco_line_no_parser_knows_routes_by_its_severity(self) -> None:
+        doc = PROCESSOR.document(
+            Record(
+                "logs", 0, 0, b"000123: *Nov 22 18:46:11.123: %LINK-3-UPDOWN: Interface Gi1/0/22, changed state to down"
+            ),
+            REFERENCE,
+        )
+        assert doc["logflow.parser"] == "none" and "parse_inferred" in doc["tags"]
+        assert (doc["@timestamp"], doc["log.level"]) == ("2026-11-22T18:46:11.123Z", "error")
+        assert doc["message"] == "%LINK-3-UPDOWN: Interface Gi1/0/22, changed state to down"
+        assert "-errors-2026.11.22" in doc["_index"]
