@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from logflow.config import RedactionConfig, load_settings
-from logflow.enrich.redact import Redactor, luhn_ok
+from logflow.enrich.redact import Redactor, luhn_ok, printable
 from logflow.event import Batch, Event, Record
 from logflow.worker.processor import Processor
 
@@ -487,3 +487,84 @@ class TestFromConfig:
     def test_the_keep_original_mode_reaches_the_redactor(self) -> None:
         redactor = Redactor.from_config(ALL, "never")
         assert redactor is not None and redactor.keep_original == "never"
+
+
+class TestStructureInText:
+    """JSON carried as text (kept under ``json.``, in a text field, as the raw line) is masked by its structure."""
+
+    def test_json_kept_as_text_under_json_keeps_its_secret_named_keys_masked_and_stays_json(self) -> None:
+        doc = {"json.headers": '{"authorization": "Basic dXNlcjpwYXNz", "accept": "text/plain"}', "message": "m"}
+        Redactor(RedactionConfig()).document(doc)
+        assert orjson.loads(doc["json.headers"]) == {"authorization": R, "accept": "text/plain"}
+        assert doc["tags"] == ["redacted"]
+
+    def test_the_kinds_are_searched_inside_json_text_only_under_a_text_path(self) -> None:
+        """`json.note` named in `fields` is text: its card is masked; `json.other` is not text: kept as it is."""
+        cfg = RedactionConfig(kinds=["card"], fields=["message", "json.note"])
+        card = "4111 1111 1111 1111"
+        doc = {"json.note": f'{{"text": "paid with {card}"}}', "json.other": f'{{"text": "paid with {card}"}}'}
+        Redactor(cfg).document(doc)
+        assert orjson.loads(doc["json.note"]) == {"text": f"paid with {R}"}
+        assert orjson.loads(doc["json.other"]) == {"text": f"paid with {card}"}
+
+    @pytest.mark.parametrize(
+        ("message", "expected"),
+        [
+            ('{"password": "hunter2", "user": "bob"}', {"password": R, "user": "bob"}),
+            ('[{"api_key": "k-123"}, {"user": "bob"}]', [{"api_key": R}, {"user": "bob"}]),
+        ],
+    )
+    def test_a_json_message_loses_the_values_of_its_secret_named_keys_and_nothing_else(
+        self, message: str, expected: Any
+    ) -> None:
+        doc = {"message": message}
+        Redactor(RedactionConfig()).document(doc)
+        assert orjson.loads(doc["message"]) == expected
+
+    def test_a_message_that_only_opens_like_json_is_still_masked_as_text(self) -> None:
+        doc = {"message": "{not json} login password=abc"}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc["message"] == f"{{not json}} login password={R}"
+
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            ('{"token": "abc123def", "n": 1}', {"token": R, "n": 1}),
+            ('[{"secret": "x1"}]', [{"secret": R}]),
+            ('  {"passwd": "x2"}', {"passwd": R}),
+        ],
+    )
+    def test_a_kept_raw_line_that_is_json_is_masked_by_its_structure(self, raw: str, expected: Any) -> None:
+        """Escapes would hide a key from a text search (`\\u0074oken`); the structure does not."""
+        out = Redactor(RedactionConfig(), keep_original="always").document({"message": "m"}, raw)
+        assert out is not None and orjson.loads(out) == expected
+
+
+class TestSettingsReachTheMasking:
+    def test_a_custom_replacement_and_secret_field_are_what_masking_uses(self) -> None:
+        cfg = RedactionConfig(replacement="***", secret_fields=["pin"])
+        doc = {"message": "login password=abc", "pin": "1234", "user": "bob"}
+        Redactor(cfg).document(doc)
+        assert (doc["message"], doc["pin"], doc["user"]) == ("login password=***", "***", "bob")
+
+    def test_a_single_tag_string_is_kept_beside_the_redacted_tag(self) -> None:
+        doc = {"message": "password=abc", "tags": "billing"}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc["tags"] == ["billing", "redacted"]
+
+
+class TestPrintable:
+    """``printable`` masks a line the program prints as indexing would, whatever indexing is set to."""
+
+    def test_it_masks_the_default_kinds_even_with_redaction_off(self) -> None:
+        """The indexing masker's own replacement shows it ran (every output's masking writes ``****``)."""
+        mask = printable(RedactionConfig(enabled=False, kinds=[]))
+        assert mask("login password=abc ok") == f"login password={R} ok"
+
+    def test_it_masks_the_configured_kinds_and_secret_fields_too(self) -> None:
+        mask = printable(RedactionConfig(kinds=["email"], secret_fields=["pin"]))
+        assert mask("mail bob@example.com") == f"mail {R}"
+        assert orjson.loads(mask('{"pin": "1234", "user": "bob"}')) == {"pin": R, "user": "bob"}
+
+    def test_a_line_with_nothing_to_mask_comes_back_as_it_was(self) -> None:
+        assert printable(RedactionConfig())("GET /health 200") == "GET /health 200"
