@@ -45,7 +45,7 @@ ROOMS: dict[str, Room] = {
     ),
     "sink": Room(
         ("logflow/sink/elasticsearch.py",),
-        ("tests/sink/test_elasticsearch.py", "tests/sink/test_interruptible.py", "tests/sink/test_data_stream.py"),
+        ("tests/sink/test_elasticsearch.py", "tests/sink/test_interruptible.py"),
     ),
     "deadletter": Room(("logflow/deadletter/producer.py",), ("tests/deadletter/test_producer.py",)),
     "envelopes": Room(
