@@ -512,6 +512,10 @@ class TestStructureInText:
         [
             ('{"password": "hunter2", "user": "bob"}', {"password": R, "user": "bob"}),
             ('[{"api_key": "k-123"}, {"user": "bob"}]', [{"api_key": R}, {"user": "bob"}]),
+            # names no text kind reads, and a name spelt with an escape: only the structure sees them
+            ('{"cookie": "sid=abc", "user": "bob"}', {"cookie": R, "user": "bob"}),
+            ('[{"credentials": "u:p"}]', [{"credentials": R}]),
+            ('{"\\u0070assword": "hunter2"}', {"password": R}),
         ],
     )
     def test_a_json_message_loses_the_values_of_its_secret_named_keys_and_nothing_else(
@@ -532,6 +536,9 @@ class TestStructureInText:
             ('{"token": "abc123def", "n": 1}', {"token": R, "n": 1}),
             ('[{"secret": "x1"}]', [{"secret": R}]),
             ('  {"passwd": "x2"}', {"passwd": R}),
+            ('{"cookie": "sid=abc"}', {"cookie": R}),
+            ('[{"credentials": "u:p"}]', [{"credentials": R}]),
+            ('  {"\\u0074oken": "x3"}', {"token": R}),
         ],
     )
     def test_a_kept_raw_line_that_is_json_is_masked_by_its_structure(self, raw: str, expected: Any) -> None:
