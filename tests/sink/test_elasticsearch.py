@@ -22,7 +22,7 @@ from logflow.config import load_settings
 from logflow.errors import ConfigError, DeliveryError
 from logflow.event import Action, Record
 from logflow.sink.base import BatchAbandoned
-from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy
+from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy, _running
 from logflow.sink.encode import bulk_body
 from tests.support import CONDITION_DEADLINE_S
 
@@ -346,3 +346,24 @@ class TestBackoff:
         delays = [sink._backoff(attempt) for _ in range(20)]
         assert all(base / 2 <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered: workers that failed together retry apart
+
+
+class TestTasksListing:
+    """``GET _tasks?group_by=none`` after a timeout: is our request (by its ``X-Opaque-Id``) still running?"""
+
+    @pytest.mark.parametrize(
+        ("listing", "running"),
+        [
+            ({"tasks": [{"action": "indices:data/write/bulk", "headers": {"X-Opaque-Id": "ours"}}]}, True),
+            ({"tasks": [{"headers": {"X-Opaque-Id": "theirs"}}, {"headers": {"X-Opaque-Id": "ours"}}]}, True),
+            ({"tasks": [{"headers": {"X-Opaque-Id": "theirs"}}]}, False),
+            ({"tasks": [{"headers": {}}, {"headers": None}, {}, "not a task"]}, False),
+            ({"tasks": []}, False),
+            ({"tasks": {"node:1": {"headers": {"X-Opaque-Id": "ours"}}}}, False),  # grouped: not what we asked for
+            ({"nodes": {}}, False),
+            ([], False),
+            (None, False),
+        ],
+    )
+    def test_only_a_listed_task_with_our_opaque_id_counts_as_still_running(self, listing: Any, running: bool) -> None:
+        assert _running(listing, "ours") is running
