@@ -65,6 +65,7 @@ class ScriptedElasticsearch:
         self.op = op
         self.requests: list[list[str]] = []
         self.bodies: list[bytes] = []
+        self.calls: list[dict[str, Any]] = []  # each bulk request's params and headers
         self.infos = 0
         self.transport = None  # not logflow's own transport: `server_of` asks GET / through perform_request
 
@@ -89,6 +90,7 @@ class ScriptedElasticsearch:
         ids = [orjson.loads(line)["index"]["_id"] for line in kwargs["body"].splitlines()[::2]]
         self.requests.append(ids)
         self.bodies.append(kwargs["body"])
+        self.calls.append({"params": kwargs.get("params"), "headers": kwargs.get("headers")})
         answer = self.answer(len(self.requests), ids)
         if isinstance(answer, Exception):
             raise answer
@@ -264,6 +266,23 @@ class TestWholeRequests:
         client.info = refuse  # type: ignore[method-assign]
         asyncio.run(silent.start())
         assert heard_silent == []
+
+
+class TestBulkRequests:
+    def test_each_body_is_ndjson_asks_only_for_status_and_error_and_keeps_one_opaque_id_across_its_retries(
+        self,
+    ) -> None:
+        """The opaque id is how a retry after a timeout finds its first copy in `GET _tasks`: one per body."""
+        client = ScriptedElasticsearch(lambda n, ids: api_error(503) if n in (1, 2) else [201] * len(ids))
+        sink, _ = make_sink(client, bulk_max_docs=2)
+        assert asyncio.run(sink.index(actions(4))).indexed == 4
+        assert [len(ids) for ids in client.requests] == [2, 2, 2, 2]  # the first body three times, then the second
+        heads = [call["headers"] for call in client.calls]
+        assert all(h["content-type"] == "application/x-ndjson" and h["accept"] == "application/json" for h in heads)
+        opaque = [h["x-opaque-id"] for h in heads]
+        assert opaque[0] == opaque[1] == opaque[2] != opaque[3]
+        for call in client.calls:
+            assert set(call["params"]["filter_path"].split(",")) == {"items.*.status", "items.*.error"}
 
 
 class TestRequestSize:
