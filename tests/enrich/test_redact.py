@@ -493,7 +493,10 @@ class TestStructureInText:
     """JSON carried as text (kept under ``json.``, in a text field, as the raw line) is masked by its structure."""
 
     def test_json_kept_as_text_under_json_keeps_its_secret_named_keys_masked_and_stays_json(self) -> None:
-        doc = {"json.headers": '{"authorization": "Basic dXNlcjpwYXNz", "accept": "text/plain"}', "message": "m"}
+        doc: dict[str, Any] = {
+            "json.headers": '{"authorization": "Basic dXNlcjpwYXNz", "accept": "text/plain"}',
+            "message": "m",
+        }
         Redactor(RedactionConfig()).document(doc)
         assert orjson.loads(doc["json.headers"]) == {"authorization": R, "accept": "text/plain"}
         assert doc["tags"] == ["redacted"]
@@ -555,7 +558,7 @@ class TestSettingsReachTheMasking:
         assert (doc["message"], doc["pin"], doc["user"]) == ("login password=***", "***", "bob")
 
     def test_a_single_tag_string_is_kept_beside_the_redacted_tag(self) -> None:
-        doc = {"message": "password=abc", "tags": "billing"}
+        doc: dict[str, Any] = {"message": "password=abc", "tags": "billing"}
         Redactor(RedactionConfig()).document(doc)
         assert doc["tags"] == ["billing", "redacted"]
 
