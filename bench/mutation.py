@@ -2,6 +2,7 @@
 
     python bench/mutation.py                 # every room, one after another
     python bench/mutation.py route redact    # only these rooms
+    python bench/mutation.py --children 2 redact   # two mutants at a time (a quiet machine with 2+ cores)
 
 Each room is mutated in its own scratch copy of the tree (``.mutation/<room>/``, git-ignored), with
 only that room's fast unit tests selected, so a run never touches the work tree and never starts a
@@ -113,7 +114,7 @@ def prepare(name: str, room: Room) -> Path:
 _RESULT = re.compile(r"^\s*(\S+): (\w[\w ]*)$")
 
 
-def run(name: str, room: Room) -> tuple[int, int, list[str], float]:
+def run(name: str, room: Room, children: int = 1) -> tuple[int, int, list[str], float]:
     """(killed, total, survivors, seconds) for one room."""
     where = prepare(name, room)
     # A mutant that breaks delivery makes a test wait for a commit that never comes: 5 s instead of 60.
@@ -121,7 +122,11 @@ def run(name: str, room: Room) -> tuple[int, int, list[str], float]:
     started = time.monotonic()
     with open(where / "run.log", "w") as out:
         subprocess.run(
-            [sys.executable, "-m", "mutmut", "run", "--max-children", "1"], cwd=where, env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
+            cwd=where,
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     seconds = time.monotonic() - started
     if "failed to collect stats" in (where / "run.log").read_text(errors="replace"):
@@ -142,13 +147,14 @@ def run(name: str, room: Room) -> tuple[int, int, list[str], float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("rooms", nargs="*", help=f"rooms to run (default: all): {', '.join(ROOMS)}")
+    parser.add_argument("--children", type=int, default=1, help="mutants tested at once (default 1)")
     args = parser.parse_args()
     unknown = set(args.rooms) - set(ROOMS)
     if unknown:
         parser.error(f"unknown rooms: {', '.join(sorted(unknown))}")
     failed = False
     for name in args.rooms or list(ROOMS):
-        killed, total, survivors, seconds = run(name, ROOMS[name])
+        killed, total, survivors, seconds = run(name, ROOMS[name], args.children)
         rate = 100.0 * killed / total if total else 0.0
         print(f"{name}: {killed}/{total} killed ({rate:.1f} %) in {seconds:.0f} s", flush=True)
         for survivor in survivors:

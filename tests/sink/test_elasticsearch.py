@@ -7,6 +7,7 @@ run the same sink against a real Elasticsearch API behind a fault proxy.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -14,9 +15,18 @@ from typing import Any
 
 import orjson
 import pytest
-from elastic_transport import ApiError, ApiResponseMeta, ConnectionError, ConnectionTimeout, HttpHeaders, NodeConfig
+from elastic_transport import (
+    ApiError,
+    ApiResponseMeta,
+    ConnectionError,
+    ConnectionTimeout,
+    HttpHeaders,
+    NodeConfig,
+    TransportError,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from logflow.config import load_settings
 from logflow.errors import ConfigError, DeliveryError
@@ -24,6 +34,8 @@ from logflow.event import Action, Record
 from logflow.sink.base import BatchAbandoned
 from logflow.sink.elasticsearch import ElasticsearchSink, StatusPolicy, _running
 from logflow.sink.encode import bulk_body
+from logflow.sink.guard import IndexGuard
+from logflow.sink.server import UnsupportedServer
 from tests.support import CONDITION_DEADLINE_S
 
 
@@ -55,18 +67,27 @@ class TestStatusPolicy:
 # --- The sink's per-item accounting, retries and splits, against a scripted Elasticsearch stand-in. ---
 
 Answer = Callable[[int, list[str]], "list[Any] | Exception"]
+Tasks = Callable[[int, list[str]], Any]
 
 
 class ScriptedElasticsearch:
-    """Answers each bulk request as ``answer(request_number, ids)`` says: a status per item, or an exception."""
+    """Answers each bulk request as ``answer(request_number, ids)`` says: a status per item, or an exception.
 
-    def __init__(self, answer: Answer, op: str = "index") -> None:
+    ``GET _tasks`` is answered by ``tasks(poll_number, opaque_ids_sent)`` (default: nothing runs); every
+    request is kept in ``log`` as ``(method, path, params, headers, options)`` so a test can check order.
+    """
+
+    def __init__(self, answer: Answer, op: str = "index", tasks: Tasks | None = None) -> None:
         self.answer = answer
         self.op = op
+        self.tasks = tasks or (lambda n, sent: {"nodes": {}})
         self.requests: list[list[str]] = []
         self.bodies: list[bytes] = []
-        self.calls: list[dict[str, Any]] = []  # each bulk request's params and headers
+        self.calls: list[dict[str, Any]] = []  # each bulk request's params, headers and per-request options
+        self.log: list[tuple[str, str, Any, Any, dict[str, Any]]] = []
+        self.polls = 0
         self.infos = 0
+        self.closed = 0
         self.transport = None  # not logflow's own transport: `server_of` asks GET / through perform_request
 
     async def info(self) -> Any:
@@ -75,26 +96,44 @@ class ScriptedElasticsearch:
         body = {"version": {"number": "8.19.0", "build_flavor": "default"}, "tagline": "You Know, for Search"}
         return SimpleNamespace(body=body, meta=SimpleNamespace(headers={"X-Elastic-Product": "Elasticsearch"}))
 
-    def options(self, **_: Any) -> ScriptedElasticsearch:
-        return self  # per-request options (timeouts) change nothing in a script
+    def options(self, **options: Any) -> WithOptions:
+        return WithOptions(self, options)
 
     async def close(self) -> None:
-        return None
+        self.closed += 1
 
-    async def perform_request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def perform_request(self, method: str, path: str, _options: Any = None, **kwargs: Any) -> Any:
+        self.log.append((method, path, kwargs.get("params"), kwargs.get("headers"), _options or {}))
         if (method, path) == ("GET", "/"):
             return await self.info()
-        if method == "GET" and path.startswith("/_tasks"):  # after a timeout: nothing of ours still runs
-            return SimpleNamespace(body={"nodes": {}})
+        if method == "GET" and path.startswith("/_tasks"):
+            self.polls += 1
+            sent = [call["headers"]["x-opaque-id"] for call in self.calls]
+            listing = self.tasks(self.polls, sent)
+            if isinstance(listing, Exception):
+                raise listing
+            return SimpleNamespace(body=listing)
         assert (method, path) == ("POST", "/_bulk")
-        ids = [orjson.loads(line)["index"]["_id"] for line in kwargs["body"].splitlines()[::2]]
+        heads = [orjson.loads(line) for line in kwargs["body"].splitlines()[::2]]
+        ids = [next(iter(head.values()))["_id"] for head in heads]
         self.requests.append(ids)
         self.bodies.append(kwargs["body"])
-        self.calls.append({"params": kwargs.get("params"), "headers": kwargs.get("headers")})
+        self.calls.append({"params": kwargs.get("params"), "headers": kwargs.get("headers"), "options": _options or {}})
         answer = self.answer(len(self.requests), ids)
         if isinstance(answer, Exception):
             raise answer
         return SimpleNamespace(body={"items": [{self.op: s if isinstance(s, dict) else {"status": s}} for s in answer]})
+
+
+class WithOptions:
+    """What ``client.options(request_timeout=...)`` returns: the same script, the options remembered per request."""
+
+    def __init__(self, base: ScriptedElasticsearch, options: dict[str, Any]) -> None:
+        self.base = base
+        self.options = options
+
+    async def perform_request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return await self.base.perform_request(method, path, _options=self.options, **kwargs)
 
 
 def api_error(status: int) -> ApiError:
@@ -150,6 +189,14 @@ class TestPerItemAccounting:
         assert result.dropped == []
         assert result.statuses == dict(Counter(first) + Counter({201: len(retried)}))
 
+    @pytest.mark.parametrize("status", [100, 199, 300, 301, 304])
+    def test_an_item_status_outside_2xx_is_never_counted_acknowledged(self, status: int) -> None:
+        """Elasticsearch answers no 1xx or 3xx per item; should one come, the item is dead-lettered, not lost."""
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: [status]))
+        done: list[Action] = []
+        result = asyncio.run(sink.index(actions(1), on_done=done.extend))
+        assert (result.indexed, done, [f.status for f in result.failures]) == (0, [], [status])
+
     def test_a_409_answered_for_a_create_operation_counts_as_done(self) -> None:
         """`create` answers 409 when the document is already there: that is success, not a conflict."""
         client = ScriptedElasticsearch(lambda n, ids: [409] * len(ids), op="create")
@@ -158,22 +205,31 @@ class TestPerItemAccounting:
         result = asyncio.run(sink.index(actions(3), on_done=done.extend))
         assert (result.indexed, result.failures, len(done)) == (3, [], 3)
 
-    def test_items_still_throttled_after_the_last_retry_go_to_the_dead_letter_topic_saying_so(self) -> None:
+    def test_items_still_throttled_after_the_last_retry_go_to_the_dead_letter_topic_saying_so(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         client = ScriptedElasticsearch(lambda n, ids: [429 if i.endswith("-1") else 201 for i in ids])
-        sink, heard = make_sink(client, max_item_retries=2)
+        sink, heard = make_sink(client, max_item_retries=2, retry_backoff_s=0.001, retry_backoff_max_s=1.0)
+        slept = record_sleeps(sink, monkeypatch)
         result = asyncio.run(sink.index(actions(3)))
         assert [f.action.doc_id for f in result.failures] == ["logs-0-1"]
-        assert result.failures[0].status == 429 and "still 429 after 2 retries" in result.failures[0].reason
+        assert result.failures[0].status == 429 and result.failures[0].error_type == "http_429"
+        assert result.failures[0].reason == "still 429 after 2 retries: "
+        assert slept == [0.001, 0.002]  # the first retry waits the first backoff, each next one twice as long
+        assert heard == [("state", True), ("pressure", True), ("state", True), ("state", True), ("pressure", False)]
         assert client.requests == [["logs-0-0", "logs-0-1", "logs-0-2"], ["logs-0-1"], ["logs-0-1"]]
         assert (result.indexed, result.retried) == (2, 2)
         assert heard[-1] == ("pressure", False)
 
     def test_a_drop_policy_counts_the_item_done_and_reports_it_dropped(self) -> None:
-        client = ScriptedElasticsearch(lambda n, ids: [404, 201])
+        gone = {"status": 404, "error": {"type": "index_not_found_exception", "reason": "no such index [x]"}}
+        client = ScriptedElasticsearch(lambda n, ids: [gone, 201])
         sink, _ = make_sink(client, item_status_policy=["404=drop"])
         done: list[Action] = []
         result = asyncio.run(sink.index(actions(2), on_done=done.extend))
-        assert [(f.action.doc_id, f.status) for f in result.dropped] == [("logs-0-0", 404)]
+        assert [(f.action.doc_id, f.status, f.error_type, f.reason) for f in result.dropped] == [
+            ("logs-0-0", 404, "index_not_found_exception", "no such index [x]")
+        ]
         assert result.failures == [] and sorted(a.doc_id for a in done) == ["logs-0-0", "logs-0-1"]
 
 
@@ -212,18 +268,34 @@ class TestWholeRequests:
     def test_a_refused_request_is_split_until_the_culprit_stands_alone_and_is_dead_lettered(self, status: int) -> None:
         culprit = "logs-0-5"
         client = ScriptedElasticsearch(lambda n, ids: api_error(status) if culprit in ids else [201] * len(ids))
-        sink, _ = make_sink(client)
+        sink, heard = make_sink(client)
         result = asyncio.run(sink.index(actions(8)))
         assert [(f.action.doc_id, f.status) for f in result.failures] == [(culprit, status)]
         assert result.indexed == 7
         kind = "request_entity_too_large" if status == 413 else "bulk_request_rejected"
-        assert result.failures[0].error_type == kind and "whole bulk request was refused" in result.failures[0].reason
-        assert [culprit] in client.requests
+        assert result.failures[0].error_type == kind
+        assert result.failures[0].reason == f"the whole bulk request was refused: {api_error(status)}"
+        assert [len(ids) for ids in client.requests] == [8, 4, 4, 2, 1, 1, 2]  # halves, the culprit's side split on
+        assert heard == [("state", True)] * 7  # a refusal is an answer: the server is up
+
+    def test_the_reason_of_a_refused_whole_request_keeps_the_first_500_characters_of_the_answer(self) -> None:
+        meta = ApiResponseMeta(413, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "localhost", 9200))
+        refusal = ApiError("q" * 3000, meta, {})
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: refusal))
+        [failure] = asyncio.run(sink.index(actions(1))).failures
+        assert failure.reason == "the whole bulk request was refused: " + str(refusal)[:500]
 
     def test_an_unauthorized_request_is_a_delivery_error_naming_the_hosts_setting(self) -> None:
-        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: api_error(401)))
-        with pytest.raises(DeliveryError, match=r"HTTP 401.*elasticsearch\.hosts"):
+        meta = ApiResponseMeta(401, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "localhost", 9200))
+        refusal = ApiError("security_exception: missing authentication credentials " + "w" * 1000, meta, {})
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: refusal))
+        with pytest.raises(DeliveryError) as refused:
             asyncio.run(sink.index(actions(1)))
+        assert str(refused.value) == (
+            f"Elasticsearch refused the bulk request with HTTP 401: {str(refusal)[:300]} "
+            "(check elasticsearch.hosts and credentials)"
+        )
+        assert "security_exception" in str(refused.value)
 
     def test_an_answer_with_the_wrong_number_of_items_is_a_delivery_error(self) -> None:
         sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: [201] * (len(ids) + 1)))
@@ -247,7 +319,8 @@ class TestWholeRequests:
             for _ in range(5):  # let it reach that backoff before it is told to give up
                 await asyncio.sleep(0)
             sink.abandon.set()
-            with pytest.raises(BatchAbandoned, match="revoked"):
+            message = r"^batch abandoned \(partitions revoked\) before Elasticsearch acknowledged it$"
+            with pytest.raises(BatchAbandoned, match=message):
                 await asyncio.wait_for(task, CONDITION_DEADLINE_S)  # the deadline only if the sleep held on
             assert len(client.requests) == 1
 
@@ -356,7 +429,7 @@ class TestItemErrors:
 
 class TestBackoff:
     @settings(max_examples=200, deadline=None)
-    @given(st.integers(0, 40), st.floats(0.01, 5.0), st.floats(0.01, 60.0))
+    @given(st.integers(0, 40), st.floats(1e-6, 5.0), st.floats(0.01, 1e6))
     def test_each_delay_is_the_capped_doubling_with_up_to_half_taken_off_as_jitter(
         self, attempt: int, first: float, cap: float
     ) -> None:
@@ -365,6 +438,14 @@ class TestBackoff:
         delays = [sink._backoff(attempt) for _ in range(20)]
         assert all(base / 2 <= d <= base for d in delays)
         assert len(set(delays)) > 1  # jittered: workers that failed together retry apart
+
+    @pytest.mark.parametrize(("draw", "share"), [(0.0, 0.5), (0.5, 0.75), (1.0, 1.0)])
+    def test_the_jitter_spans_half_the_delay_to_all_of_it(
+        self, monkeypatch: pytest.MonkeyPatch, draw: float, share: float
+    ) -> None:
+        monkeypatch.setattr("logflow.sink.elasticsearch.random", SimpleNamespace(random=lambda: draw))
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: []), retry_backoff_s=2.0, retry_backoff_max_s=100.0)
+        assert [sink._backoff(a) for a in range(3)] == [2.0 * share, 4.0 * share, 8.0 * share]
 
 
 class TestTasksListing:
@@ -386,3 +467,339 @@ class TestTasksListing:
     )
     def test_only_a_listed_task_with_our_opaque_id_counts_as_still_running(self, listing: Any, running: bool) -> None:
         assert _running(listing, "ours") is running
+
+
+def record_sleeps(sink: ElasticsearchSink, fixed: pytest.MonkeyPatch | None = None, draw: float = 1.0) -> list[float]:
+    """Every pause the sink takes (settle polls and backoffs), in order.
+
+    The pauses still happen, unless ``fixed`` is given: then the jitter's random draw is ``draw`` (a
+    backoff is exactly ``base * (0.5 + draw / 2)``) and the sink does not wait at all.
+    """
+    slept: list[float] = []
+    sleep = sink._sleep
+
+    async def recorded(seconds: float) -> None:
+        slept.append(seconds)
+        await (sleep(seconds) if fixed is None else sink._interruptible(asyncio.sleep(0)))
+
+    sink._sleep = recorded  # type: ignore[method-assign]
+    if fixed is not None:
+        fixed.setattr("logflow.sink.elasticsearch.random", SimpleNamespace(random=lambda: draw))
+    return slept
+
+
+class TestAfterATimeout:
+    """A timed-out bulk request may still run on the server: the same body goes again only once it is not."""
+
+    def test_the_body_goes_again_only_after_the_tasks_api_stops_listing_its_opaque_id(self) -> None:
+        def tasks(poll: int, sent: list[str]) -> Any:
+            ours = {"action": "indices:data/write/bulk", "headers": {"X-Opaque-Id": sent[-1]}}
+            other = {"action": "indices:data/write/bulk", "headers": {"X-Opaque-Id": "another-worker"}}
+            return {"tasks": [other, ours] if poll <= 3 else [other]}
+
+        client = ScriptedElasticsearch(
+            lambda n, ids: ConnectionTimeout("slow") if n == 1 else [201] * len(ids), tasks=tasks
+        )
+        sink, heard = make_sink(
+            client, retry_backoff_s=0.001, retry_backoff_max_s=0.003, request_timeout_s=7.0, bulk_timeout_max_s=600.0
+        )
+        slept = record_sleeps(sink)
+        assert asyncio.run(sink.index(actions(2))).indexed == 2
+        assert [(method, path) for method, path, *_ in client.log] == [("POST", "/_bulk")] + [
+            ("GET", "/_tasks")
+        ] * 4 + [("POST", "/_bulk")]
+        for _, _, params, headers, options in client.log[1:5]:
+            assert params == {"actions": "indices:data/write/bulk*", "detailed": "true", "group_by": "none"}
+            assert headers == {"accept": "application/json"} and options == {"request_timeout": 7.0}
+        assert slept[:3] == [0.001, 0.002, 0.003]  # polls while ours runs: doubling from the first backoff, capped
+        assert len(slept) == 4 and 0.0005 <= slept[3] <= 0.001  # then the retry's own backoff (first attempt)
+        assert [call["options"] for call in client.calls] == [{}, {"request_timeout": 14.0}]
+        assert heard == [("pressure", True), ("state", False), ("state", True), ("pressure", False)]
+
+    def test_a_server_without_a_tasks_api_is_awake_when_it_refuses_the_listing(self) -> None:
+        client = ScriptedElasticsearch(
+            lambda n, ids: ConnectionTimeout("slow") if n == 1 else [201] * len(ids), tasks=lambda n, s: api_error(404)
+        )
+        sink, _ = make_sink(client)
+        slept = record_sleeps(sink)
+        assert asyncio.run(sink.index(actions(1))).indexed == 1
+        assert client.polls == 1 and len(slept) == 1  # no settle pause: straight to the retry's backoff
+
+    @pytest.mark.parametrize(
+        "unreachable", [ConnectionError("reset"), ConnectionTimeout("still slow"), TransportError("broken")]
+    )
+    def test_an_unreachable_server_is_polled_again_until_it_answers(self, unreachable: Exception) -> None:
+        client = ScriptedElasticsearch(
+            lambda n, ids: ConnectionTimeout("slow") if n == 1 else [201] * len(ids),
+            tasks=lambda n, sent: unreachable if n <= 2 else {"tasks": []},
+        )
+        sink, _ = make_sink(client, retry_backoff_s=0.001, retry_backoff_max_s=0.01)
+        slept = record_sleeps(sink)
+        assert asyncio.run(sink.index(actions(1))).indexed == 1
+        assert client.polls == 3 and slept[:2] == [0.001, 0.002] and len(slept) == 3
+
+    def test_a_task_that_never_ends_is_waited_for_at_most_bulk_timeout_max_s(self) -> None:
+        """The body then goes again: a copy overwrites the same `_id`, so waiting longer buys nothing."""
+
+        def forever(poll: int, sent: list[str]) -> Any:
+            return {"tasks": [{"headers": {"X-Opaque-Id": sent[-1]}}]}
+
+        client = ScriptedElasticsearch(
+            lambda n, ids: ConnectionTimeout("slow") if n == 1 else [201] * len(ids), tasks=forever
+        )
+        sink, _ = make_sink(
+            client, retry_backoff_s=0.001, retry_backoff_max_s=0.001, request_timeout_s=0.01, bulk_timeout_max_s=0.05
+        )
+        assert asyncio.run(asyncio.wait_for(sink.index(actions(1)), CONDITION_DEADLINE_S)).indexed == 1
+        assert client.polls >= 1 and len(client.requests) == 2
+
+    def test_a_batch_abandoned_while_waiting_for_the_server_is_not_sent_again(self) -> None:
+        async def scenario() -> None:
+            polled = asyncio.Event()
+
+            def running(poll: int, sent: list[str]) -> Any:
+                polled.set()
+                return {"tasks": [{"headers": {"X-Opaque-Id": sent[-1]}}]}
+
+            client = ScriptedElasticsearch(lambda n, ids: ConnectionTimeout("slow"), tasks=running)
+            sink, _ = make_sink(client, retry_backoff_s=3600.0, retry_backoff_max_s=3600.0, bulk_timeout_max_s=7200.0)
+            task = asyncio.create_task(sink.index(actions(1)))
+            await polled.wait()
+            for _ in range(5):
+                await asyncio.sleep(0)
+            sink.abort.set()
+            with pytest.raises(BatchAbandoned, match="aborted"):
+                await asyncio.wait_for(task, CONDITION_DEADLINE_S)
+            assert len(client.requests) == 1
+
+        asyncio.run(scenario())
+
+    def test_each_resend_after_a_timeout_waits_twice_as_long_up_to_the_cap(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: ConnectionTimeout("slow") if n <= 5 else [201] * len(ids))
+        sink, _ = make_sink(client, request_timeout_s=3.0, bulk_timeout_max_s=20.0)
+        assert asyncio.run(sink.index(actions(1))).indexed == 1
+        assert [call["options"].get("request_timeout") for call in client.calls] == [None, 6.0, 12.0, 20.0, 20.0, 20.0]
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.floats(0.01, 120.0), st.floats(0.01, 900.0), st.integers(0, 40))
+    def test_the_timeout_doubles_per_timed_out_send_and_never_passes_the_larger_of_both_limits(
+        self, request: float, cap: float, timeouts: int
+    ) -> None:
+        sink, _ = make_sink(ScriptedElasticsearch(lambda n, ids: []), request_timeout_s=request, bulk_timeout_max_s=cap)
+        assert sink._timeout(timeouts) == min(max(cap, request), request * 2.0 ** min(timeouts, 16))
+
+    def test_the_retry_warning_names_the_timeout_the_attempt_the_delay_and_the_documents(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: ConnectionTimeout("slow") if n <= 3 else [201] * len(ids))
+        sink, _ = make_sink(
+            client, request_timeout_s=4.0, bulk_timeout_max_s=100.0, retry_backoff_s=3.0, retry_backoff_max_s=100.0
+        )
+        slept = record_sleeps(sink, monkeypatch, draw=0.123456)
+        with capture_logs() as logs:
+            asyncio.run(sink.index(actions(3)))
+        warnings_ = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert [w["event"] for w in warnings_] == ["Elasticsearch bulk request failed; retrying."] * 3
+        assert [w["attempt"] for w in warnings_] == [1, 2, 3] and {w["documents"] for w in warnings_} == {3}
+        assert [w["reason"] for w in warnings_] == [
+            f"ConnectionTimeout after {t} s: Connection timed out" for t in (4, 8, 16)
+        ]
+        assert slept == pytest.approx([1.685184, 3.370368, 6.740736])  # each base doubled, the same jitter draw
+        assert [w["retry_in_s"] for w in warnings_] == [1.69, 3.37, 6.74]
+
+    @pytest.mark.parametrize(
+        ("failure", "reason"),
+        [(api_error(503), "HTTP 503"), (ConnectionError("reset"), "ConnectionError: Connection error")],
+        ids=["503", "reset"],
+    )
+    def test_the_retry_warning_gives_the_status_or_the_error_in_bounded_length(
+        self, failure: Exception, reason: str
+    ) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: failure if n == 1 else [201] * len(ids))
+        sink, _ = make_sink(client)
+        with capture_logs() as logs:
+            asyncio.run(sink.index(actions(1)))
+        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert warning["reason"].startswith(reason) and len(warning["reason"]) <= 300
+
+    def test_a_long_error_text_is_cut_to_300_characters_in_the_warning(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: TransportError("x" * 5000) if n == 1 else [201] * len(ids))
+        sink, _ = make_sink(client)
+        with capture_logs() as logs:
+            asyncio.run(sink.index(actions(1)))
+        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert len(warning["reason"]) == 300
+
+
+class ScriptedGuard:
+    """Stands in for ``IndexGuard``: each ``prepare`` raises the next scripted failure, then succeeds."""
+
+    def __init__(self, failures: list[Exception]) -> None:
+        self.failures = failures
+        self.asked: list[set[str]] = []
+        self.first_asked = asyncio.Event()
+
+    async def prepare(self, names: set[str]) -> None:
+        self.asked.append(set(names))
+        self.first_asked.set()
+        if self.failures:
+            raise self.failures.pop(0)
+
+
+def batch_over(names: list[str]) -> list[Action]:
+    return [Action(Record("logs", 0, i, b"x"), name, f"logs-0-{i}", b'{"m":1}') for i, name in enumerate(names)]
+
+
+class TestPreparingIndices:
+    """With a routing prefix, each new index is checked before the first write; that check is retried like a request."""
+
+    def guarded(self, failures: list[Exception], **es: Any) -> tuple[ElasticsearchSink, ScriptedGuard, Any]:
+        client = ScriptedElasticsearch(lambda n, ids: [201] * len(ids))
+        sink, heard = make_sink(client, **es)
+        guard = ScriptedGuard(failures)
+        sink.guard = guard  # type: ignore[assignment]
+        return sink, guard, (client, heard)
+
+    def test_an_unreachable_or_busy_server_is_asked_again_with_every_index_of_the_batch(self) -> None:
+        failures: list[Exception] = [
+            api_error(503),
+            ConnectionError("reset"),
+            ConnectionTimeout("slow"),
+            TransportError("broken"),
+            api_error(429),
+        ]
+        sink, guard, (client, heard) = self.guarded(failures, retry_backoff_s=0.001, retry_backoff_max_s=1.0)
+        slept = record_sleeps(sink)
+        with capture_logs() as logs:
+            result = asyncio.run(sink.index(batch_over(["acme-b", "acme-a", "acme-b"])))
+        assert result.indexed == 3 and len(client.requests) == 1
+        assert guard.asked == [{"acme-a", "acme-b"}] * 6
+        bases = [0.001, 0.002, 0.004, 0.008, 0.016]  # one attempt more per failure
+        assert len(slept) == 5 and all(b / 2 <= s <= b for s, b in zip(slept, bases, strict=True))
+        warnings_ = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert [w["event"] for w in warnings_] == ["Preparing indices failed; retrying."] * 5
+        assert [w["reason"].split(":")[0] for w in warnings_] == [
+            "HTTP 503",
+            "ConnectionError",
+            "ConnectionTimeout",
+            "TransportError",
+            "HTTP 429",
+        ]
+        assert all(w["retry_in_s"] == round(s, 2) for w, s in zip(warnings_, slept, strict=True))
+        assert heard[0] == ("pressure", True) and heard[-1] == ("pressure", False)
+
+    def test_a_refused_check_is_a_delivery_error_naming_the_first_indices_and_sends_nothing(self) -> None:
+        sink, _, (client, _) = self.guarded([api_error(403)])
+        with pytest.raises(DeliveryError, match=r"preparing indices \['a', 'b', 'c'\] failed: .*HTTP 403"):
+            asyncio.run(sink.index(batch_over(["d", "c", "b", "a"])))
+        assert client.requests == []
+
+    def test_a_long_refusal_is_cut_in_the_error_and_in_the_warning(self) -> None:
+        meta = ApiResponseMeta(403, "1.1", HttpHeaders(), 0.0, NodeConfig("http", "localhost", 9200))
+        sink, _, _ = self.guarded([TransportError("y" * 2000), ApiError("z" * 2000, meta, {})])
+        with capture_logs() as logs, pytest.raises(DeliveryError) as refused:
+            asyncio.run(sink.index(batch_over(["a"])))
+        assert str(refused.value) == "preparing indices ['a'] failed: " + str(ApiError("z" * 2000, meta, {}))[:300]
+        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert len(warning["reason"]) == 300
+
+    def test_a_batch_abandoned_while_the_check_is_retried_raises_and_sends_nothing(self) -> None:
+        async def scenario() -> None:
+            sink, guard, (client, _) = self.guarded([api_error(503)] * 100, retry_backoff_s=3600.0)
+            task = asyncio.create_task(sink.index(batch_over(["a"])))
+            await guard.first_asked.wait()
+            for _ in range(5):
+                await asyncio.sleep(0)
+            sink.abandon.set()
+            with pytest.raises(BatchAbandoned, match="revoked"):
+                await asyncio.wait_for(task, CONDITION_DEADLINE_S)
+            assert client.requests == [] and len(guard.asked) == 1
+
+        asyncio.run(scenario())
+
+
+class TestSinkSetUp:
+    def cfg(self) -> Any:
+        return load_settings(environ={}).elasticsearch
+
+    def test_a_routing_prefix_gets_a_guard_for_that_prefix_and_data_streams_need_none(self) -> None:
+        client: Any = ScriptedElasticsearch(lambda n, ids: [])
+        assert ElasticsearchSink(client, self.cfg()).guard is None
+        guarded = ElasticsearchSink(client, self.cfg(), prefix="acme")
+        assert isinstance(guarded.guard, IndexGuard) and guarded.guard.prefix == "acme"
+        assert guarded.guard.client is client
+        assert ElasticsearchSink(client, self.cfg(), prefix="acme", data_stream=True).guard is None
+
+    def test_data_streams_are_written_with_create_and_indices_with_index(self) -> None:
+        for data_stream, op in ((False, "index"), (True, "create")):
+            client = ScriptedElasticsearch(lambda n, ids: [201] * len(ids), op=op)
+            sink = ElasticsearchSink(client, self.cfg(), data_stream=data_stream)  # type: ignore[arg-type]
+            assert asyncio.run(sink.index(actions(2))).indexed == 2
+            assert {next(iter(orjson.loads(line))) for line in client.bodies[0].splitlines()[::2]} == {op}
+
+    def test_the_sink_closes_only_a_client_it_owns(self) -> None:
+        lent = ScriptedElasticsearch(lambda n, ids: [])
+        asyncio.run(ElasticsearchSink(lent, self.cfg()).close())  # type: ignore[arg-type]
+        owned = ScriptedElasticsearch(lambda n, ids: [])
+        asyncio.run(ElasticsearchSink(owned, self.cfg(), own_client=True).close())  # type: ignore[arg-type]
+        assert (lent.closed, owned.closed) == (0, 1)
+
+    def test_a_batch_acknowledged_at_once_never_tells_the_worker_about_pressure(self) -> None:
+        sink, heard = make_sink(ScriptedElasticsearch(lambda n, ids: [201] * len(ids)))
+        assert asyncio.run(sink.index(actions(2))).indexed == 2
+        assert heard == [("state", True)]
+
+    def test_an_abort_event_given_is_the_one_that_stops_the_sink(self) -> None:
+        abort = asyncio.Event()
+        client: Any = ScriptedElasticsearch(lambda n, ids: [])
+        sink = ElasticsearchSink(client, self.cfg(), abort=abort)
+        abort.set()
+        with pytest.raises(BatchAbandoned, match=r"^aborted before Elasticsearch acknowledged the batch$"):
+            asyncio.run(sink.index(actions(1)))
+        assert not ElasticsearchSink(client, self.cfg()).abort.is_set()
+
+    def test_start_up_remembers_the_server_and_records_nothing_before_a_request(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: [])
+        sink, _ = make_sink(client)
+        assert (sink.server, sink.bulk_seconds) == (None, [])
+        asyncio.run(sink.start())
+        assert sink.server is not None and sink.server.major == 8
+
+    def test_a_server_logflow_cannot_write_to_stops_start_up_with_an_error_log(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: [])
+
+        async def old() -> Any:
+            body = {"version": {"number": "6.8.0"}, "tagline": "You Know, for Search"}
+            return SimpleNamespace(body=body, meta=SimpleNamespace(headers={}))
+
+        client.info = old  # type: ignore[method-assign]
+        sink, heard = make_sink(client)
+        with capture_logs() as logs, pytest.raises(UnsupportedServer):
+            asyncio.run(sink.start())
+        [error] = [entry for entry in logs if entry["log_level"] == "error"]
+        assert error["event"] == "The search server is not one logflow can write to." and "6.8.0" in error["error"]
+        assert heard == [] and sink.server is None
+
+    def test_a_silent_server_at_start_up_is_a_bounded_warning_not_a_stop(self) -> None:
+        client = ScriptedElasticsearch(lambda n, ids: [])
+
+        async def refuse() -> Any:
+            raise OSError("d" * 1000)
+
+        client.info = refuse  # type: ignore[method-assign]
+        sink, heard = make_sink(client)
+        with capture_logs() as logs:
+            asyncio.run(sink.start())
+        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        assert warning["event"] == "Elasticsearch did not answer at start-up; will retry."
+        assert len(warning["error"]) == 300 and heard == [] and sink.server is None
+
+    def test_each_answered_request_records_its_duration(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An injected clock that advances 0.25 s per reading: each answered request took one step."""
+        readings = iter(range(1000))
+        clock = SimpleNamespace(perf_counter=lambda: 100.0 + 0.25 * next(readings), monotonic=time.monotonic)
+        monkeypatch.setattr("logflow.sink.elasticsearch.time", clock)
+        client = ScriptedElasticsearch(lambda n, ids: api_error(503) if n == 1 else [201] * len(ids))
+        sink, _ = make_sink(client, bulk_max_docs=1)
+        asyncio.run(sink.index(actions(3)))
+        assert sink.bulk_seconds == [0.25, 0.25, 0.25]  # the refused first attempt is not an answered request
