@@ -165,6 +165,34 @@ class TestDocuments:
         raw = "line password=pw"
         assert Redactor(RedactionConfig(), "failures").document({"message": "line"}, raw) is raw
 
+    @pytest.mark.parametrize(
+        "value",
+        [None, True, False, R, {}, [], {"a": None, "b": R}, [None, [], {}, False], {"nested": {"deeper": [R]}}],
+        ids=["null", "true", "false", "already-masked", "empty-object", "empty-array", "object", "array", "deep"],
+    )
+    def test_a_secret_named_value_with_nothing_to_hide_is_not_tagged_redacted(self, value: Any) -> None:
+        """`redacted` says a value was masked; null, booleans, empty containers and masks already there hide nothing."""
+        doc: dict[str, Any] = {"message": "x", "labels.password": copy.deepcopy(value)}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc == {"message": "x", "labels.password": value}
+
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [({"a": None, "b": "pw"}, {"a": None, "b": R}), ([None, ["pw"], {}], [None, [R], {}])],
+        ids=["object", "array"],
+    )
+    def test_one_leaf_masked_deep_in_a_secret_named_value_tags_the_document(self, value: Any, expected: Any) -> None:
+        doc: dict[str, Any] = {"labels.password": copy.deepcopy(value)}  # parameters are shared between runs
+        Redactor(RedactionConfig()).document(doc)
+        assert doc == {"labels.password": expected, "tags": ["redacted"]}
+
+    def test_from_config_masks_the_raw_line_of_a_parse_failure_by_default(self) -> None:
+        """The default `keep_original` is `failures`: the line of a failed parse is indexed, so it is masked."""
+        redactor = Redactor.from_config(RedactionConfig())
+        assert redactor is not None
+        doc: dict[str, Any] = {"message": "junk", "tags": ["parse_failure"]}
+        assert redactor.document(doc, "junk password=pw") == f"junk password={R}"
+
     def test_redaction_that_is_off_is_not_called_at_all(self) -> None:
         """enabled=false gives no redactor, so the pipeline skips the stage."""
         assert Redactor.from_config(RedactionConfig(enabled=False)) is None
