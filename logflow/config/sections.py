@@ -410,7 +410,8 @@ class RedactionConfig(_Section):
         description=(
             "Fields whose strings are searched for the kinds above, at any depth: a name covers the field, "
             "the fields under it (`json` covers every `json.*`) and every string in their objects and arrays. "
-            "`event.original` is the raw line; a raw line that is JSON is masked by its structure."
+            "`event.original` is the raw line. JSON text in these fields (a raw line that is JSON, a JSON "
+            "message) is masked by its structure too, secret-named keys included, even with no `kinds`."
         ),
         examples=[["message", "url.original"]],
     )

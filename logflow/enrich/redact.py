@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import structlog
+
 from logflow.config import RedactionConfig
 from logflow.config.secrets import (
     DIGIT_RUN,
@@ -32,7 +34,6 @@ from logflow.config.secrets import (
     HINT,
     HINT_NEEDLES,
     KINDS,
-    SECRET_NAMES,
     TextMasker,
     digits,
     is_secret_name,
@@ -53,15 +54,17 @@ _CONTAINERS = frozenset({dict, list})
 _JSON_HEADS = ("{", "[")
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
+log = structlog.get_logger("logflow.enrich.redact")
+
 
 class Redactor:
     """Masks configured kinds in configured fields and whole values named like secrets; per batch."""
 
     def __init__(self, cfg: RedactionConfig, keep_original: str = "failures") -> None:
         self.replacement = cfg.replacement
-        kinds = set(cfg.kinds)
-        self.masker = TextMasker(kinds, cfg.replacement)
-        self.fields = tuple(dict.fromkeys(cfg.fields)) if kinds else ()
+        self.masker = TextMasker(set(cfg.kinds), cfg.replacement)
+        # Kept with no kinds too: JSON text in these fields still loses its secret-named keys' values.
+        self.fields = tuple(dict.fromkeys(cfg.fields))
         self._prefixes = tuple(f"{name}." for name in self.fields)
         self.original = ORIGINAL in self.fields
         self.keep_original = keep_original
@@ -72,6 +75,7 @@ class Redactor:
         self._has_bearer = self.masker.bearer is not None
         self._has_card = self.masker.card is not None
         self._has_email = self.masker.email is not None
+        self._failures: set[str] = set()  # exception types of failed batch passes already logged
 
     @classmethod
     def from_config(cls, cfg: RedactionConfig, keep_original: str = "failures") -> Redactor | None:
@@ -111,7 +115,8 @@ class Redactor:
         raws = [event.original for event in events]
         try:
             self.documents(docs, raws)
-        except Exception:
+        except Exception as exc:
+            self._log_failure(exc)
             for event in events:
                 try:
                     event.original = self.document(event.doc, event.original)
@@ -120,6 +125,14 @@ class Redactor:
             return
         for event, raw in zip(events, raws, strict=True):
             event.original = raw
+
+    def _log_failure(self, exc: Exception) -> None:
+        """A failed batch pass is a bug: said once per exception type, by type only (its message may quote
+        a value that was being masked)."""
+        error = type(exc).__name__
+        if error not in self._failures:
+            self._failures.add(error)
+            log.warning("Redaction failed on a batch; masking document by document.", error=error)
 
     def document(self, doc: dict[str, Any], original: str | None = None) -> str | None:
         """Mask one document in place; returns ``original`` (the raw line) masked too when it will be kept."""
@@ -139,15 +152,15 @@ class Redactor:
         text = self._text
         for name in names:
             kind = kind_of(name)
-            if kind != SECRET and name.startswith(MOVED):
-                self._moved_json(name, kind, docs, changed)
+            if kind == PLAIN and name.startswith(MOVED):  # under a text path, the branch below does this too
+                self._moved_json(name, docs, changed)
             if kind == TEXT:
                 values = [doc.get(name, "") for doc in docs]  # a missing field joins as "": positions are indices
                 suspects = self._suspects(values)
                 # A string that may be JSON (a raw line kept as a field, a JSON value the parse stage kept as
                 # text under `json.`) is masked by its structure too: a secret-named key inside it is a secret.
                 json_at = {i for i, v in enumerate(values) if type(v) is str and v[:1] in _JSON_HEADS}
-                for i in suspects if not json_at else json_at.union(suspects):
+                for i in json_at.union(suspects):
                     value = values[i]
                     if type(value) is str:
                         masked = self._json_line(value) if i in json_at else text(value)
@@ -159,7 +172,7 @@ class Redactor:
                     if name in doc and _mask_whole(doc, name, self.replacement):
                         changed.add(i)
         self._nested(docs, changed)
-        if self.original and self.keep_original != "never":
+        if self.original:  # a raw line that will not be kept is "" below: never scanned
             mode = self.keep_original
             raws = [
                 raw if raw and keeps_original(mode, doc.get("tags")) else ""
@@ -182,14 +195,14 @@ class Redactor:
         for i in changed:
             _tag(docs[i])
 
-    def _moved_json(self, name: str, kind: int, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
+    def _moved_json(self, name: str, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
         """Objects and arrays the parser moved under ``json.`` as JSON text (``parse/mapping.py``) keep their
-        secret-named keys: masked by the text's structure, as if it were still an object."""
-        mask: Callable[[str], str] = self._text if kind == TEXT else _unchanged
+        secret-named keys: masked by the text's structure, as if it were still an object (the kinds are
+        not searched: the path is not a text path)."""
         for i, doc in enumerate(docs):
             value = doc.get(name)
             if type(value) is str and value[:1] in _JSON_HEADS:
-                masked = mask_json(value, mask, self.secret_names, self.replacement)
+                masked = mask_json(value, _unchanged, self.secret_names, self.replacement)
                 if masked != value:
                     doc[name] = masked
                     changed.add(i)
@@ -197,24 +210,16 @@ class Redactor:
     def _nested(self, docs: Sequence[dict[str, Any]], changed: set[int]) -> None:
         """The strings inside objects and arrays: whole values under secret names, the kinds under text paths."""
         holders: list[tuple[int, Any, Any]] = []  # (document, container, key or index) of each text string
-        paths = self._paths
+        kind_of = self.path_kind
         for i, doc in enumerate(docs):
             if _CONTAINERS.isdisjoint(map(type, doc.values())):  # most documents: no walk (a C-level check)
                 continue
             for name, value in doc.items():
                 kind = type(value)
                 if kind is dict or kind is list:
-                    path_kind = paths.get(name)
-                    if path_kind is None:
-                        path_kind = self.path_kind(name)
+                    path_kind = kind_of(name)
                     if path_kind == SECRET:
                         continue  # masked whole by ``documents``
-                    if kind is list and path_kind == PLAIN:  # most often `tags`: text only, nothing to do
-                        for item in value:
-                            if type(item) is not str:
-                                break
-                        else:
-                            continue
                     if self._walk(value, name, path_kind == TEXT, i, holders):
                         changed.add(i)  # a secret-named key inside
         if not holders:
@@ -232,23 +237,24 @@ class Redactor:
     def _walk(self, value: Any, path: str, searched: bool, i: int, holders: list[tuple[int, Any, Any]]) -> bool:
         """Collect the text strings under ``value`` (at ``path``); mask secret-named keys now; whether any was."""
         masked_any = False
-        if type(value) is dict:
-            items: Any = value.items()
-            keyed = True
-        else:
-            items = enumerate(value)
-            keyed = False
-        for key, item in items:  # values are replaced, never added: iterating is safe
-            sub = f"{path}.{key}" if keyed else path  # arrays add nothing to the path
-            kind = self.path_kind(sub) if keyed else (TEXT if searched else PLAIN)
+        if type(value) is list:  # an array adds nothing to the path: its items are what it is
+            for index, item in enumerate(value):  # values are replaced, never added: iterating is safe
+                if type(item) is str:
+                    if searched:
+                        holders.append((i, value, index))
+                elif type(item) in _CONTAINERS and self._walk(item, path, searched, i, holders):
+                    masked_any = True
+            return masked_any
+        for key, item in value.items():
+            sub = f"{path}.{key}"
+            kind = self.path_kind(sub)
             if kind == SECRET:
                 if _mask_whole(value, key, self.replacement):
                     masked_any = True
-                continue
-            item_type = type(item)
-            if item_type is str and kind == TEXT:
-                holders.append((i, value, key))
-            elif (item_type is dict or item_type is list) and self._walk(item, sub, kind == TEXT, i, holders):
+            elif type(item) is str:
+                if kind == TEXT:
+                    holders.append((i, value, key))
+            elif type(item) in _CONTAINERS and self._walk(item, sub, kind == TEXT, i, holders):
                 masked_any = True
         return masked_any
 
@@ -344,12 +350,10 @@ def printable(cfg: RedactionConfig) -> Callable[[str], str]:
     """The masking for a log line the program prints (``dlq show``, reports): what indexing masks (the
     configured kinds, at least the default ones, even when indexing redaction is off; a JSON line by its
     structure), then what every output masks (``mask_output``: URL userinfo, the settings' secrets)."""
-    kinds = list(dict.fromkeys([*cfg.kinds, *KINDS]))
-    names = cfg.secret_fields or list(SECRET_NAMES)
-    redactor = Redactor(cfg.model_copy(update={"kinds": kinds, "fields": [ORIGINAL], "secret_fields": names}), "always")
+    kinds = list(dict.fromkeys([*cfg.kinds, *KINDS]))  # the default secret names: ``mask_output`` masks them
+    redactor = Redactor(cfg.model_copy(update={"kinds": kinds, "fields": [ORIGINAL]}), "always")
 
     def mask(text: str) -> str:
-        masked = redactor.document({}, text)
-        return mask_output(masked if masked is not None else text)
+        return mask_output(redactor.document({}, text) or text)
 
     return mask

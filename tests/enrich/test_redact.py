@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from structlog.testing import capture_logs
 
 from logflow.config import RedactionConfig, load_settings
 from logflow.enrich.redact import Redactor, luhn_ok, printable
@@ -164,6 +165,14 @@ class TestDocuments:
         """Under keep_original=failures a parsed line's original comes back as is (it is not indexed)."""
         raw = "line password=pw"
         assert Redactor(RedactionConfig(), "failures").document({"message": "line"}, raw) is raw
+
+    @pytest.mark.parametrize("keep_original", ["always", "failures", "never"])
+    def test_the_raw_line_is_searched_only_when_event_original_is_a_configured_field(self, keep_original: str) -> None:
+        """`fields` says what is searched: without `event.original` the raw line comes back as it was."""
+        raw = '{"password": "pw"} token=abc'
+        doc: dict[str, Any] = {"message": "line token=abc", "tags": ["parse_failure"]}
+        assert Redactor(RedactionConfig(fields=["message"]), keep_original).document(doc, raw) is raw
+        assert doc == {"message": f"line token={R}", "tags": ["parse_failure", "redacted"]}
 
     @pytest.mark.parametrize(
         "value",
@@ -392,6 +401,12 @@ class TestEveryIndexedString:
         Redactor(RedactionConfig()).document(doc)
         assert doc["event.original"] == f"GET /a?api_key={R} HTTP/1.1"
 
+    def test_strings_in_arrays_outside_the_named_fields_are_left_alone(self) -> None:
+        """Only the named fields are searched: an array elsewhere keeps its strings, nested ones too."""
+        doc: dict[str, Any] = {"json.args": ["token=abc", ["password=pw"], {"note": "Bearer abcdefgh1234"}]}
+        Redactor(RedactionConfig()).document(doc)
+        assert doc == {"json.args": ["token=abc", ["password=pw"], {"note": "Bearer abcdefgh1234"}]}
+
     @pytest.mark.parametrize(
         "key", ["db_password", "X-Api-Key", "clientSecret", "Proxy-Authorization", "session_token"]
     )
@@ -409,9 +424,12 @@ class TestEveryIndexedString:
 
     def test_strings_nested_in_a_named_field_are_searched(self) -> None:
         """`message` as an array or object, and `message.x`: every string under a named field."""
-        doc: dict[str, Any] = {"message": ["a", {"b": "token=q1w2"}], "message.extra": "Bearer abcdefgh1234"}
+        doc: dict[str, Any] = {
+            "message": ["a", "password=hunter2", {"b": "token=q1w2"}],
+            "message.extra": "Bearer abcdefgh1234",
+        }
         Redactor(RedactionConfig()).document(doc)
-        assert doc["message"] == ["a", {"b": f"token={R}"}]
+        assert doc["message"] == ["a", f"password={R}", {"b": f"token={R}"}]
         assert doc["message.extra"] == f"Bearer {R}"
 
     @pytest.mark.parametrize(
@@ -471,12 +489,47 @@ class TestRedactStage:
             documents(docs, raws)
 
         monkeypatch.setattr(redactor, "documents", failing)
-        redactor(batch)
+        with capture_logs() as logs:
+            redactor(batch)
+        assert logs == [
+            {
+                "event": "Redaction failed on a batch; masking document by document.",
+                "error": "RuntimeError",
+                "log_level": "warning",
+            }
+        ]
         assert [e.doc["message"] for e in events] == [f"login password={R}", "boom", f"token: {R}"]
         assert [e.original for e in events] == [f"login password={R}", "boom", f"token: {R}"]
         rejection = events[1].rejection
         assert rejection is not None and (rejection.stage, rejection.error_type) == ("process", "ValueError")
         assert events[0].rejection is None and events[2].rejection is None and batch.rejected == 1
+
+    def test_a_batch_pass_that_works_logs_nothing(self) -> None:
+        batch, events = self.batch("login password=hunter2", "all quiet")
+        with capture_logs() as logs:
+            Redactor(ALL, "always")(batch)
+        assert logs == [] and events[0].doc["message"] == f"login password={R}"
+
+    def test_a_failing_batch_pass_is_logged_once_per_kind_of_error_and_never_with_its_message(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        redactor = Redactor(ALL, "always")
+        documents = redactor.documents
+        errors = iter([KeyError("password=hunter2"), KeyError("password=hunter3"), TypeError("token=abc")])
+
+        def failing(docs: Any, raws: Any) -> None:
+            if len(docs) > 1:
+                raise next(errors)
+            documents(docs, raws)
+
+        monkeypatch.setattr(redactor, "documents", failing)
+        with capture_logs() as logs:
+            for _ in range(3):
+                batch, events = self.batch("login password=hunter2", "all quiet")
+                redactor(batch)
+                assert events[0].doc["message"] == f"login password={R}" and batch.rejected == 0
+        assert [entry["error"] for entry in logs] == ["KeyError", "TypeError"]
+        assert "hunter" not in repr(logs) and "abc" not in repr(logs)
 
 
 def luhn_number(length: int, seed: int) -> str:
@@ -511,6 +564,15 @@ class TestFromConfig:
         assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=[])) is None
         assert Redactor.from_config(RedactionConfig(kinds=["password"], fields=[], secret_fields=[])) is None
         assert Redactor.from_config(RedactionConfig(enabled=False)) is None
+
+    def test_with_no_kinds_json_text_in_the_fields_still_loses_its_secret_named_values(self) -> None:
+        redactor = Redactor(RedactionConfig(kinds=[]), "always")
+        doc: dict[str, Any] = {"message": '{"password": "hunter2", "user": "bob"}', "note": '{"password": "kept"}'}
+        raw = redactor.document(doc, '{"msg": "login", "api_key": "k-123", "token=abc": 1}')
+        assert orjson.loads(doc["message"]) == {"password": R, "user": "bob"}
+        assert doc["note"] == '{"password": "kept"}'  # not a configured field
+        assert raw is not None and orjson.loads(raw) == {"msg": "login", "api_key": R, "token=abc": 1}
+        assert doc["tags"] == ["redacted"]
 
     def test_the_keep_original_mode_reaches_the_redactor(self) -> None:
         redactor = Redactor.from_config(ALL, "never")
@@ -606,3 +668,7 @@ class TestPrintable:
 
     def test_a_line_with_nothing_to_mask_comes_back_as_it_was(self) -> None:
         assert printable(RedactionConfig())("GET /health 200") == "GET /health 200"
+
+    def test_it_searches_the_printed_line_whatever_fields_indexing_searches(self) -> None:
+        """The line printed is a raw line: it is masked as one even when `fields` leaves out `event.original`."""
+        assert printable(RedactionConfig(fields=["message"]))("login password=abc") == f"login password={R}"

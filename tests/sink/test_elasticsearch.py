@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -134,6 +134,11 @@ class WithOptions:
 
     async def perform_request(self, method: str, path: str, **kwargs: Any) -> Any:
         return await self.base.perform_request(method, path, _options=self.options, **kwargs)
+
+
+def at_level(logs: list[MutableMapping[str, Any]], level: str) -> list[MutableMapping[str, Any]]:
+    """The captured log entries of one level, in order."""
+    return [entry for entry in logs if entry["log_level"] == level]
 
 
 def api_error(status: int) -> ApiError:
@@ -598,7 +603,7 @@ class TestAfterATimeout:
         slept = record_sleeps(sink, monkeypatch, draw=0.123456)
         with capture_logs() as logs:
             asyncio.run(sink.index(actions(3)))
-        warnings_ = [entry for entry in logs if entry["log_level"] == "warning"]
+        warnings_ = at_level(logs, "warning")
         assert [w["event"] for w in warnings_] == ["Elasticsearch bulk request failed; retrying."] * 3
         assert [w["attempt"] for w in warnings_] == [1, 2, 3] and {w["documents"] for w in warnings_} == {3}
         assert [w["reason"] for w in warnings_] == [
@@ -619,7 +624,7 @@ class TestAfterATimeout:
         sink, _ = make_sink(client)
         with capture_logs() as logs:
             asyncio.run(sink.index(actions(1)))
-        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        [warning] = at_level(logs, "warning")
         assert warning["reason"].startswith(reason) and len(warning["reason"]) <= 300
 
     def test_a_long_error_text_is_cut_to_300_characters_in_the_warning(self) -> None:
@@ -627,7 +632,7 @@ class TestAfterATimeout:
         sink, _ = make_sink(client)
         with capture_logs() as logs:
             asyncio.run(sink.index(actions(1)))
-        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        [warning] = at_level(logs, "warning")
         assert len(warning["reason"]) == 300
 
 
@@ -676,7 +681,7 @@ class TestPreparingIndices:
         assert guard.asked == [{"acme-a", "acme-b"}] * 6
         bases = [0.001, 0.002, 0.004, 0.008, 0.016]  # one attempt more per failure
         assert len(slept) == 5 and all(b / 2 <= s <= b for s, b in zip(slept, bases, strict=True))
-        warnings_ = [entry for entry in logs if entry["log_level"] == "warning"]
+        warnings_ = at_level(logs, "warning")
         assert [w["event"] for w in warnings_] == ["Preparing indices failed; retrying."] * 5
         assert [w["reason"].split(":")[0] for w in warnings_] == [
             "HTTP 503",
@@ -700,7 +705,7 @@ class TestPreparingIndices:
         with capture_logs() as logs, pytest.raises(DeliveryError) as refused:
             asyncio.run(sink.index(batch_over(["a"])))
         assert str(refused.value) == "preparing indices ['a'] failed: " + str(ApiError("z" * 2000, meta, {}))[:300]
-        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        [warning] = at_level(logs, "warning")
         assert len(warning["reason"]) == 300
 
     def test_a_batch_abandoned_while_the_check_is_retried_raises_and_sends_nothing(self) -> None:
@@ -776,7 +781,7 @@ class TestSinkSetUp:
         sink, heard = make_sink(client)
         with capture_logs() as logs, pytest.raises(UnsupportedServer):
             asyncio.run(sink.start())
-        [error] = [entry for entry in logs if entry["log_level"] == "error"]
+        [error] = at_level(logs, "error")
         assert error["event"] == "The search server is not one logflow can write to." and "6.8.0" in error["error"]
         assert heard == [] and sink.server is None
 
@@ -790,7 +795,7 @@ class TestSinkSetUp:
         sink, heard = make_sink(client)
         with capture_logs() as logs:
             asyncio.run(sink.start())
-        [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+        [warning] = at_level(logs, "warning")
         assert warning["event"] == "Elasticsearch did not answer at start-up; will retry."
         assert len(warning["error"]) == 300 and heard == [] and sink.server is None
 
