@@ -83,6 +83,9 @@ def _config(room: Room) -> str:
         'also_copy = ["parsers/"]\n'
         f"pytest_add_cli_args_test_selection = {toml_list(room.tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not integration", "-x"]\n'
+        # A mutant that loops forever is stopped after 6x its tests' measured CPU time (mutmut's default,
+        # 30x, spends half an hour on each one that a room's property tests cover).
+        "timeout_multiplier = 3.0\n"
     )
 
 

@@ -340,10 +340,10 @@ def _tag(doc: dict[str, Any]) -> None:
 def _find_all(haystack: str | bytes, needle: str | bytes, found: Callable[[int], None]) -> None:
     """Call ``found`` with every position of ``needle`` (``find`` is a fast substring search)."""
     find: Callable[[Any, int], int] = haystack.find  # str in str or bytes in bytes (not a TypeVar: mypyc)
-    position = find(needle, 0)
-    while position >= 0:
+    step = len(needle)
+    position = -step
+    while (position := find(needle, position + step)) >= 0:
         found(position)
-        position = find(needle, position + len(needle))
 
 
 def printable(cfg: RedactionConfig) -> Callable[[str], str]:

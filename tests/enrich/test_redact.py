@@ -425,11 +425,11 @@ class TestEveryIndexedString:
     def test_strings_nested_in_a_named_field_are_searched(self) -> None:
         """`message` as an array or object, and `message.x`: every string under a named field."""
         doc: dict[str, Any] = {
-            "message": ["a", "password=hunter2", {"b": "token=q1w2"}],
+            "message": ["a", "password=hunter2", {"b": "token=q1w2", "c": ["ok", "pwd=x1"]}],
             "message.extra": "Bearer abcdefgh1234",
         }
         Redactor(RedactionConfig()).document(doc)
-        assert doc["message"] == ["a", f"password={R}", {"b": f"token={R}"}]
+        assert doc["message"] == ["a", f"password={R}", {"b": f"token={R}", "c": ["ok", f"pwd={R}"]}]
         assert doc["message.extra"] == f"Bearer {R}"
 
     @pytest.mark.parametrize(
