@@ -385,8 +385,12 @@ def cascades(agg: Aggregates, t: Thresholds) -> list[Candidate]:
 
 
 def detect(agg: Aggregates, fams: Families, groups: Sequence[Family], t: Thresholds) -> list[Candidate]:
-    """Every detector; findings below ``min_surprise`` dropped; highest score first, at most ``max_findings``."""
-    found = template_anomalies(agg, fams, groups, t)
+    """Every detector; findings below ``min_surprise`` dropped; highest score first, at most ``max_findings``.
+
+    A template that is already a new, rare or outlier finding is not also tested for spikes, but only
+    when that finding is kept: a weak ``new_pattern`` that is dropped must not hide a strong spike.
+    """
+    found = [c for c in template_anomalies(agg, fams, groups, t) if c.surprise >= t.min_surprise]
     skip = {s.id for c in found for s in c.templates}
     found += spikes(agg, groups, t, skip)
     found += error_rate_spikes(agg, t)

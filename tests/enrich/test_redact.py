@@ -557,6 +557,18 @@ class TestCardBounds:
         number = luhn_number(16, 7)
         assert masked(f"\ud800 card {number}") == f"\ud800 card {R}"
 
+    @pytest.mark.parametrize("length", [13, 16, 19])
+    @pytest.mark.parametrize("other", ["café au lait", "\ud800", "ascii only"])
+    def test_a_card_that_is_the_whole_value_is_found_whatever_else_the_batch_holds(
+        self, length: int, other: str
+    ) -> None:
+        """Non-ASCII text elsewhere in the batch switches the digit scan to one value at a time; the
+        shortest card, alone in its field, must still be a suspect there."""
+        number = luhn_number(length, length + 1)
+        docs: list[dict[str, Any]] = [{"message": other}, {"message": number}, {"message": f"x {number}"}]
+        Redactor(ALL).documents(docs, [None, None, None])
+        assert [doc["message"] for doc in docs] == [other, R, f"x {R}"]
+
 
 class TestFromConfig:
     def test_secret_fields_alone_are_enough_to_run_and_nothing_at_all_is_not(self) -> None:
