@@ -406,10 +406,14 @@ class RedactionConfig(_Section):
         examples=[["password", "bearer", "card", "email"]],
     )
     fields: list[str] = Field(
-        default=["message", "error.message", "error.stack_trace", "url.original", "event.original"],
+        default=["*"],
         description=(
             "Fields whose strings are searched for the kinds above, at any depth: a name covers the field, "
             "the fields under it (`json` covers every `json.*`) and every string in their objects and arrays. "
+            "`*` (the default) is every field that can hold input text: all but `@timestamp`, "
+            "`event.ingested`, `_index`, `logflow.parser`, `logflow.kafka.*` and `logflow.template.*`, "
+            "which logflow writes itself; so a secret in a field nobody thought of is masked too. Naming "
+            "fields instead searches less text (faster) and leaves the others as they came. "
             "`event.original` is the raw line. JSON text in these fields (a raw line that is JSON, a JSON "
             "message) is masked by its structure too, secret-named keys included, even with no `kinds`."
         ),

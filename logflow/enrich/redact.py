@@ -4,7 +4,8 @@ Pure and configured once (``[redaction]``); the masking itself is ``logflow.conf
 ``TextMasker``, the one every output of the program uses too. What is masked, at any depth:
 
 - every string in a field ``redaction.fields`` names, or under it (``json`` names ``json.a`` and the
-  strings nested in ``json.a``'s objects and arrays), is searched for the kinds (``redaction.kinds``):
+  strings nested in ``json.a``'s objects and arrays; ``*``, the default, names every field but the
+  ones logflow writes itself), is searched for the kinds (``redaction.kinds``):
   ``password`` (the value in ``password=…``, ``"api_key": "…"``, ``Authorization: Basic …``, the
   password in ``scheme://user:PASSWORD@host``), ``bearer``, ``card`` (Luhn), ``email``;
 - every value whose key is named like a secret (``redaction.secret_fields``, matched against the end
@@ -52,6 +53,22 @@ PLAIN, TEXT, SECRET = 0, 1, 2  # what a path is: left alone, searched for the ki
 MOVED = "json."  # where the parser puts what fits no mapped field, objects and arrays as JSON text
 _CONTAINERS = frozenset({dict, list})
 _JSON_HEADS = ("{", "[")
+EVERY = "*"  # in ``redaction.fields``: every field that may hold input text
+#: Fields logflow writes itself, from no input text: not searched under ``*`` (config/sections.py lists
+#: them). ``logflow.timestamp_unparsed``, ``event.dataset`` and ``tags`` may come from input: searched.
+OWN_FIELDS = frozenset(
+    {
+        "@timestamp",
+        "event.ingested",
+        "_index",
+        "logflow.parser",
+        "logflow.kafka.topic",
+        "logflow.kafka.partition",
+        "logflow.kafka.offset",
+        "logflow.template.id",
+        "logflow.template.text",
+    }
+)
 _PATH_LIMIT = 50_000  # unbounded key sets (labels.*) must not grow memory forever
 
 log = structlog.get_logger("logflow.enrich.redact")
@@ -66,7 +83,8 @@ class Redactor:
         # Kept with no kinds too: JSON text in these fields still loses its secret-named keys' values.
         self.fields = tuple(dict.fromkeys(cfg.fields))
         self._prefixes = tuple(f"{name}." for name in self.fields)
-        self.original = ORIGINAL in self.fields
+        self.original = ORIGINAL in self.fields or EVERY in self.fields
+        self._every = EVERY in self.fields  # every field is searched, but for those logflow writes itself
         self.keep_original = keep_original
         self.secret_names = tuple(dict.fromkeys(cfg.secret_fields))
         self._paths: dict[str, int] = {}
@@ -94,7 +112,7 @@ class Redactor:
         if kind is None:
             if self.secret_names and is_secret_name(path, self.secret_names):
                 kind = SECRET
-            elif path in self.fields or path.startswith(self._prefixes):
+            elif path in self.fields or path.startswith(self._prefixes) or (self._every and path not in OWN_FIELDS):
                 kind = TEXT
             else:
                 kind = PLAIN

@@ -170,4 +170,4 @@ class TestConfigShow:
         redaction = load_settings(environ={}).redaction
         assert redaction.enabled
         assert set(redaction.kinds) == {"password", "bearer", "card"}
-        assert "message" in redaction.fields
+        assert redaction.fields == ["*"]  # every field that can hold input text

@@ -18,6 +18,7 @@ from logflow.event import Batch, Event, Record
 from logflow.worker.processor import Processor
 
 ALL = RedactionConfig(kinds=["password", "bearer", "card", "email"])
+NAMED = ["message", "error.message", "error.stack_trace", "url.original", "event.original"]  # fields named, not `*`
 R = "[REDACTED]"
 
 
@@ -114,7 +115,8 @@ class TestKinds:
 
 class TestDocuments:
     def test_only_configured_fields_change_and_the_document_is_tagged(self) -> None:
-        """message and error.message are masked and `redacted` is added; other fields stay byte for byte."""
+        """With fields named, message and error.message are masked and `redacted` is added; other fields
+        stay byte for byte."""
         doc: dict[str, Any] = {
             "message": "login password=hunter2",
             "error.message": "auth with Bearer abcdefgh12345",
@@ -123,7 +125,7 @@ class TestDocuments:
             "http.response.status_code": 200,
         }
         before = copy.deepcopy(doc)
-        Redactor(ALL).document(doc)
+        Redactor(ALL.model_copy(update={"fields": NAMED})).document(doc)
         assert doc["message"] == f"login password={R}"
         assert doc["error.message"] == f"auth with Bearer {R}"
         assert doc["tags"] == ["security", "redacted"]
@@ -404,7 +406,7 @@ class TestEveryIndexedString:
     def test_strings_in_arrays_outside_the_named_fields_are_left_alone(self) -> None:
         """Only the named fields are searched: an array elsewhere keeps its strings, nested ones too."""
         doc: dict[str, Any] = {"json.args": ["token=abc", ["password=pw"], {"note": "Bearer abcdefgh1234"}]}
-        Redactor(RedactionConfig()).document(doc)
+        Redactor(RedactionConfig(fields=NAMED)).document(doc)
         assert doc == {"json.args": ["token=abc", ["password=pw"], {"note": "Bearer abcdefgh1234"}]}
 
     @pytest.mark.parametrize(
@@ -570,6 +572,39 @@ class TestCardBounds:
         assert [doc["message"] for doc in docs] == [other, R, f"x {R}"]
 
 
+class TestEveryField:
+    """The default `fields = ["*"]`: every field that can hold input text, whatever its name."""
+
+    @pytest.mark.parametrize(
+        ("doc", "secret"),
+        [
+            ({"json.details": "user=bob password=hunter2"}, "hunter2"),
+            ({"http.request.body": "grant_type=x&token=abc123xyz"}, "abc123xyz"),
+            ({"json.ctx": {"url": "https://bob:hunter2@db:5432/x"}}, "hunter2"),
+            ({"labels.note": "Bearer abcdefghijklmnop1234"}, "abcdefghijklmnop1234"),
+            ({"user.card": "4111 1111 1111 1111"}, "4111 1111 1111 1111"),
+            ({"json.items": ["ok", {"deep": ["secret: s3cr3tv4lue"]}]}, "s3cr3tv4lue"),
+            ({"logflow.timestamp_unparsed": "token=abc123xyz"}, "abc123xyz"),
+        ],
+        ids=["json-text", "ecs-field", "url-in-object", "label", "card", "deep-array", "unparsed-time"],
+    )
+    def test_a_secret_in_a_field_nobody_named_is_masked(self, doc: dict[str, Any], secret: str) -> None:
+        doc = copy.deepcopy(doc)
+        Redactor(RedactionConfig()).document(doc)
+        assert secret not in orjson.dumps(doc).decode() and "redacted" in doc["tags"]
+
+    def test_the_fields_logflow_writes_itself_are_not_searched(self) -> None:
+        """Their values come from no input text (a template text holds `<*>`, never a value)."""
+        doc: dict[str, Any] = {"message": "ok", "logflow.template.text": "token=<*>", "logflow.parser": "pwd=x"}
+        before = copy.deepcopy(doc)
+        Redactor(RedactionConfig()).document(doc)
+        assert doc == before
+
+    def test_the_raw_line_is_searched_under_every_field(self) -> None:
+        raw = "junk password=pw"
+        assert Redactor(RedactionConfig(), "always").document({"message": "junk"}, raw) == f"junk password={R}"
+
+
 class TestFromConfig:
     def test_secret_fields_alone_are_enough_to_run_and_nothing_at_all_is_not(self) -> None:
         assert Redactor.from_config(RedactionConfig(kinds=[], secret_fields=["password"])) is not None
@@ -578,7 +613,7 @@ class TestFromConfig:
         assert Redactor.from_config(RedactionConfig(enabled=False)) is None
 
     def test_with_no_kinds_json_text_in_the_fields_still_loses_its_secret_named_values(self) -> None:
-        redactor = Redactor(RedactionConfig(kinds=[]), "always")
+        redactor = Redactor(RedactionConfig(kinds=[], fields=NAMED), "always")
         doc: dict[str, Any] = {"message": '{"password": "hunter2", "user": "bob"}', "note": '{"password": "kept"}'}
         raw = redactor.document(doc, '{"msg": "login", "api_key": "k-123", "token=abc": 1}')
         assert orjson.loads(doc["message"]) == {"password": R, "user": "bob"}

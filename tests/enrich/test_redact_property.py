@@ -20,7 +20,9 @@ from logflow.sink.encode import Serialize, bulk_body
 from logflow.worker.processor import Processor
 
 CFG = RedactionConfig()
-TEXT_FIELDS = tuple(CFG.fields)
+# Under the default `fields = ["*"]` every field is searched: secrets are planted in these, and in fields
+# named by random words (`json.<word>`, `labels.<word>`, `<word>`).
+TEXT_FIELDS = ("message", "error.message", "error.stack_trace", "url.original", "http.request.body", "user.name")
 # Lowercase words that hold no key word of any kind, no digits, no "@" or "://": fillers and plain keys.
 WORDS = ("alpha", "bravo", "charlie", "delta", "foxtrot", "golf", "hotel", "india", "juliet", "lima", "mike",
          "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform", "victor", "xray",
@@ -123,7 +125,11 @@ def planted(draw: st.DrawFn) -> tuple[dict[str, Any], list[str], str | None]:
         text = draw(secret_texts(secret)) if where == "text" else f"{draw(fillers)} {draw(card_numbers())}"
         if where == "card":
             planted_secrets[-1] = text.rsplit(" ", 1)[1]
-        field = draw(st.sampled_from(TEXT_FIELDS))
+        field = draw(
+            st.one_of(st.sampled_from(TEXT_FIELDS), st.sampled_from(("", "json.", "labels.")).map(lambda p: p + "x"))
+        )
+        if field.endswith(".x") or field == "x":
+            field = field[:-1] + draw(st.sampled_from(WORDS))
         shape = draw(st.sampled_from(("flat", "list", "nested", "below")))
         if shape == "flat" or field in doc:
             doc[field] = text if field not in doc else [doc[field], text]
@@ -213,7 +219,10 @@ def records(draw: st.DrawFn) -> tuple[bytes, list[str]]:
         target = draw(st.sampled_from(spot)) if spot else obj
         target[draw(secret_keys())] = extra
         obj[draw(st.sampled_from(WORDS))] = inner
-        return json.dumps(obj).encode(), [secret, extra]
+        hidden = draw(secrets)  # a secret in text under a key of any name, at any depth
+        spot = [c for c in containers(inner) if isinstance(c, dict)] or [obj]
+        draw(st.sampled_from(spot))[draw(st.sampled_from(WORDS))] = draw(secret_texts(hidden))
+        return json.dumps(obj).encode(), [secret, extra, hidden]
     text = draw(secret_texts(secret))
     if kind == "app":
         return f"2026-11-23 10:11:12,123 INFO svc.api: {text}".encode(), [secret]
