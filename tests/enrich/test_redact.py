@@ -629,12 +629,16 @@ class TestFromConfig:
 class TestStructureInText:
     """JSON carried as text (kept under ``json.``, in a text field, as the raw line) is masked by its structure."""
 
-    def test_json_kept_as_text_under_json_keeps_its_secret_named_keys_masked_and_stays_json(self) -> None:
+    @pytest.mark.parametrize("fields", [["*"], NAMED], ids=["every-field", "named-fields"])
+    def test_json_kept_as_text_under_json_keeps_its_secret_named_keys_masked_and_stays_json(
+        self, fields: list[str]
+    ) -> None:
+        """Searched (`*`) or not (`json` not named), JSON text under `json.` keeps no secret-named value."""
         doc: dict[str, Any] = {
             "json.headers": '{"authorization": "Basic dXNlcjpwYXNz", "accept": "text/plain"}',
             "message": "m",
         }
-        Redactor(RedactionConfig()).document(doc)
+        Redactor(RedactionConfig(fields=fields)).document(doc)
         assert orjson.loads(doc["json.headers"]) == {"authorization": R, "accept": "text/plain"}
         assert doc["tags"] == ["redacted"]
 
