@@ -14,7 +14,8 @@ Every line passes ``mask_secrets`` last before rendering: URL userinfo
 (``http://user:pass@host`` -> ``http://***@host``), the values of credential-looking keys
 (``password``, ``token``, ``api_key``, ``authorization``, ...), ``key=value`` credentials and
 ``Basic``/``Bearer``/``ApiKey`` header values inside any string, including library messages and
-tracebacks. A secret never reaches the stream, and neither does a partial form of it.
+tracebacks, and every secret value the settings hold (``config.secrets.remember``), whatever
+surrounds it. A secret never reaches the stream, and neither does a partial form of it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
+
+from logflow.config.secrets import mask_known
 
 MASK = "***"
 ECS_VERSION = "8.11.0"
@@ -57,7 +60,7 @@ def mask_text(text: str) -> str:
     if "@" in text:
         text = _SCHEME_USERINFO.sub(rf"\1{MASK}@", text)
     text = _KEY_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2) or ''}{MASK}", text)
-    return _BEARER.sub(rf"\1\2{MASK}", text)
+    return mask_known(_BEARER.sub(rf"\1\2{MASK}", text), MASK)  # and the settings' secrets, in any shape
 
 
 def is_secret_key(key: str) -> bool:

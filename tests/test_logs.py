@@ -197,3 +197,16 @@ class TestSecretsMasked:
         """Names made of words: `sasl_password` and `x-api-key` are secrets, `max_tokens` and `bypass` are not."""
         assert all(is_secret_key(k) for k in ("sasl_password", "x-api-key", "Authorization", "ssl.password", "token"))
         assert not any(is_secret_key(k) for k in ("max_tokens", "bypass", "passed", "tokenizer", "keys"))
+
+    def test_a_secret_the_settings_hold_is_masked_in_any_shape_of_text(self) -> None:
+        """A settings password a library quotes without `key=` (an answer, a traceback) is still masked."""
+        from logflow.config.load import load_settings
+
+        load_settings(environ={"LOGFLOW_ELASTICSEARCH_PASSWORD": "Zq7-known-Secret"})
+
+        def emit() -> None:
+            logging.getLogger("elastic_transport.node").warning("auth rejected for elastic/Zq7-known-Secret")
+            structlog.get_logger().info("Answer.", body={"detail": "bad credential Zq7-known-Secret given"})
+
+        out = _emit("json", "info", emit)
+        assert "Zq7-known-Secret" not in out and out.count("***") >= 2

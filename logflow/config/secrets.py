@@ -249,9 +249,14 @@ def mask_output(text: str) -> str:
     if looks_like_json(text):
         text = mask_json(text, _OUTPUT.text, SECRET_NAMES, "****")
     text = _OUTPUT.text(text)  # first: a known value masked inside a URL would hide the URL's userinfo from it
+    return mask_known(text)
+
+
+def mask_known(text: str, mask: str = "****") -> str:
+    """``text`` with every secret value this process holds (``remember``) replaced by ``mask``."""
     for secret in sorted(_KNOWN, key=len, reverse=True):  # longest first: one secret may hold another
         if secret in text:
-            text = text.replace(secret, "****")
+            text = text.replace(secret, mask)
     return text
 
 
