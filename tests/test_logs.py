@@ -14,6 +14,7 @@ import structlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from logflow.config.secrets import remember
 from logflow.logs import configure_logging, is_secret_key, mask_text
 
 #: Secrets as credentials look: long enough that they cannot appear in a log line by chance.
@@ -151,7 +152,7 @@ class TestSecretsMasked:
         key=st.sampled_from(
             ["password", "sasl_password", "api_key", "x-api-key", "auth.token", "Authorization", "client_secret"]
         ),
-        carrier=st.sampled_from(["url", "kv", "field", "nested", "library-arg", "traceback", "header"]),
+        carrier=st.sampled_from(["url", "kv", "field", "nested", "library-arg", "traceback", "header", "bare"]),
     )
     def test_no_secret_reaches_the_stream_whoever_logs_it(
         self, secret: str, fmt: str, user: str, key: str, carrier: str
@@ -174,6 +175,9 @@ class TestSecretsMasked:
                 library.warning("POST %s failed", url)
             elif carrier == "header":
                 library.info("sent headers %s", {"Authorization": f"ApiKey {secret}"})
+            elif carrier == "bare":  # a settings secret quoted with nothing around it that names it
+                remember(secret)
+                library.warning("auth rejected for %s/%s", user, secret)
             else:
                 try:
                     raise ConnectionError(f"cannot reach {url}")
