@@ -82,7 +82,8 @@ def _config(room: Room) -> str:
         f"only_mutate = {toml_list(room.modules)}\n"
         'also_copy = ["parsers/"]\n'
         f"pytest_add_cli_args_test_selection = {toml_list(room.tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not integration", "-x"]\n'
+        # One process (`-n 0`): mutmut runs the tests in its own process to see which ones cover a mutant.
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not integration", "-x", "-n", "0"]\n'
         # A mutant that loops forever is stopped after 6x its tests' measured CPU time (mutmut's default,
         # 30x, spends half an hour on each one that a room's property tests cover).
         "timeout_multiplier = 3.0\n"
