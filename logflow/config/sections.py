@@ -9,6 +9,7 @@ a bad one stops start-up instead of a line.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import string
 import warnings
@@ -552,20 +553,38 @@ class RouteRule(_Section):
             )
         return value
 
-    def never_matches_after(self, earlier: RouteRule) -> bool:
-        """Whether every event this rule matches is matched by ``earlier`` (for move rules: it is shadowed).
-
-        Each condition of ``earlier`` is either absent or covers this rule's: a level or dataset set that
-        holds this rule's, a tag set that holds every tag this rule would accept.
-        """
-        return all(
-            not theirs or (bool(mine) and set(mine) <= set(theirs))
-            for mine, theirs in (
-                (self.levels, earlier.levels),
-                (self.datasets, earlier.datasets),
-                (self.tags, earlier.tags),
-            )
+    def accepts(self, level: str | None, dataset: str | None, tags: tuple[str, ...]) -> bool:
+        """Whether an event of this level, dataset and tags matches (as the router matches it)."""
+        return (
+            (not self.levels or level in self.levels)
+            and (not self.datasets or dataset in self.datasets)
+            and (not self.tags or not set(self.tags).isdisjoint(tags))
         )
+
+
+def shadowing_rules(rule: RouteRule, earlier: list[tuple[int, RouteRule]]) -> list[int] | None:
+    """The earlier move rules that, together, take every event ``rule`` would match; None if one reaches it.
+
+    One rule can hide another, and so can several (`tags = ["a"]`, then `["b"]`, hide `["a", "b"]`). Each
+    condition is an any-of set over one value (level, dataset) or over the tags, so a finite set of events
+    decides: where ``rule`` names values, each of them; where it names none, each value an earlier rule
+    names and one that none names (``None``); for tags, each of ``rule``'s alone (more tags only let earlier
+    rules match more), or no tag when it names none.
+    """
+
+    def values(mine: list[str], named: set[str]) -> list[str | None]:
+        return list(mine) if mine else [*sorted(named), None]
+
+    levels = values(rule.levels, {v for _, r in earlier for v in r.levels})
+    datasets = values(rule.datasets, {v for _, r in earlier for v in r.datasets})
+    tag_sets: list[tuple[str, ...]] = [(tag,) for tag in rule.tags] or [()]
+    takers: set[int] = set()
+    for level, dataset, tags in itertools.product(levels, datasets, tag_sets):
+        taker = next((j for j, other in earlier if other.accepts(level, dataset, tags)), None)
+        if taker is None:
+            return None
+        takers.add(taker)
+    return sorted(takers)
 
 
 INDEX_PLACEHOLDERS = ("prefix", "dataset", "date")
@@ -669,14 +688,19 @@ class RoutingConfig(_Section):
             names.add(rule.name)
             if rule.copy_event:
                 continue  # every matching copy rule adds its copy: none hides another
-            for j, earlier in enumerate(self.rules[:i]):
-                if not earlier.copy_event and rule.never_matches_after(earlier):
-                    problems.append(
-                        f"rules[{i}] ({rule.name}) never matches: rules[{j}] ({earlier.name}) moves every event "
-                        "it would match, and the first move wins"
-                    )
-                    fixes.append(f"narrow rules[{j}], put rules[{i}] first, or make one a copy rule (copy = true)")
-                    break
+            moves = [(j, earlier) for j, earlier in enumerate(self.rules[:i]) if not earlier.copy_event]
+            takers = shadowing_rules(rule, moves)
+            if takers is not None:
+                named = ", ".join(f"rules[{j}] ({self.rules[j].name})" for j in takers)
+                verb = "moves" if len(takers) == 1 else "together move"
+                problems.append(
+                    f"rules[{i}] ({rule.name}) never matches: {named} {verb} every event it would match, "
+                    "and the first move wins"
+                )
+                earlier_ones = ", ".join(f"rules[{j}]" for j in takers)
+                fixes.append(
+                    f"narrow {earlier_ones}, put rules[{i}] first, or make rules[{i}] a copy rule (copy = true)"
+                )
         if problems:
             raise invalid("; ".join(problems), "; ".join(dict.fromkeys(fixes)))
         return self

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
@@ -220,6 +220,8 @@ def matches(spec: tuple[list[str], list[str], list[str], bool], doc: dict[str, A
 class TestRulesThatCanNeverMatch:
     @settings(max_examples=300, deadline=None)
     @given(specs=st.lists(st.tuples(level_conditions, conditions, conditions, st.booleans()), min_size=1, max_size=4))
+    # Found by this test: two earlier rules hide a third together, neither alone.
+    @example(specs=[([], [], ["a"], False), ([], [], ["b"], False), ([], [], ["a", "b"], False)])
     def test_rules_load_exactly_when_every_move_rule_can_receive_an_event(
         self, specs: list[tuple[list[str], list[str], list[str], bool]]
     ) -> None:
@@ -242,6 +244,38 @@ class TestRulesThatCanNeverMatch:
             router = Router("logs", RoutingConfig.model_validate({"rules": rules}))
             got = {router.route(doc)[0] for doc in witness_docs()}
             assert {f"r{i}-2026.11.23" for i in moves} <= got
+
+    @pytest.mark.parametrize(
+        ("earlier", "hidden", "one_more"),
+        [
+            ([{"tags": ["a"]}, {"tags": ["b"]}], {"tags": ["a", "b"]}, {"tags": ["a", "b", "c"]}),
+            (
+                [{"levels": ["error"]}, {"levels": ["fatal"]}],
+                {"levels": ["error", "fatal"], "datasets": ["web"]},
+                {"levels": ["error", "fatal", "warn"], "datasets": ["web"]},
+            ),
+            (
+                [{"datasets": ["web"]}, {"levels": ["error"]}],
+                {"datasets": ["web", "db"], "levels": ["error"]},
+                {"datasets": ["web", "db"]},
+            ),
+        ],
+    )
+    def test_a_move_rule_that_earlier_rules_hide_together_is_an_error_naming_each_of_them(
+        self, earlier: list[dict[str, Any]], hidden: dict[str, Any], one_more: dict[str, Any]
+    ) -> None:
+        """Hidden by two rules together, neither alone; with one event they leave, or as a copy, it loads."""
+        first = [{"name": f"r{i}", "index": f"r{i}-{{date}}", **rule} for i, rule in enumerate(earlier)]
+        with pytest.raises(ConfigError) as caught:
+            load_settings(
+                environ={}, overrides={"routing": {"rules": [*first, {"name": "late", "index": "l-{date}", **hidden}]}}
+            )
+        message = str(caught.value)
+        assert "rules[2] (late) never matches: rules[0] (r0), rules[1] (r1) together move every event" in message
+        assert "put rules[2] first" in message
+        for late in ({**one_more}, {**hidden, "copy": True}):
+            rules = [*first, {"name": "late", "index": "l-{date}", **late}]
+            load_settings(environ={}, overrides={"routing": {"rules": rules}})
 
     def test_a_duplicate_rule_name_is_an_error(self) -> None:
         rules = [
