@@ -69,6 +69,19 @@ def _env_value(name: str, key: str, raw: str, annotation: Any) -> Any:
     return raw
 
 
+def _utf8(name: str, value: str) -> str:
+    """``value`` when it is text; a variable holding bytes that are not UTF-8 (Python decodes them to lone
+    surrogates) is refused here, by name and position only (it may be a secret), instead of failing later
+    where it is encoded: a Kafka topic, an index name, an HTTP header."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(
+            name, f"holds bytes that are not UTF-8 (at character {exc.start + 1})", "set it to UTF-8 text"
+        ) from None
+    return value
+
+
 def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], list[ConfigError]]:
     """``LOGFLOW_SECTION_KEY`` variables onto the nested settings dict, and the problems with them."""
     out: dict[str, dict[str, Any]] = {}
@@ -80,7 +93,8 @@ def env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]]
             known.add(name)
             if name in environ and info.annotation is not None:
                 try:
-                    out.setdefault(section, {})[key] = _env_value(name, key, environ[name], info.annotation)
+                    value = _utf8(name, environ[name])
+                    out.setdefault(section, {})[key] = _env_value(name, key, value, info.annotation)
                 except ConfigError as exc:
                     problems.append(exc)
     for name in sorted(environ):
@@ -179,6 +193,13 @@ def load_settings(
             raise ConfigError("--config", f"file {path} does not exist", "give the path of a TOML file") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"is not valid TOML: {exc}", "fix the syntax at that line") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                str(path),
+                f"is not UTF-8 text (line {line}, byte {exc.start + 1})",
+                "save it as UTF-8, as TOML requires",
+            ) from None
     problems = _moved_sections(data)
     from_env, env_problems = env_overrides(environ)
     problems += env_problems

@@ -27,8 +27,16 @@ _DURATION = re.compile(r"^\s*\d+(?:\.\d+)?\s*[smhdw]\s*$")
 
 
 def invalid(problem: str, fix: str) -> PydanticCustomError:
-    """A validation error that carries its fix; ``load._explain`` shows it as the ConfigError's fix."""
-    return PydanticCustomError("logflow", "{problem}", {"problem": problem, "fix": fix})
+    """A validation error that carries its fix; ``load._explain`` shows it as the ConfigError's fix.
+
+    A lone surrogate (an environment variable's non-UTF-8 byte, as Python decodes it) is written as its
+    escape: pydantic could not render the message at all, and the error would hide every other one.
+    """
+    return PydanticCustomError("logflow", "{problem}", {"problem": _printable(problem), "fix": _printable(fix)})
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def did_you_mean(word: str, choices: tuple[str, ...] | list[str], cutoff: float = 0.6) -> str:
@@ -73,6 +81,8 @@ def _read_secret_file(key: str, path: Any) -> str:
         return Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
         raise ValueError(f"{key}: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:  # the message names the position only: the bytes are a secret
+        raise ValueError(f"{key}: {path} is not UTF-8 text (byte {exc.start + 1}); save the secret as UTF-8") from None
 
 
 class _SecretsFromFiles(_Section):

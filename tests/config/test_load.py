@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from logflow.config import load_settings, redacted, without_credentials
+from logflow.config.load import env_name
+from logflow.config.sections import SECTIONS
 from logflow.errors import ConfigError, ConfigErrors
 
 
@@ -78,6 +82,45 @@ class TestEnvironment:
     def test_a_list_given_as_broken_json_is_a_clear_error(self, raw: str) -> None:
         with pytest.raises(ConfigError, match="LOGFLOW_KAFKA_TOPICS"):
             load_settings(environ={"LOGFLOW_KAFKA_TOPICS": raw})
+
+
+# Every setting's variable, and text as Python hands a variable with bytes that are not UTF-8 (a lone
+# surrogate from os.environ's surrogateescape), anywhere in the value.
+VARIABLES = sorted(env_name(section, key) for section, model in SECTIONS.items() for key in model.model_fields)
+NOT_UTF8 = st.tuples(
+    st.text(max_size=8), st.characters(min_codepoint=0xDC80, max_codepoint=0xDCFF), st.text(max_size=8)
+)
+
+
+class TestNotUtf8:
+    @settings(max_examples=200, deadline=None)
+    @given(name=st.sampled_from(VARIABLES), parts=NOT_UTF8)
+    def test_a_variable_with_bytes_that_are_not_utf8_is_refused_by_name_never_shown(
+        self, name: str, parts: tuple[str, str, str]
+    ) -> None:
+        """Not a crash where the text is encoded later (a topic, an index, a header), and not the value: it may
+        be a secret."""
+        value = "".join(parts)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(environ={name: value})
+        message = str(caught.value)
+        assert f"{name}: holds bytes that are not UTF-8 (at character {len(parts[0]) + 1})" in message
+        assert parts[1] not in message
+        assert all(part not in message for part in parts if len(part) >= 4)
+
+    def test_a_config_file_that_is_not_utf8_names_the_file_and_the_line(self, tmp_path: Path) -> None:
+        path = tmp_path / "logflow.toml"
+        path.write_bytes(b'[routing]\nindex_prefix = "lo\xffg"\n')
+        with pytest.raises(ConfigError, match=r"logflow.toml: is not UTF-8 text \(line 2, byte 29\)"):
+            load_settings(path, environ={})
+
+    def test_a_secret_file_that_is_not_utf8_is_an_error_that_shows_none_of_its_bytes(self, tmp_path: Path) -> None:
+        path = tmp_path / "password"
+        path.write_bytes(b"hunter\xff2-secret")
+        with pytest.raises(ConfigError) as caught:
+            load_settings(environ={"LOGFLOW_ELASTICSEARCH_PASSWORD_FILE": str(path)})
+        assert "password_file" in str(caught.value) and "is not UTF-8 text (byte 7)" in str(caught.value)
+        assert "hunter" not in str(caught.value)
 
 
 class TestShown:
